@@ -1,0 +1,39 @@
+"""Settings read once at import; each may be overridden by an environment variable.
+
+``FASTMATH``
+    LLVM fast-math flags given to every CPU kernel. The set leaves out ``nnan``
+    and ``ninf`` so NaN and infinity propagate as IEEE says. Set
+    ``NUMBARNN_FASTMATH=0`` to compile with no fast-math flags at all.
+``BATCH_CHUNKS``
+    How many pieces the batch is cut into for the parallel CPU kernels
+    (``NUMBARNN_BATCH_CHUNKS``; default: the number of CPUs). The partition
+    depends on this number and the batch size only, never on how many threads
+    run it, so results are bitwise the same for any thread count.
+``THREADS_PER_BLOCK``
+    CUDA threads per block (``NUMBARNN_THREADS_PER_BLOCK``).
+``DEFAULT_DTYPE``
+    The floating type of new networks when none is given.
+"""
+
+import os
+
+_FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+
+
+def _env_int(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        parsed = int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not an integer; unset it or give a positive integer") from None
+    if parsed < 1:
+        raise ValueError(f"{name}={value!r} must be a positive integer")
+    return parsed
+
+
+FASTMATH = set() if os.environ.get("NUMBARNN_FASTMATH", "1") == "0" else set(_FASTMATH_FLAGS)
+BATCH_CHUNKS = _env_int("NUMBARNN_BATCH_CHUNKS", os.cpu_count() or 1)
+THREADS_PER_BLOCK = _env_int("NUMBARNN_THREADS_PER_BLOCK", 128)
+DEFAULT_DTYPE = "float32"

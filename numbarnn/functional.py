@@ -1,0 +1,200 @@
+"""One layer, one direction: allocate, project, dispatch to a kernel, form weight gradients.
+
+Each cell is a :class:`LayerOps` object with a ``forward`` and a ``backward``.
+``forward`` does the input projection for all timesteps as one GEMM, runs the
+recurrent kernel, and (when recording) returns a :class:`LayerTape` holding
+what the backward needs. ``backward`` runs the BPTT kernel and turns the
+pre-activation gradients ``dz`` into parameter and input gradients with GEMMs
+over all ``T*B`` rows. Inputs here are already validated: C-contiguous,
+time-major, of one floating dtype.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import config
+from ._blas import single_threaded_blas
+from .kernels import cpu
+
+
+@dataclass
+class LayerParams:
+    """Parameters of one layer direction; ``b_ih``/``b_hh`` are ``None`` without bias."""
+
+    w_ih: np.ndarray
+    w_hh: np.ndarray
+    b_ih: np.ndarray = None
+    b_hh: np.ndarray = None
+
+
+@dataclass
+class LayerTape:
+    """What a recorded forward keeps for the backward of one layer direction."""
+
+    x: np.ndarray
+    out: np.ndarray
+    lengths: np.ndarray
+    reverse: bool
+    params: LayerParams
+    h_prev: np.ndarray
+    arrays: dict = field(default_factory=dict)
+
+
+def n_chunks_for(batch):
+    """Number of batch pieces for the parallel kernels (see :data:`numbarnn.config.BATCH_CHUNKS`)."""
+    return max(1, min(batch, config.BATCH_CHUNKS))
+
+
+def _project(x, w_ih, bias):
+    T, B, D = x.shape
+    xproj = (x.reshape(T * B, D) @ w_ih.T).reshape(T, B, w_ih.shape[0])
+    if bias is not None:
+        xproj += bias
+    return xproj
+
+
+def _empty_tape(dtype):
+    return np.zeros((0, 0, 0), dtype=dtype)
+
+
+def _weight_grads(tape, dz_in, dz_hid):
+    """Parameter and input gradients from pre-activation gradients, as GEMMs over all rows."""
+    p = tape.params
+    T, B, D = tape.x.shape
+    G = dz_in.shape[2]
+    din = dz_in.reshape(T * B, G)
+    dhid = dz_hid.reshape(T * B, G)
+    grads = {
+        "w_ih": din.T @ tape.x.reshape(T * B, D),
+        "w_hh": dhid.T @ tape.h_prev.reshape(T * B, -1),
+        "input": (din @ p.w_ih).reshape(T, B, D),
+    }
+    if p.b_ih is not None:
+        grads["b_ih"] = din.sum(axis=0)
+        grads["b_hh"] = dhid.sum(axis=0)
+    return grads
+
+
+class LayerOps:
+    """Forward and backward of one cell type over one layer direction."""
+
+    gates = 1
+    has_cell_state = False
+
+    def forward(self, x, params, h0, c0, lengths, reverse, record):
+        """Run the layer.
+
+        Returns ``(out, h_n, c_n, tape)``; ``c_n`` is ``None`` for cells
+        without a cell state and ``tape`` is ``None`` unless ``record``.
+        """
+        raise NotImplementedError
+
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+        """Return gradients ``w_ih, w_hh, [b_ih, b_hh], input, h0[, c0]``."""
+        raise NotImplementedError
+
+    def _alloc(self, x, H, record, n_tape):
+        T, B, _ = x.shape
+        out = np.zeros((T, B, H), dtype=x.dtype)
+        shape = (T, B, H) if record else (0, 0, 0)
+        tapes = [np.zeros(shape, dtype=x.dtype) for _ in range(n_tape)]
+        return out, tapes
+
+
+class LSTMOps(LayerOps):
+    gates = 4
+    has_cell_state = True
+
+    def forward(self, x, params, h0, c0, lengths, reverse, record):
+        H = h0.shape[1]
+        bias = None if params.b_ih is None else params.b_ih + params.b_hh
+        xproj = _project(x, params.w_ih, bias)
+        out, (c_prev, tanh_c, h_prev) = self._alloc(x, H, record, 3)
+        gates = np.zeros(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
+        h_n = np.empty_like(h0)
+        c_n = np.empty_like(c0)
+        with single_threaded_blas():
+            cpu.lstm_forward(xproj, np.ascontiguousarray(params.w_hh.T), h0, c0, lengths,
+                             reverse, record, n_chunks_for(x.shape[1]),
+                             out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
+        tape = None
+        if record:
+            tape = LayerTape(x, out, lengths, reverse, params, h_prev,
+                             {"gates": gates, "c_prev": c_prev, "tanh_c": tanh_c})
+        return out, h_n, c_n, tape
+
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+        a = tape.arrays
+        dz = np.zeros_like(a["gates"])
+        dh0 = np.empty_like(grad_h_n)
+        dc0 = np.empty_like(grad_c_n)
+        with single_threaded_blas():
+            cpu.lstm_backward(grad_out, grad_h_n, grad_c_n, tape.params.w_hh, tape.lengths,
+                              tape.reverse, n_chunks_for(grad_out.shape[1]),
+                              a["gates"], a["c_prev"], a["tanh_c"], dz, dh0, dc0)
+        grads = _weight_grads(tape, dz, dz)
+        grads["h0"] = dh0
+        grads["c0"] = dc0
+        return grads
+
+
+class GRUOps(LayerOps):
+    gates = 3
+
+    def forward(self, x, params, h0, c0, lengths, reverse, record):
+        H = h0.shape[1]
+        xproj = _project(x, params.w_ih, params.b_ih)
+        b_hh = params.b_hh if params.b_hh is not None else np.zeros(3 * H, dtype=x.dtype)
+        out, (hn, h_prev) = self._alloc(x, H, record, 2)
+        gates = np.zeros(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
+        h_n = np.empty_like(h0)
+        with single_threaded_blas():
+            cpu.gru_forward(xproj, np.ascontiguousarray(params.w_hh.T), b_hh, h0, lengths,
+                            reverse, record, n_chunks_for(x.shape[1]),
+                            out, h_n, gates, hn, h_prev)
+        tape = None
+        if record:
+            tape = LayerTape(x, out, lengths, reverse, params, h_prev,
+                             {"gates": gates, "hn": hn})
+        return out, h_n, None, tape
+
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+        a = tape.arrays
+        dz_in = np.zeros_like(a["gates"])
+        dz_hid = np.zeros_like(a["gates"])
+        dh0 = np.empty_like(grad_h_n)
+        with single_threaded_blas():
+            cpu.gru_backward(grad_out, grad_h_n, tape.params.w_hh, tape.lengths, tape.reverse,
+                             n_chunks_for(grad_out.shape[1]),
+                             a["gates"], a["hn"], tape.h_prev, dz_in, dz_hid, dh0)
+        grads = _weight_grads(tape, dz_in, dz_hid)
+        grads["h0"] = dh0
+        return grads
+
+
+class RNNOps(LayerOps):
+    def __init__(self, nonlinearity="tanh"):
+        self.relu = nonlinearity == "relu"
+
+    def forward(self, x, params, h0, c0, lengths, reverse, record):
+        H = h0.shape[1]
+        bias = None if params.b_ih is None else params.b_ih + params.b_hh
+        xproj = _project(x, params.w_ih, bias)
+        out, (h_prev,) = self._alloc(x, H, record, 1)
+        h_n = np.empty_like(h0)
+        with single_threaded_blas():
+            cpu.rnn_forward(xproj, np.ascontiguousarray(params.w_hh.T), h0, lengths, reverse,
+                            self.relu, record, n_chunks_for(x.shape[1]), out, h_n, h_prev)
+        tape = LayerTape(x, out, lengths, reverse, params, h_prev) if record else None
+        return out, h_n, None, tape
+
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+        dz = np.zeros_like(tape.out)
+        dh0 = np.empty_like(grad_h_n)
+        with single_threaded_blas():
+            cpu.rnn_backward(grad_out, grad_h_n, tape.params.w_hh, tape.lengths, tape.reverse,
+                             self.relu, n_chunks_for(grad_out.shape[1]), tape.out, dz, dh0)
+        grads = _weight_grads(tape, dz, dz)
+        grads["h0"] = dh0
+        return grads

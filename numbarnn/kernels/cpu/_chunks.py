@@ -1,0 +1,25 @@
+"""Batch partition shared by the parallel CPU kernels."""
+
+from numba import njit
+
+
+@njit(cache=True)
+def chunk_bounds(k, n_chunks, batch):
+    """Rows ``[b0, b1)`` of chunk ``k`` when ``batch`` rows are cut in ``n_chunks``."""
+    return k * batch // n_chunks, (k + 1) * batch // n_chunks
+
+
+@njit(cache=True)
+def step_time(s, length, reverse):
+    """Time index of step ``s`` of a sequence of ``length`` steps, read forwards or backwards."""
+    return length - 1 - s if reverse else s
+
+
+@njit(cache=True)
+def max_length(lengths, b0, b1):
+    """Longest sequence among rows ``[b0, b1)``."""
+    m = 0
+    for b in range(b0, b1):
+        if lengths[b] > m:
+            m = lengths[b]
+    return m

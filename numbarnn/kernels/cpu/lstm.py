@@ -1,0 +1,159 @@
+"""LSTM layer kernels (one direction), PyTorch's gate order i, f, g, o.
+
+.. math::
+
+    i_t = \\sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \\\\
+    f_t = \\sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) \\\\
+    g_t = \\tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) \\\\
+    o_t = \\sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) \\\\
+    c_t = f_t c_{t-1} + i_t g_t \\qquad h_t = o_t \\tanh(c_t)
+
+The input projection ``xproj = x W_ih^T + b_ih + b_hh`` (T, B, 4H) is
+computed by one GEMM before the call; the weight gradients are GEMMs over the
+``dz`` (T, B, 4H) this backward writes. Rows of the batch are cut into
+``n_chunks`` independent pieces, each run serially through time, so there is
+no barrier inside the time loop. Row ``b`` runs ``lengths[b]`` steps: forwards
+over ``t = 0 .. L-1`` or, with ``reverse``, over ``t = L-1 .. 0``; its state
+and gradients are untouched past its length.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from ...config import FASTMATH
+from ._chunks import chunk_bounds, max_length, step_time
+from .activations import one_minus, one_minus_square, sigmoid, tanh
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _forward_chunk(b0, b1, xproj, w_hh_t, h0, c0, lengths, reverse, record,
+                   out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
+    H = h0.shape[1]
+    h = h0[b0:b1].copy()
+    c = c0[b0:b1].copy()
+    z = np.empty((b1 - b0, 4 * H), dtype=h.dtype)
+    for s in range(max_length(lengths, b0, b1)):
+        np.dot(h, w_hh_t, z)
+        for r in range(b1 - b0):
+            b = b0 + r
+            if s >= lengths[b]:
+                continue
+            t = step_time(s, lengths[b], reverse)
+            if record:
+                h_prev[t, b] = h[r]
+                c_prev[t, b] = c[r]
+            zr = z[r]
+            xp = xproj[t, b]
+            for j in range(H):
+                ig = sigmoid(zr[j] + xp[j])
+                fg = sigmoid(zr[H + j] + xp[H + j])
+                gg = tanh(zr[2 * H + j] + xp[2 * H + j])
+                og = sigmoid(zr[3 * H + j] + xp[3 * H + j])
+                zr[j] = ig
+                zr[H + j] = fg
+                zr[2 * H + j] = gg
+                zr[3 * H + j] = og
+            for j in range(H):
+                cj = zr[H + j] * c[r, j] + zr[j] * zr[2 * H + j]
+                tc = tanh(cj)
+                hj = zr[3 * H + j] * tc
+                c[r, j] = cj
+                h[r, j] = hj
+                out[t, b, j] = hj
+                if record:
+                    tanh_c[t, b, j] = tc
+            if record:
+                gates[t, b] = zr
+    h_n[b0:b1] = h
+    c_n[b0:b1] = c
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def lstm_forward(xproj, w_hh_t, h0, c0, lengths, reverse, record, n_chunks,
+                 out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
+    """Run one LSTM direction over a padded batch.
+
+    Parameters
+    ----------
+    xproj : (T, B, 4H) input projection with both biases added.
+    w_hh_t : (H, 4H) recurrent weights, transposed (``weight_hh.T``), C-contiguous.
+    h0, c0 : (B, H) initial state.
+    lengths : (B,) int64 steps per sequence, each in ``[0, T]``.
+    reverse : bool, run each sequence from its last valid step back to 0.
+    record : bool, write the tape (``gates``, ``c_prev``, ``tanh_c``, ``h_prev``).
+    n_chunks : int, number of independent batch pieces (``1 <= n_chunks <= B``).
+    out : (T, B, H) hidden states, zero-filled by the caller (padding stays 0).
+    h_n, c_n : (B, H) final state (the state after each sequence's last valid step).
+    gates : (T, B, 4H) activated i, f, g, o; ``c_prev``, ``tanh_c``, ``h_prev``:
+        (T, B, H). Zero-filled by the caller; ignored unless ``record``.
+    """
+    B = h0.shape[0]
+    for k in prange(n_chunks):
+        b0, b1 = chunk_bounds(k, n_chunks, B)
+        _forward_chunk(b0, b1, xproj, w_hh_t, h0, c0, lengths, reverse, record,
+                       out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse,
+                    gates, c_prev, tanh_c, dz, grad_h0, grad_c0):
+    H = grad_h_n.shape[1]
+    dh = grad_h_n[b0:b1].copy()
+    dc = grad_c_n[b0:b1].copy()
+    dzc = np.zeros((b1 - b0, 4 * H), dtype=dh.dtype)
+    dh_rec = np.empty((b1 - b0, H), dtype=dh.dtype)
+    for s in range(max_length(lengths, b0, b1) - 1, -1, -1):
+        for r in range(b1 - b0):
+            b = b0 + r
+            if s >= lengths[b]:
+                dzc[r] = 0
+                continue
+            t = step_time(s, lengths[b], reverse)
+            g = gates[t, b]
+            go = grad_out[t, b]
+            cp = c_prev[t, b]
+            tcs = tanh_c[t, b]
+            dzr = dzc[r]
+            for j in range(H):
+                ig = g[j]
+                fg = g[H + j]
+                gg = g[2 * H + j]
+                og = g[3 * H + j]
+                tc = tcs[j]
+                dhj = dh[r, j] + go[j]
+                dcj = dc[r, j] + dhj * og * one_minus_square(tc)
+                dc[r, j] = dcj * fg
+                dzr[j] = dcj * gg * ig * one_minus(ig)
+                dzr[H + j] = dcj * cp[j] * fg * one_minus(fg)
+                dzr[2 * H + j] = dcj * ig * one_minus_square(gg)
+                dzr[3 * H + j] = dhj * tc * og * one_minus(og)
+            dz[t, b] = dzr
+        np.dot(dzc, w_hh, dh_rec)
+        for r in range(b1 - b0):
+            if s < lengths[b0 + r]:
+                dh[r] = dh_rec[r]
+    grad_h0[b0:b1] = dh
+    grad_c0[b0:b1] = dc
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def lstm_backward(grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse, n_chunks,
+                  gates, c_prev, tanh_c, dz, grad_h0, grad_c0):
+    """Backpropagate through one LSTM direction (BPTT).
+
+    Parameters
+    ----------
+    grad_out : (T, B, H) gradient of the loss with respect to ``out``.
+    grad_h_n, grad_c_n : (B, H) gradient with respect to the final state.
+    w_hh : (4H, H) recurrent weights, C-contiguous.
+    lengths, reverse, n_chunks : as in :func:`lstm_forward`.
+    gates, c_prev, tanh_c : the tape written by :func:`lstm_forward`.
+    dz : (T, B, 4H) output, zero-filled by the caller: gradient with respect
+        to the gate pre-activations (input and hidden side alike).
+    grad_h0, grad_c0 : (B, H) output, gradient with respect to the initial state.
+    """
+    B = grad_h_n.shape[0]
+    for k in prange(n_chunks):
+        b0, b1 = chunk_bounds(k, n_chunks, B)
+        _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse,
+                        gates, c_prev, tanh_c, dz, grad_h0, grad_c0)

@@ -1,0 +1,109 @@
+"""Elman RNN layer kernels (one direction): ``h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``.
+
+``act`` is tanh (``relu=False``) or relu (``relu=True``). ``xproj`` (T, B, H)
+carries ``x W_ih^T + b_ih + b_hh``. Batch chunking and lengths work as in
+:mod:`.lstm`; the backward reads the activations back from ``out``.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from ...config import FASTMATH
+from ._chunks import chunk_bounds, max_length, step_time
+from .activations import one_minus_square, relu_grad, relu as relu_fn, tanh
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _forward_chunk(b0, b1, xproj, w_hh_t, h0, lengths, reverse, relu, record,
+                   out, h_n, h_prev):
+    H = h0.shape[1]
+    h = h0[b0:b1].copy()
+    z = np.empty((b1 - b0, H), dtype=h.dtype)
+    for s in range(max_length(lengths, b0, b1)):
+        np.dot(h, w_hh_t, z)
+        for r in range(b1 - b0):
+            b = b0 + r
+            if s >= lengths[b]:
+                continue
+            t = step_time(s, lengths[b], reverse)
+            if record:
+                h_prev[t, b] = h[r]
+            xp = xproj[t, b]
+            if relu:
+                for j in range(H):
+                    h[r, j] = relu_fn(z[r, j] + xp[j])
+            else:
+                for j in range(H):
+                    h[r, j] = tanh(z[r, j] + xp[j])
+            out[t, b] = h[r]
+    h_n[b0:b1] = h
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def rnn_forward(xproj, w_hh_t, h0, lengths, reverse, relu, record, n_chunks,
+                out, h_n, h_prev):
+    """Run one Elman RNN direction over a padded batch.
+
+    Parameters
+    ----------
+    xproj : (T, B, H) ``x W_ih^T + b_ih + b_hh``.
+    w_hh_t : (H, H) ``weight_hh.T``, C-contiguous.
+    h0 : (B, H) initial state.
+    lengths, reverse, record, n_chunks : as in :func:`.lstm.lstm_forward`.
+    relu : bool, relu instead of tanh.
+    out : (T, B, H) zero-filled; h_n : (B, H); h_prev : (T, B, H) tape.
+    """
+    B = h0.shape[0]
+    for k in prange(n_chunks):
+        b0, b1 = chunk_bounds(k, n_chunks, B)
+        _forward_chunk(b0, b1, xproj, w_hh_t, h0, lengths, reverse, relu, record,
+                       out, h_n, h_prev)
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse, relu,
+                    out, dz, grad_h0):
+    H = grad_h_n.shape[1]
+    dh = grad_h_n[b0:b1].copy()
+    dzc = np.zeros((b1 - b0, H), dtype=dh.dtype)
+    dh_rec = np.empty((b1 - b0, H), dtype=dh.dtype)
+    for s in range(max_length(lengths, b0, b1) - 1, -1, -1):
+        for r in range(b1 - b0):
+            b = b0 + r
+            if s >= lengths[b]:
+                dzc[r] = 0
+                continue
+            t = step_time(s, lengths[b], reverse)
+            y = out[t, b]
+            go = grad_out[t, b]
+            if relu:
+                for j in range(H):
+                    dzc[r, j] = (dh[r, j] + go[j]) * relu_grad(y[j])
+            else:
+                for j in range(H):
+                    dzc[r, j] = (dh[r, j] + go[j]) * one_minus_square(y[j])
+            dz[t, b] = dzc[r]
+        np.dot(dzc, w_hh, dh_rec)
+        for r in range(b1 - b0):
+            if s < lengths[b0 + r]:
+                dh[r] = dh_rec[r]
+    grad_h0[b0:b1] = dh
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def rnn_backward(grad_out, grad_h_n, w_hh, lengths, reverse, relu, n_chunks,
+                 out, dz, grad_h0):
+    """Backpropagate through one Elman RNN direction (BPTT).
+
+    Parameters
+    ----------
+    grad_out : (T, B, H); grad_h_n : (B, H); w_hh : (H, H) C-contiguous.
+    out : (T, B, H) the forward's output (the activations).
+    dz : (T, B, H) output, zero-filled: gradient with respect to the pre-activation.
+    grad_h0 : (B, H) output.
+    """
+    B = grad_h_n.shape[0]
+    for k in prange(n_chunks):
+        b0, b1 = chunk_bounds(k, n_chunks, B)
+        _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse, relu,
+                        out, dz, grad_h0)

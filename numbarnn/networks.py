@@ -1,0 +1,416 @@
+"""Stacked, optionally bidirectional recurrent networks with PyTorch's parameters.
+
+:class:`RNN`, :class:`LSTM` and :class:`GRU` hold their parameters under
+``torch.nn``'s names, shapes and gate order, so a PyTorch state dict loads as
+is. ``net(x)`` runs inference and keeps nothing; ``net.forward(x,
+record=True)`` also returns a :class:`Tape` that ``net.backward`` turns into
+gradients for every parameter, the input and the initial state (BPTT written
+by hand, no autograd).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validation as v
+from .config import DEFAULT_DTYPE
+from .functional import GRUOps, LayerParams, LSTMOps, RNNOps
+
+_DEVICES = ("cpu", "cuda")
+
+
+@dataclass
+class Tape:
+    """What a recording forward pass keeps for :meth:`RecurrentNetwork.backward`.
+
+    Attributes
+    ----------
+    layers : list of lists of :class:`numbarnn.functional.LayerTape`, ``[layer][direction]``.
+    dropout_masks : list, per layer, of the (T, B, F) mask applied to that
+        layer's input (``None`` for the first layer or without dropout).
+    unbatched : bool, the input was ``(T, F)``.
+    """
+
+    layers: list
+    dropout_masks: list
+    unbatched: bool
+    batch: int
+
+
+class RecurrentNetwork:
+    """Common machinery of :class:`RNN`, :class:`LSTM` and :class:`GRU`."""
+
+    _gates = 1
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False,
+                 dropout=0.0, dtype=DEFAULT_DTYPE, device="cpu", seed=None):
+        self.input_size = v.check_positive_int("input_size", input_size)
+        self.hidden_size = v.check_positive_int("hidden_size", hidden_size)
+        self.num_layers = v.check_positive_int("num_layers", num_layers)
+        self.bias = bool(bias)
+        self.bidirectional = bool(bidirectional)
+        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+        self.dropout = float(dropout)
+        self.dtype = v.check_dtype(dtype)
+        self.device = v.check_option("device", device, _DEVICES)
+        if device == "cuda":
+            raise NotImplementedError(
+                "device='cuda' has no kernels yet; use device='cpu' (the CUDA backend is tracked "
+                "in the numba.cuda issue)")
+        self._rng = np.random.default_rng(seed)
+        self.params = self._init_params()
+
+    # -- parameters -----------------------------------------------------------------
+
+    @property
+    def num_directions(self):
+        return 2 if self.bidirectional else 1
+
+    def _layer_names(self, layer, direction):
+        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+        names = [f"weight_ih{suffix}", f"weight_hh{suffix}"]
+        if self.bias:
+            names += [f"bias_ih{suffix}", f"bias_hh{suffix}"]
+        return names
+
+    def _param_shapes(self):
+        GH, H = self._gates * self.hidden_size, self.hidden_size
+        shapes = {}
+        for layer in range(self.num_layers):
+            d_in = self.input_size if layer == 0 else H * self.num_directions
+            for direction in range(self.num_directions):
+                names = self._layer_names(layer, direction)
+                shapes[names[0]] = (GH, d_in)
+                shapes[names[1]] = (GH, H)
+                if self.bias:
+                    shapes[names[2]] = (GH,)
+                    shapes[names[3]] = (GH,)
+        return shapes
+
+    def _init_params(self):
+        k = 1.0 / math.sqrt(self.hidden_size)
+        return {name: self._rng.uniform(-k, k, size=shape).astype(self.dtype)
+                for name, shape in self._param_shapes().items()}
+
+    def state_dict(self):
+        """Return a copy of the parameters: ``{name: ndarray}`` with PyTorch's names and shapes."""
+        return {name: p.copy() for name, p in self.params.items()}
+
+    def load_state_dict(self, mapping):
+        """Replace the parameters with those in ``mapping`` (NumPy arrays or torch tensors).
+
+        Names and shapes must match :meth:`state_dict` exactly; values are cast
+        to the network's dtype and must be finite. Nothing changes if any
+        entry is wrong.
+        """
+        shapes = self._param_shapes()
+        missing = sorted(set(shapes) - set(mapping))
+        unexpected = sorted(set(mapping) - set(shapes))
+        if missing or unexpected:
+            raise KeyError(f"state dict does not match this {type(self).__name__}: "
+                           f"missing {missing}, unexpected {unexpected}")
+        new = {}
+        for name, shape in shapes.items():
+            value = mapping[name]
+            if hasattr(value, "detach"):
+                value = value.detach().cpu().numpy()
+            arr = np.array(value, dtype=self.dtype, copy=True)
+            v.check_shape(f"state dict entry {name!r}", arr, shape)
+            v.check_finite(f"state dict entry {name!r}", arr)
+            new[name] = arr
+        self.params = new
+        return self
+
+    def _layer_params(self, layer, direction):
+        names = self._layer_names(layer, direction)
+        p = [self.params[n] for n in names]
+        return LayerParams(*p) if self.bias else LayerParams(p[0], p[1])
+
+    # -- validation -------------------------------------------------------------------
+
+    def _state_shape(self, batch, unbatched):
+        n = self.num_layers * self.num_directions
+        return (n, self.hidden_size) if unbatched else (n, batch, self.hidden_size)
+
+    def _check_input(self, x, lengths):
+        x = v.as_float_array(x, self.dtype, "x")
+        if x.ndim not in (2, 3):
+            raise ValueError(f"x must be (T, B, {self.input_size}) or unbatched (T, {self.input_size}); "
+                             f"got {x.ndim}-d shape {x.shape}")
+        unbatched = x.ndim == 2
+        if unbatched:
+            x = x[:, None, :]
+        T, B, F = x.shape
+        if F != self.input_size:
+            raise ValueError(f"x has {F} features on its last axis; this network expects "
+                             f"input_size={self.input_size}")
+        if T == 0 or B == 0:
+            raise ValueError(f"x has shape {x.shape}; at least one timestep and one sequence are needed")
+        lengths = v.check_lengths(lengths, B, T)
+        if np.any(lengths < T):
+            valid = np.arange(T)[:, None] < lengths[None, :]
+            x = np.where(valid[:, :, None], x, 0).astype(self.dtype)  # padding may hold NaN
+        v.check_finite("x", x, " at valid timesteps; clean the data or mark padding with `lengths`")
+        return np.ascontiguousarray(x), lengths, unbatched
+
+    def _check_states(self, value, name, batch, unbatched, count):
+        """Return ``count`` arrays of shape (layers*dirs, B, H) from a state or state gradient."""
+        shape = self._state_shape(batch, unbatched)
+        if value is None:
+            full = self._state_shape(batch, False)
+            return [np.zeros(full, dtype=self.dtype) for _ in range(count)]
+        if count == 2:
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                raise TypeError(f"{name} of an LSTM is a tuple (h, c), each of shape {shape}")
+            parts = value
+        else:
+            parts = (value,)
+        arrays = []
+        for label, part in zip(("h", "c"), parts):
+            label = f"{name}[{'hc'.index(label)}] ({label})" if count == 2 else name
+            arr = v.check_shape(label, v.as_float_array(part, self.dtype, label), shape)
+            v.check_finite(label, arr)
+            arrays.append(np.ascontiguousarray(arr[:, None, :] if unbatched else arr))
+        return arrays
+
+    def _pack_state(self, arrays, unbatched):
+        if unbatched:
+            arrays = [a[:, 0, :] for a in arrays]
+        return tuple(arrays) if len(arrays) == 2 else arrays[0]
+
+    # -- forward and backward ---------------------------------------------------------
+
+    def __call__(self, x, state=None, lengths=None):
+        """Inference: return ``(out, state)`` and keep nothing."""
+        out, state, _ = self.forward(x, state, lengths, record=False)
+        return out, state
+
+    def forward(self, x, state=None, lengths=None, record=True, dropout_masks=None):
+        """Run the stack over ``x``.
+
+        Parameters
+        ----------
+        x : array (T, B, input_size), or (T, input_size) for one sequence.
+        state : initial state, (layers*dirs, B, H) (a tuple ``(h, c)`` for the
+            LSTM); zeros when ``None``.
+        lengths : (B,) ints in ``[1, T]``; steps past a sequence's length are
+            padding: they leave its state and gradients untouched and give zero output.
+        record : bool, keep a :class:`Tape` for :meth:`backward` and apply dropout.
+        dropout_masks : masks from an earlier tape to reuse (for a fixed mask);
+            new seeded masks are drawn when ``None``.
+
+        Returns
+        -------
+        out : (T, B, dirs*H), or (T, dirs*H) when unbatched.
+        state : final state, shaped like ``state``.
+        tape : :class:`Tape`, or ``None`` unless ``record``.
+        """
+        x, lengths, unbatched = self._check_input(x, lengths)
+        T, B, _ = x.shape
+        ops = self._ops()
+        count = 2 if ops.has_cell_state else 1
+        h0 = self._check_states(state, "state", B, unbatched, count)
+        final = [np.empty_like(h0[0]) for _ in range(count)]
+        layer_tapes, masks = [], []
+        layer_in = x
+        for layer in range(self.num_layers):
+            mask = None
+            if record and layer > 0 and self.dropout > 0:
+                mask = (dropout_masks[layer] if dropout_masks is not None
+                        else self._dropout_mask(layer_in.shape))
+                layer_in = layer_in * mask
+            masks.append(mask)
+            outs, tapes = [], []
+            for d in range(self.num_directions):
+                k = layer * self.num_directions + d
+                c0 = h0[1][k] if count == 2 else None
+                out, h_n, c_n, tape = ops.forward(layer_in, self._layer_params(layer, d),
+                                                  h0[0][k], c0, lengths, d == 1, record)
+                final[0][k] = h_n
+                if count == 2:
+                    final[1][k] = c_n
+                outs.append(out)
+                tapes.append(tape)
+            layer_in = outs[0] if len(outs) == 1 else np.concatenate(outs, axis=2)
+            layer_tapes.append(tapes)
+        out = layer_in[:, 0, :] if unbatched else layer_in
+        tape = Tape(layer_tapes, masks, unbatched, B) if record else None
+        return out, self._pack_state(final, unbatched), tape
+
+    def _dropout_mask(self, shape):
+        keep = 1.0 - self.dropout
+        return ((self._rng.random(shape) < keep) / keep).astype(self.dtype)
+
+    def backward(self, tape, grad_output=None, grad_state=None):
+        """Backpropagate through time from the gradients of the outputs and of the final state.
+
+        Parameters
+        ----------
+        tape : :class:`Tape` from ``forward(..., record=True)``.
+        grad_output : gradient with respect to ``out`` (same shape), or ``None`` for zero.
+        grad_state : gradient with respect to the final state (same shape), or ``None``.
+
+        Returns
+        -------
+        dict
+            One entry per :meth:`state_dict` name (same shape), plus ``"input"``
+            (the shape of ``x``) and ``"state"`` (the shape of the initial
+            state: an array, or ``(dh, dc)`` for the LSTM).
+        """
+        if not isinstance(tape, Tape):
+            raise TypeError("tape must be the Tape returned by forward(..., record=True)")
+        first = tape.layers[0][0]
+        T, B = first.x.shape[:2]
+        H, dirs = self.hidden_size, self.num_directions
+        ops = self._ops()
+        count = 2 if ops.has_cell_state else 1
+        if grad_output is None:
+            dout = np.zeros((T, B, dirs * H), dtype=self.dtype)
+        else:
+            expected = (T, dirs * H) if tape.unbatched else (T, B, dirs * H)
+            dout = v.check_shape("grad_output", v.as_float_array(grad_output, self.dtype,
+                                                                 "grad_output"), expected)
+            dout = dout.reshape(T, B, dirs * H)
+        d_final = self._check_states(grad_state, "grad_state", B, tape.unbatched, count)
+        grads = {}
+        d_init = [np.empty_like(d_final[0]) for _ in range(count)]
+        for layer in reversed(range(self.num_layers)):
+            d_in = None
+            for d in range(dirs):
+                k = layer * dirs + d
+                g = ops.backward(tape.layers[layer][d],
+                                 np.ascontiguousarray(dout[:, :, d * H:(d + 1) * H]),
+                                 d_final[0][k], d_final[1][k] if count == 2 else None)
+                names = self._layer_names(layer, d)
+                for name, key in zip(names, ("w_ih", "w_hh", "b_ih", "b_hh")):
+                    grads[name] = g[key]
+                d_init[0][k] = g["h0"]
+                if count == 2:
+                    d_init[1][k] = g["c0"]
+                d_in = g["input"] if d_in is None else d_in + g["input"]
+            if tape.dropout_masks[layer] is not None:
+                d_in = d_in * tape.dropout_masks[layer]
+            dout = d_in
+        grads["input"] = dout[:, 0, :] if tape.unbatched else dout
+        grads["state"] = self._pack_state(d_init, tape.unbatched)
+        return {name: grads[name] for name in (*self.params, "input", "state")}
+
+    def __repr__(self):
+        extra = f", nonlinearity={self.nonlinearity!r}" if isinstance(self, RNN) else ""
+        return (f"{type(self).__name__}({self.input_size}, {self.hidden_size}, "
+                f"num_layers={self.num_layers}, bias={self.bias}, bidirectional={self.bidirectional}, "
+                f"dropout={self.dropout}, dtype='{self.dtype}'{extra})")
+
+
+class RNN(RecurrentNetwork):
+    r"""Elman recurrent network, ``h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``.
+
+    .. math::
+
+        h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})
+
+    with ``nonlinearity="relu"`` replacing tanh by ``max(0, .)``.
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+    num_layers : int, stacked layers (the input of layer k > 0 is the output of layer k-1).
+    nonlinearity : ``"tanh"`` or ``"relu"``.
+    bias : bool, use ``bias_ih`` and ``bias_hh``.
+    bidirectional : bool, add a reverse direction; outputs are concatenated.
+    dropout : float, dropout probability on the input of every layer but the
+        first, applied only when recording for training.
+    dtype : ``"float32"`` or ``"float64"``.
+    device : ``"cpu"`` (``"cuda"`` is reserved for the GPU backend).
+    seed : int or None, seeds initialisation and dropout.
+
+    Attributes
+    ----------
+    params : dict of name -> ndarray: ``weight_ih_l{k}`` (H, D_in),
+        ``weight_hh_l{k}`` (H, H), ``bias_ih_l{k}`` (H,), ``bias_hh_l{k}`` (H,),
+        with ``_reverse`` for the reverse direction. All are drawn from
+        U(-1/sqrt(H), 1/sqrt(H)).
+
+    Examples
+    --------
+    >>> import numpy as np, numbarnn
+    >>> net = numbarnn.RNN(3, 5, num_layers=2, seed=0)
+    >>> out, h = net(np.ones((7, 2, 3), dtype="float32"))
+    >>> out.shape, h.shape
+    ((7, 2, 5), (2, 2, 5))
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 bidirectional=False, dropout=0.0, dtype=DEFAULT_DTYPE, device="cpu", seed=None):
+        self.nonlinearity = v.check_option("nonlinearity", nonlinearity, ("tanh", "relu"))
+        super().__init__(input_size, hidden_size, num_layers, bias, bidirectional, dropout,
+                         dtype, device, seed)
+
+    def _ops(self):
+        return RNNOps(self.nonlinearity)
+
+
+class LSTM(RecurrentNetwork):
+    r"""Long short-term memory network, PyTorch's equations and gate order (i, f, g, o).
+
+    .. math::
+
+        i_t &= \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \\
+        f_t &= \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) \\
+        g_t &= \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) \\
+        o_t &= \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) \\
+        c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
+        h_t &= o_t \odot \tanh(c_t)
+
+    Parameters are as for :class:`RNN` (without ``nonlinearity``). The state
+    is the tuple ``(h, c)``, each (layers*dirs, B, H). ``weight_ih_l{k}`` is
+    (4H, D_in) and ``weight_hh_l{k}`` (4H, H), rows stacked in the order i, f, g, o.
+
+    Examples
+    --------
+    >>> import numpy as np, numbarnn
+    >>> net = numbarnn.LSTM(2, 4, bidirectional=True, dtype="float64", seed=0)
+    >>> x = np.zeros((6, 3, 2))
+    >>> out, (h, c), tape = net.forward(x, lengths=[6, 4, 1])
+    >>> out.shape, h.shape, float(abs(out[4:, 1]).max())
+    ((6, 3, 8), (2, 3, 4), 0.0)
+    >>> grads = net.backward(tape, grad_output=np.ones_like(out))
+    >>> grads["weight_hh_l0"].shape, grads["input"].shape, grads["state"][1].shape
+    ((16, 4), (6, 3, 2), (2, 3, 4))
+    """
+
+    _gates = 4
+
+    def _ops(self):
+        return LSTMOps()
+
+
+class GRU(RecurrentNetwork):
+    r"""Gated recurrent unit network, PyTorch's equations and gate order (r, z, n).
+
+    .. math::
+
+        r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \\
+        z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz}) \\
+        n_t &= \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})) \\
+        h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
+
+    Parameters are as for :class:`RNN` (without ``nonlinearity``).
+    ``weight_ih_l{k}`` is (3H, D_in) and ``weight_hh_l{k}`` (3H, H), rows in
+    the order r, z, n.
+
+    Examples
+    --------
+    >>> import numpy as np, numbarnn
+    >>> net = numbarnn.GRU(1, 8, seed=0)
+    >>> out, h = net(np.sin(np.linspace(0, 6, 50, dtype="float32"))[:, None])
+    >>> out.shape, h.shape
+    ((50, 8), (1, 8))
+    """
+
+    _gates = 3
+
+    def _ops(self):
+        return GRUOps()

@@ -1,0 +1,180 @@
+"""Plain NumPy reference for RNN, LSTM and GRU: forward and BPTT, written for reading.
+
+One sequence at a time, one step at a time, each equation on its own line.
+Variable lengths are handled the obvious way: sequence ``b`` is cut to its
+first ``lengths[b]`` steps. The reverse direction reads that cut sequence
+backwards. Nothing here is shared with the package.
+"""
+
+import numpy as np
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# -- one step -------------------------------------------------------------------------
+
+def step(cell, x, h, c, p, nonlinearity="tanh"):
+    """One step of one sequence. Returns (h_new, c_new, cache)."""
+    W_ih, W_hh, b_ih, b_hh = p
+    H = h.shape[0]
+    if cell == "rnn":
+        pre = W_ih @ x + b_ih + W_hh @ h + b_hh
+        h_new = np.tanh(pre) if nonlinearity == "tanh" else np.maximum(pre, 0.0)
+        return h_new, None, (x, h, h_new)
+    if cell == "lstm":
+        a = W_ih @ x + b_ih + W_hh @ h + b_hh
+        i = sigmoid(a[0:H])
+        f = sigmoid(a[H:2 * H])
+        g = np.tanh(a[2 * H:3 * H])
+        o = sigmoid(a[3 * H:4 * H])
+        c_new = f * c + i * g
+        h_new = o * np.tanh(c_new)
+        return h_new, c_new, (x, h, c, i, f, g, o, c_new)
+    if cell == "gru":
+        gi = W_ih @ x + b_ih
+        gh = W_hh @ h + b_hh
+        r = sigmoid(gi[0:H] + gh[0:H])
+        z = sigmoid(gi[H:2 * H] + gh[H:2 * H])
+        n = np.tanh(gi[2 * H:] + r * gh[2 * H:])
+        h_new = (1 - z) * n + z * h
+        return h_new, None, (x, h, r, z, n, gh[2 * H:])
+    raise ValueError(cell)
+
+
+def step_backward(cell, dh, dc, cache, p, nonlinearity="tanh"):
+    """Backward of :func:`step`. Returns dx, dh_prev, dc_prev, [dW_ih, dW_hh, db_ih, db_hh]."""
+    W_ih, W_hh, b_ih, b_hh = p
+    if cell == "rnn":
+        x, h, h_new = cache
+        if nonlinearity == "tanh":
+            dpre = dh * (1 - h_new ** 2)
+        else:
+            dpre = dh * (h_new > 0)
+        return (W_ih.T @ dpre, W_hh.T @ dpre, None,
+                [np.outer(dpre, x), np.outer(dpre, h), dpre, dpre])
+    if cell == "lstm":
+        x, h, c, i, f, g, o, c_new = cache
+        tc = np.tanh(c_new)
+        do = dh * tc
+        dc = dc + dh * o * (1 - tc ** 2)
+        di = dc * g
+        df = dc * c
+        dg = dc * i
+        dc_prev = dc * f
+        da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g ** 2), do * o * (1 - o)])
+        return (W_ih.T @ da, W_hh.T @ da, dc_prev,
+                [np.outer(da, x), np.outer(da, h), da, da])
+    if cell == "gru":
+        x, h, r, z, n, hn = cache
+        dn = dh * (1 - z)
+        dz = dh * (h - n)
+        dh_prev = dh * z
+        dn_pre = dn * (1 - n ** 2)
+        dr = dn_pre * hn
+        dr_pre = dr * r * (1 - r)
+        dz_pre = dz * z * (1 - z)
+        dgi = np.concatenate([dr_pre, dz_pre, dn_pre])
+        dgh = np.concatenate([dr_pre, dz_pre, dn_pre * r])
+        return (W_ih.T @ dgi, dh_prev + W_hh.T @ dgh, None,
+                [np.outer(dgi, x), np.outer(dgh, h), dgi, dgh])
+    raise ValueError(cell)
+
+
+# -- a whole network --------------------------------------------------------------------
+
+def _names(layer, direction):
+    s = f"_l{layer}" + ("_reverse" if direction else "")
+    return [f"weight_ih{s}", f"weight_hh{s}", f"bias_ih{s}", f"bias_hh{s}"]
+
+
+def _layer_params(params, layer, direction, G, H):
+    names = _names(layer, direction)
+    W_ih, W_hh = params[names[0]], params[names[1]]
+    b_ih = params.get(names[2], np.zeros(G * H))
+    b_hh = params.get(names[3], np.zeros(G * H))
+    return W_ih, W_hh, b_ih, b_hh
+
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def forward(cell, params, x, h0, c0=None, lengths=None, num_layers=1, bidirectional=False,
+            masks=None, nonlinearity="tanh"):
+    """Forward of a stack. x: (T, B, D); h0, c0: (layers*dirs, B, H).
+
+    Returns out (T, B, dirs*H), h_n, c_n and a cache for :func:`backward`.
+    """
+    T, B, _ = x.shape
+    dirs = 2 if bidirectional else 1
+    H = h0.shape[2]
+    lengths = [T] * B if lengths is None else list(lengths)
+    G = GATES[cell]
+    h_n = np.zeros_like(h0)
+    c_n = np.zeros_like(h0)
+    caches = {}
+    layer_in = x
+    for layer in range(num_layers):
+        if masks is not None and masks[layer] is not None:
+            layer_in = layer_in * masks[layer]
+        out = np.zeros((T, B, dirs * H))
+        for d in range(dirs):
+            k = layer * dirs + d
+            p = _layer_params(params, layer, d, G, H)
+            for b in range(B):
+                L = lengths[b]
+                times = range(L) if d == 0 else range(L - 1, -1, -1)
+                h = h0[k, b].copy()
+                c = None if c0 is None else c0[k, b].copy()
+                for t in times:
+                    h, c, cache = step(cell, layer_in[t, b], h, c, p, nonlinearity)
+                    caches[layer, d, b, t] = cache
+                    out[t, b, d * H:(d + 1) * H] = h
+                h_n[k, b] = h
+                if c is not None:
+                    c_n[k, b] = c
+        layer_in = out
+    return layer_in, h_n, (c_n if cell == "lstm" else None), caches
+
+
+def backward(cell, params, x, caches, grad_out, grad_h_n, grad_c_n=None, lengths=None,
+             num_layers=1, bidirectional=False, masks=None, nonlinearity="tanh"):
+    """BPTT through the stack. Returns (grads by parameter name, dx, dh0, dc0)."""
+    T, B, D = x.shape
+    dirs = 2 if bidirectional else 1
+    H = grad_h_n.shape[2]
+    G = GATES[cell]
+    lengths = [T] * B if lengths is None else list(lengths)
+    grads = {}
+    dh0 = np.zeros_like(grad_h_n)
+    dc0 = np.zeros_like(grad_h_n)
+    d_layer_out = grad_out.copy()
+    for layer in reversed(range(num_layers)):
+        d_in_size = D if layer == 0 else dirs * H
+        d_layer_in = np.zeros((T, B, d_in_size))
+        for d in range(dirs):
+            k = layer * dirs + d
+            p = _layer_params(params, layer, d, G, H)
+            acc = [np.zeros_like(a) for a in p]
+            for b in range(B):
+                L = lengths[b]
+                times = range(L) if d == 0 else range(L - 1, -1, -1)
+                dh = grad_h_n[k, b].copy()
+                dc = None if grad_c_n is None else grad_c_n[k, b].copy()
+                for t in reversed(list(times)):
+                    dh = dh + d_layer_out[t, b, d * H:(d + 1) * H]
+                    dx, dh, dc, dp = step_backward(cell, dh, dc, caches[layer, d, b, t], p, nonlinearity)
+                    d_layer_in[t, b] += dx
+                    for a, g in zip(acc, dp):
+                        a += g
+                dh0[k, b] = dh
+                if dc is not None:
+                    dc0[k, b] = dc
+            for name, a in zip(_names(layer, d), acc):
+                if name in params:
+                    grads[name] = a
+        if masks is not None and masks[layer] is not None:
+            d_layer_in = d_layer_in * masks[layer]
+        d_layer_out = d_layer_in
+    return grads, d_layer_out, dh0, (dc0 if cell == "lstm" else None)
