@@ -4,6 +4,10 @@
     LLVM fast-math flags given to every CPU kernel. The set leaves out ``nnan``
     and ``ninf`` so NaN and infinity propagate as IEEE says. Set
     ``NUMBARNN_FASTMATH=0`` to compile with no fast-math flags at all.
+``JIT_OPTIONS``
+    Options of every CPU kernel: on-disk cache, ``FASTMATH``, and NumPy's
+    error model (IEEE division: ``x/0`` gives inf/NaN instead of raising, which
+    also lets LLVM vectorise loops that divide).
 ``BATCH_CHUNKS``
     How many pieces the batch is cut into for the parallel CPU kernels
     (``NUMBARNN_BATCH_CHUNKS``; default: the number of CPUs). The partition
@@ -34,6 +38,7 @@ def _env_int(name, default):
 
 
 FASTMATH = set() if os.environ.get("NUMBARNN_FASTMATH", "1") == "0" else set(_FASTMATH_FLAGS)
+JIT_OPTIONS = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
 BATCH_CHUNKS = _env_int("NUMBARNN_BATCH_CHUNKS", os.cpu_count() or 1)
 THREADS_PER_BLOCK = _env_int("NUMBARNN_THREADS_PER_BLOCK", 128)
 DEFAULT_DTYPE = "float32"

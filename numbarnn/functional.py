@@ -5,7 +5,9 @@ Each cell is a :class:`LayerOps` object with a ``forward`` and a ``backward``.
 recurrent kernel, and (when recording) returns a :class:`LayerTape` holding
 what the backward needs. ``backward`` runs the BPTT kernel and turns the
 pre-activation gradients ``dz`` into parameter and input gradients with GEMMs
-over all ``T*B`` rows. Inputs here are already validated: C-contiguous,
+over all ``T*B`` rows. Callers hold BLAS at one thread
+(:func:`numbarnn._blas.single_threaded_blas`): all parallel work runs in
+Numba's thread pool. Inputs here are already validated: C-contiguous,
 time-major, of one floating dtype.
 """
 
@@ -14,7 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import config
-from ._blas import single_threaded_blas
 from .kernels import cpu
 
 
@@ -47,29 +48,30 @@ def n_chunks_for(batch):
 
 
 def _project(x, w_ih, bias):
+    """``x W_ih^T + bias`` for all timesteps at once: (T, B, G*H)."""
     T, B, D = x.shape
-    xproj = (x.reshape(T * B, D) @ w_ih.T).reshape(T, B, w_ih.shape[0])
-    if bias is not None:
-        xproj += bias
+    rows = T * B
+    xproj = np.empty((T, B, w_ih.shape[0]), dtype=x.dtype)
+    if bias is None:
+        bias = np.zeros(0, dtype=x.dtype)
+    cpu.matmul_rows(x.reshape(rows, D), w_ih.T, bias, xproj.reshape(rows, -1), n_chunks_for(rows))
     return xproj
-
-
-def _empty_tape(dtype):
-    return np.zeros((0, 0, 0), dtype=dtype)
 
 
 def _weight_grads(tape, dz_in, dz_hid):
     """Parameter and input gradients from pre-activation gradients, as GEMMs over all rows."""
     p = tape.params
     T, B, D = tape.x.shape
-    G = dz_in.shape[2]
-    din = dz_in.reshape(T * B, G)
-    dhid = dz_hid.reshape(T * B, G)
-    grads = {
-        "w_ih": din.T @ tape.x.reshape(T * B, D),
-        "w_hh": dhid.T @ tape.h_prev.reshape(T * B, -1),
-        "input": (din @ p.w_ih).reshape(T, B, D),
-    }
+    rows, G = T * B, dz_in.shape[2]
+    H = tape.h_prev.shape[2]
+    din = dz_in.reshape(rows, G)
+    dhid = dz_hid.reshape(rows, G)
+    n = n_chunks_for(rows)
+    grads = {"w_ih": np.empty((G, D), dtype=din.dtype), "w_hh": np.empty((G, H), dtype=din.dtype),
+             "input": np.empty((T, B, D), dtype=din.dtype)}
+    cpu.matmul_tn(din, tape.x.reshape(rows, D), grads["w_ih"], n)
+    cpu.matmul_tn(dhid, tape.h_prev.reshape(rows, H), grads["w_hh"], n)
+    cpu.matmul_rows(din, p.w_ih, np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D), n)
     if p.b_ih is not None:
         grads["b_ih"] = din.sum(axis=0)
         grads["b_hh"] = dhid.sum(axis=0)
@@ -114,10 +116,9 @@ class LSTMOps(LayerOps):
         gates = np.zeros(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
         c_n = np.empty_like(c0)
-        with single_threaded_blas():
-            cpu.lstm_forward(xproj, np.ascontiguousarray(params.w_hh.T), h0, c0, lengths,
-                             reverse, record, n_chunks_for(x.shape[1]),
-                             out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
+        cpu.lstm_forward(xproj, np.ascontiguousarray(params.w_hh.T), h0, c0, lengths,
+                         reverse, record, n_chunks_for(x.shape[1]),
+                         out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
         tape = None
         if record:
             tape = LayerTape(x, out, lengths, reverse, params, h_prev,
@@ -129,10 +130,9 @@ class LSTMOps(LayerOps):
         dz = np.zeros_like(a["gates"])
         dh0 = np.empty_like(grad_h_n)
         dc0 = np.empty_like(grad_c_n)
-        with single_threaded_blas():
-            cpu.lstm_backward(grad_out, grad_h_n, grad_c_n, tape.params.w_hh, tape.lengths,
-                              tape.reverse, n_chunks_for(grad_out.shape[1]),
-                              a["gates"], a["c_prev"], a["tanh_c"], dz, dh0, dc0)
+        cpu.lstm_backward(grad_out, grad_h_n, grad_c_n, tape.params.w_hh, tape.lengths,
+                          tape.reverse, n_chunks_for(grad_out.shape[1]),
+                          a["gates"], a["c_prev"], a["tanh_c"], dz, dh0, dc0)
         grads = _weight_grads(tape, dz, dz)
         grads["h0"] = dh0
         grads["c0"] = dc0
@@ -149,10 +149,9 @@ class GRUOps(LayerOps):
         out, (hn, h_prev) = self._alloc(x, H, record, 2)
         gates = np.zeros(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
-        with single_threaded_blas():
-            cpu.gru_forward(xproj, np.ascontiguousarray(params.w_hh.T), b_hh, h0, lengths,
-                            reverse, record, n_chunks_for(x.shape[1]),
-                            out, h_n, gates, hn, h_prev)
+        cpu.gru_forward(xproj, np.ascontiguousarray(params.w_hh.T), b_hh, h0, lengths,
+                        reverse, record, n_chunks_for(x.shape[1]),
+                        out, h_n, gates, hn, h_prev)
         tape = None
         if record:
             tape = LayerTape(x, out, lengths, reverse, params, h_prev,
@@ -164,10 +163,9 @@ class GRUOps(LayerOps):
         dz_in = np.zeros_like(a["gates"])
         dz_hid = np.zeros_like(a["gates"])
         dh0 = np.empty_like(grad_h_n)
-        with single_threaded_blas():
-            cpu.gru_backward(grad_out, grad_h_n, tape.params.w_hh, tape.lengths, tape.reverse,
-                             n_chunks_for(grad_out.shape[1]),
-                             a["gates"], a["hn"], tape.h_prev, dz_in, dz_hid, dh0)
+        cpu.gru_backward(grad_out, grad_h_n, tape.params.w_hh, tape.lengths, tape.reverse,
+                         n_chunks_for(grad_out.shape[1]),
+                         a["gates"], a["hn"], tape.h_prev, dz_in, dz_hid, dh0)
         grads = _weight_grads(tape, dz_in, dz_hid)
         grads["h0"] = dh0
         return grads
@@ -183,18 +181,16 @@ class RNNOps(LayerOps):
         xproj = _project(x, params.w_ih, bias)
         out, (h_prev,) = self._alloc(x, H, record, 1)
         h_n = np.empty_like(h0)
-        with single_threaded_blas():
-            cpu.rnn_forward(xproj, np.ascontiguousarray(params.w_hh.T), h0, lengths, reverse,
-                            self.relu, record, n_chunks_for(x.shape[1]), out, h_n, h_prev)
+        cpu.rnn_forward(xproj, np.ascontiguousarray(params.w_hh.T), h0, lengths, reverse,
+                        self.relu, record, n_chunks_for(x.shape[1]), out, h_n, h_prev)
         tape = LayerTape(x, out, lengths, reverse, params, h_prev) if record else None
         return out, h_n, None, tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
         dz = np.zeros_like(tape.out)
         dh0 = np.empty_like(grad_h_n)
-        with single_threaded_blas():
-            cpu.rnn_backward(grad_out, grad_h_n, tape.params.w_hh, tape.lengths, tape.reverse,
-                             self.relu, n_chunks_for(grad_out.shape[1]), tape.out, dz, dh0)
+        cpu.rnn_backward(grad_out, grad_h_n, tape.params.w_hh, tape.lengths, tape.reverse,
+                         self.relu, n_chunks_for(grad_out.shape[1]), tape.out, dz, dh0)
         grads = _weight_grads(tape, dz, dz)
         grads["h0"] = dh0
         return grads

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validation as v
+from ._blas import single_threaded_blas
 from .config import DEFAULT_DTYPE
 from .functional import GRUOps, LayerParams, LSTMOps, RNNOps
 
@@ -208,6 +209,10 @@ class RecurrentNetwork:
         tape : :class:`Tape`, or ``None`` unless ``record``.
         """
         x, lengths, unbatched = self._check_input(x, lengths)
+        with single_threaded_blas():
+            return self._forward(x, state, lengths, unbatched, record, dropout_masks)
+
+    def _forward(self, x, state, lengths, unbatched, record, dropout_masks):
         T, B, _ = x.shape
         ops = self._ops()
         count = 2 if ops.has_cell_state else 1
@@ -261,6 +266,10 @@ class RecurrentNetwork:
         """
         if not isinstance(tape, Tape):
             raise TypeError("tape must be the Tape returned by forward(..., record=True)")
+        with single_threaded_blas():
+            return self._backward(tape, grad_output, grad_state)
+
+    def _backward(self, tape, grad_output, grad_state):
         first = tape.layers[0][0]
         T, B = first.x.shape[:2]
         H, dirs = self.hidden_size, self.num_directions

@@ -2,20 +2,22 @@
 
 from numba import njit
 
+from ...config import JIT_OPTIONS
 
-@njit(cache=True)
+
+@njit(**JIT_OPTIONS)
 def chunk_bounds(k, n_chunks, batch):
     """Rows ``[b0, b1)`` of chunk ``k`` when ``batch`` rows are cut in ``n_chunks``."""
     return k * batch // n_chunks, (k + 1) * batch // n_chunks
 
 
-@njit(cache=True)
+@njit(**JIT_OPTIONS)
 def step_time(s, length, reverse):
     """Time index of step ``s`` of a sequence of ``length`` steps, read forwards or backwards."""
     return length - 1 - s if reverse else s
 
 
-@njit(cache=True)
+@njit(**JIT_OPTIONS)
 def max_length(lengths, b0, b1):
     """Longest sequence among rows ``[b0, b1)``."""
     m = 0

@@ -17,17 +17,35 @@ factor ``r_t``). Batch chunking and lengths work as in :mod:`.lstm`.
 import numpy as np
 from numba import njit, prange
 
-from ...config import FASTMATH
+from ...config import JIT_OPTIONS
 from ._chunks import chunk_bounds, max_length, step_time
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**JIT_OPTIONS)
+def _forward_row(z, xp, b_hh, h, gates, hn):
+    # One sequence, one step; 1-D arguments so the loop vectorises.
+    H = h.shape[0]
+    for j in range(H):
+        hn_j = z[2 * H + j] + b_hh[2 * H + j]
+        rg = sigmoid(xp[j] + z[j] + b_hh[j])
+        zg = sigmoid(xp[H + j] + z[H + j] + b_hh[H + j])
+        ng = tanh(xp[2 * H + j] + rg * hn_j)
+        h[j] = ng + zg * (h[j] - ng)
+        gates[j] = rg
+        gates[H + j] = zg
+        gates[2 * H + j] = ng
+        hn[j] = hn_j
+
+
+@njit(**JIT_OPTIONS)
 def _forward_chunk(b0, b1, xproj, w_hh_t, b_hh, h0, lengths, reverse, record,
                    out, h_n, gates, hn, h_prev):
     H = h0.shape[1]
     h = h0[b0:b1].copy()
     z = np.empty((b1 - b0, 3 * H), dtype=h.dtype)
+    gates_scratch = np.empty(3 * H, dtype=h.dtype)
+    hn_scratch = np.empty(H, dtype=h.dtype)
     for s in range(max_length(lengths, b0, b1)):
         np.dot(h, w_hh_t, z)
         for r in range(b1 - b0):
@@ -37,27 +55,14 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, b_hh, h0, lengths, reverse, record,
             t = step_time(s, lengths[b], reverse)
             if record:
                 h_prev[t, b] = h[r]
-            zr = z[r]
-            xp = xproj[t, b]
-            for j in range(H):
-                hn_j = zr[2 * H + j] + b_hh[2 * H + j]
-                rg = sigmoid(xp[j] + zr[j] + b_hh[j])
-                zg = sigmoid(xp[H + j] + zr[H + j] + b_hh[H + j])
-                ng = tanh(xp[2 * H + j] + rg * hn_j)
-                hj = ng + zg * (h[r, j] - ng)
-                h[r, j] = hj
-                out[t, b, j] = hj
-                zr[j] = rg
-                zr[H + j] = zg
-                zr[2 * H + j] = ng
-                if record:
-                    hn[t, b, j] = hn_j
-            if record:
-                gates[t, b] = zr
+                _forward_row(z[r], xproj[t, b], b_hh, h[r], gates[t, b], hn[t, b])
+            else:
+                _forward_row(z[r], xproj[t, b], b_hh, h[r], gates_scratch, hn_scratch)
+            out[t, b] = h[r]
     h_n[b0:b1] = h
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(parallel=True, **JIT_OPTIONS)
 def gru_forward(xproj, w_hh_t, b_hh, h0, lengths, reverse, record, n_chunks,
                 out, h_n, gates, hn, h_prev):
     """Run one GRU direction over a padded batch.
@@ -81,13 +86,33 @@ def gru_forward(xproj, w_hh_t, b_hh, h0, lengths, reverse, record, n_chunks,
                        out, h_n, gates, hn, h_prev)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**JIT_OPTIONS)
+def _backward_row(dh, grad_out, gates, hn, h_prev, dz_in, dz_hid):
+    # dh (in: gradient from the step after) becomes the direct part z * dh of dh_prev.
+    H = dh.shape[0]
+    for j in range(H):
+        rg = gates[j]
+        zg = gates[H + j]
+        ng = gates[2 * H + j]
+        dhj = dh[j] + grad_out[j]
+        dn = dhj * one_minus(zg) * one_minus_square(ng)
+        dzz = dhj * (h_prev[j] - ng) * zg * one_minus(zg)
+        dr = dn * hn[j] * rg * one_minus(rg)
+        dh[j] = dhj * zg
+        dz_in[j] = dr
+        dz_in[H + j] = dzz
+        dz_in[2 * H + j] = dn
+        dz_hid[j] = dr
+        dz_hid[H + j] = dzz
+        dz_hid[2 * H + j] = dn * rg
+
+
+@njit(**JIT_OPTIONS)
 def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse,
                     gates, hn, h_prev, dz_in, dz_hid, grad_h0):
     H = grad_h_n.shape[1]
     dh = grad_h_n[b0:b1].copy()
     dzc = np.zeros((b1 - b0, 3 * H), dtype=dh.dtype)
-    dh_direct = np.zeros((b1 - b0, H), dtype=dh.dtype)
     dh_rec = np.empty((b1 - b0, H), dtype=dh.dtype)
     for s in range(max_length(lengths, b0, b1) - 1, -1, -1):
         for r in range(b1 - b0):
@@ -96,37 +121,17 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse,
                 dzc[r] = 0
                 continue
             t = step_time(s, lengths[b], reverse)
-            g = gates[t, b]
-            go = grad_out[t, b]
-            hp = h_prev[t, b]
-            hn_t = hn[t, b]
-            di = dz_in[t, b]
-            dzr = dzc[r]
-            for j in range(H):
-                rg = g[j]
-                zg = g[H + j]
-                ng = g[2 * H + j]
-                dhj = dh[r, j] + go[j]
-                dn = dhj * one_minus(zg) * one_minus_square(ng)
-                dzz = dhj * (hp[j] - ng) * zg * one_minus(zg)
-                dr = dn * hn_t[j] * rg * one_minus(rg)
-                dh_direct[r, j] = dhj * zg
-                di[j] = dr
-                di[H + j] = dzz
-                di[2 * H + j] = dn
-                dzr[j] = dr
-                dzr[H + j] = dzz
-                dzr[2 * H + j] = dn * rg
-            dz_hid[t, b] = dzr
+            _backward_row(dh[r], grad_out[t, b], gates[t, b], hn[t, b], h_prev[t, b],
+                          dz_in[t, b], dzc[r])
+            dz_hid[t, b] = dzc[r]
         np.dot(dzc, w_hh, dh_rec)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
-                for j in range(H):
-                    dh[r, j] = dh_rec[r, j] + dh_direct[r, j]
+                dh[r] += dh_rec[r]
     grad_h0[b0:b1] = dh
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(parallel=True, **JIT_OPTIONS)
 def gru_backward(grad_out, grad_h_n, w_hh, lengths, reverse, n_chunks,
                  gates, hn, h_prev, dz_in, dz_hid, grad_h0):
     """Backpropagate through one GRU direction (BPTT).

@@ -20,18 +20,42 @@ and gradients are untouched past its length.
 import numpy as np
 from numba import njit, prange
 
-from ...config import FASTMATH
+from ...config import JIT_OPTIONS
 from ._chunks import chunk_bounds, max_length, step_time
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**JIT_OPTIONS)
+def _forward_row(z, xp, c, h, out, gates, tanh_c):
+    # One sequence, one step. 1-D arguments keep the loop simple enough to vectorise.
+    H = c.shape[0]
+    for j in range(H):
+        ig = sigmoid(z[j] + xp[j])
+        fg = sigmoid(z[H + j] + xp[H + j])
+        gg = tanh(z[2 * H + j] + xp[2 * H + j])
+        og = sigmoid(z[3 * H + j] + xp[3 * H + j])
+        cj = fg * c[j] + ig * gg
+        tc = tanh(cj)
+        hj = og * tc
+        gates[j] = ig
+        gates[H + j] = fg
+        gates[2 * H + j] = gg
+        gates[3 * H + j] = og
+        tanh_c[j] = tc
+        c[j] = cj
+        h[j] = hj
+        out[j] = hj
+
+
+@njit(**JIT_OPTIONS)
 def _forward_chunk(b0, b1, xproj, w_hh_t, h0, c0, lengths, reverse, record,
                    out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
     H = h0.shape[1]
     h = h0[b0:b1].copy()
     c = c0[b0:b1].copy()
     z = np.empty((b1 - b0, 4 * H), dtype=h.dtype)
+    gates_scratch = np.empty(4 * H, dtype=h.dtype)
+    tanh_scratch = np.empty(H, dtype=h.dtype)
     for s in range(max_length(lengths, b0, b1)):
         np.dot(h, w_hh_t, z)
         for r in range(b1 - b0):
@@ -42,33 +66,14 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, h0, c0, lengths, reverse, record,
             if record:
                 h_prev[t, b] = h[r]
                 c_prev[t, b] = c[r]
-            zr = z[r]
-            xp = xproj[t, b]
-            for j in range(H):
-                ig = sigmoid(zr[j] + xp[j])
-                fg = sigmoid(zr[H + j] + xp[H + j])
-                gg = tanh(zr[2 * H + j] + xp[2 * H + j])
-                og = sigmoid(zr[3 * H + j] + xp[3 * H + j])
-                zr[j] = ig
-                zr[H + j] = fg
-                zr[2 * H + j] = gg
-                zr[3 * H + j] = og
-            for j in range(H):
-                cj = zr[H + j] * c[r, j] + zr[j] * zr[2 * H + j]
-                tc = tanh(cj)
-                hj = zr[3 * H + j] * tc
-                c[r, j] = cj
-                h[r, j] = hj
-                out[t, b, j] = hj
-                if record:
-                    tanh_c[t, b, j] = tc
-            if record:
-                gates[t, b] = zr
+                _forward_row(z[r], xproj[t, b], c[r], h[r], out[t, b], gates[t, b], tanh_c[t, b])
+            else:
+                _forward_row(z[r], xproj[t, b], c[r], h[r], out[t, b], gates_scratch, tanh_scratch)
     h_n[b0:b1] = h
     c_n[b0:b1] = c
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(parallel=True, **JIT_OPTIONS)
 def lstm_forward(xproj, w_hh_t, h0, c0, lengths, reverse, record, n_chunks,
                  out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
     """Run one LSTM direction over a padded batch.
@@ -94,7 +99,26 @@ def lstm_forward(xproj, w_hh_t, h0, c0, lengths, reverse, record, n_chunks,
                        out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**JIT_OPTIONS)
+def _backward_row(dh, dc, grad_out, gates, c_prev, tanh_c, dz):
+    # Turns dh (in: from the step after) and dc into the gate gradients dz; dc becomes dc_prev.
+    H = dh.shape[0]
+    for j in range(H):
+        ig = gates[j]
+        fg = gates[H + j]
+        gg = gates[2 * H + j]
+        og = gates[3 * H + j]
+        tc = tanh_c[j]
+        dhj = dh[j] + grad_out[j]
+        dcj = dc[j] + dhj * og * one_minus_square(tc)
+        dc[j] = dcj * fg
+        dz[j] = dcj * gg * ig * one_minus(ig)
+        dz[H + j] = dcj * c_prev[j] * fg * one_minus(fg)
+        dz[2 * H + j] = dcj * ig * one_minus_square(gg)
+        dz[3 * H + j] = dhj * tc * og * one_minus(og)
+
+
+@njit(**JIT_OPTIONS)
 def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse,
                     gates, c_prev, tanh_c, dz, grad_h0, grad_c0):
     H = grad_h_n.shape[1]
@@ -109,25 +133,8 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse
                 dzc[r] = 0
                 continue
             t = step_time(s, lengths[b], reverse)
-            g = gates[t, b]
-            go = grad_out[t, b]
-            cp = c_prev[t, b]
-            tcs = tanh_c[t, b]
-            dzr = dzc[r]
-            for j in range(H):
-                ig = g[j]
-                fg = g[H + j]
-                gg = g[2 * H + j]
-                og = g[3 * H + j]
-                tc = tcs[j]
-                dhj = dh[r, j] + go[j]
-                dcj = dc[r, j] + dhj * og * one_minus_square(tc)
-                dc[r, j] = dcj * fg
-                dzr[j] = dcj * gg * ig * one_minus(ig)
-                dzr[H + j] = dcj * cp[j] * fg * one_minus(fg)
-                dzr[2 * H + j] = dcj * ig * one_minus_square(gg)
-                dzr[3 * H + j] = dhj * tc * og * one_minus(og)
-            dz[t, b] = dzr
+            _backward_row(dh[r], dc[r], grad_out[t, b], gates[t, b], c_prev[t, b], tanh_c[t, b], dzc[r])
+            dz[t, b] = dzc[r]
         np.dot(dzc, w_hh, dh_rec)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
@@ -136,7 +143,7 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse
     grad_c0[b0:b1] = dc
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(parallel=True, **JIT_OPTIONS)
 def lstm_backward(grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse, n_chunks,
                   gates, c_prev, tanh_c, dz, grad_h0, grad_c0):
     """Backpropagate through one LSTM direction (BPTT).

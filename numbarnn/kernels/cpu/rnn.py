@@ -8,12 +8,23 @@ carries ``x W_ih^T + b_ih + b_hh``. Batch chunking and lengths work as in
 import numpy as np
 from numba import njit, prange
 
-from ...config import FASTMATH
+from ...config import JIT_OPTIONS
 from ._chunks import chunk_bounds, max_length, step_time
 from .activations import one_minus_square, relu_grad, relu as relu_fn, tanh
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**JIT_OPTIONS)
+def _forward_row(z, xp, relu, h):
+    H = h.shape[0]
+    if relu:
+        for j in range(H):
+            h[j] = relu_fn(z[j] + xp[j])
+    else:
+        for j in range(H):
+            h[j] = tanh(z[j] + xp[j])
+
+
+@njit(**JIT_OPTIONS)
 def _forward_chunk(b0, b1, xproj, w_hh_t, h0, lengths, reverse, relu, record,
                    out, h_n, h_prev):
     H = h0.shape[1]
@@ -28,18 +39,12 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, h0, lengths, reverse, relu, record,
             t = step_time(s, lengths[b], reverse)
             if record:
                 h_prev[t, b] = h[r]
-            xp = xproj[t, b]
-            if relu:
-                for j in range(H):
-                    h[r, j] = relu_fn(z[r, j] + xp[j])
-            else:
-                for j in range(H):
-                    h[r, j] = tanh(z[r, j] + xp[j])
+            _forward_row(z[r], xproj[t, b], relu, h[r])
             out[t, b] = h[r]
     h_n[b0:b1] = h
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(parallel=True, **JIT_OPTIONS)
 def rnn_forward(xproj, w_hh_t, h0, lengths, reverse, relu, record, n_chunks,
                 out, h_n, h_prev):
     """Run one Elman RNN direction over a padded batch.
@@ -60,7 +65,18 @@ def rnn_forward(xproj, w_hh_t, h0, lengths, reverse, relu, record, n_chunks,
                        out, h_n, h_prev)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(**JIT_OPTIONS)
+def _backward_row(dh, grad_out, y, relu, dz):
+    H = dh.shape[0]
+    if relu:
+        for j in range(H):
+            dz[j] = (dh[j] + grad_out[j]) * relu_grad(y[j])
+    else:
+        for j in range(H):
+            dz[j] = (dh[j] + grad_out[j]) * one_minus_square(y[j])
+
+
+@njit(**JIT_OPTIONS)
 def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse, relu,
                     out, dz, grad_h0):
     H = grad_h_n.shape[1]
@@ -74,14 +90,7 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse, relu,
                 dzc[r] = 0
                 continue
             t = step_time(s, lengths[b], reverse)
-            y = out[t, b]
-            go = grad_out[t, b]
-            if relu:
-                for j in range(H):
-                    dzc[r, j] = (dh[r, j] + go[j]) * relu_grad(y[j])
-            else:
-                for j in range(H):
-                    dzc[r, j] = (dh[r, j] + go[j]) * one_minus_square(y[j])
+            _backward_row(dh[r], grad_out[t, b], out[t, b], relu, dzc[r])
             dz[t, b] = dzc[r]
         np.dot(dzc, w_hh, dh_rec)
         for r in range(b1 - b0):
@@ -90,7 +99,7 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse, relu,
     grad_h0[b0:b1] = dh
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(parallel=True, **JIT_OPTIONS)
 def rnn_backward(grad_out, grad_h_n, w_hh, lengths, reverse, relu, n_chunks,
                  out, dz, grad_h0):
     """Backpropagate through one Elman RNN direction (BPTT).
