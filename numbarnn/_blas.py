@@ -10,6 +10,9 @@ keep BLAS's own threading.
 
 import contextlib
 
+# Numba's np.dot calls SciPy's BLAS; load it now so the controller below sees it.
+import scipy.linalg.cython_blas  # noqa: F401
+
 try:
     from threadpoolctl import ThreadpoolController
 except ImportError:  # optional: see the module docstring

@@ -10,9 +10,15 @@
     also lets LLVM vectorise loops that divide).
 ``BATCH_CHUNKS``
     How many pieces the batch is cut into for the parallel CPU kernels
-    (``NUMBARNN_BATCH_CHUNKS``; default: the number of CPUs). The partition
-    depends on this number and the batch size only, never on how many threads
-    run it, so results are bitwise the same for any thread count.
+    (``NUMBARNN_BATCH_CHUNKS``; default: Numba's thread-pool size at start-up,
+    ``NUMBA_NUM_THREADS``, so a single-threaded process gets one chunk). The
+    partition depends on this number and the batch size only, never on how
+    many threads run it: ``numba.set_num_threads`` does not change a single
+    bit of any result. (Changing the partition itself may change the last bit,
+    as BLAS kernels differ by matrix size.)
+``WORKSPACE_BYTES``
+    Most bytes of freed scratch blocks kept for reuse (``NUMBARNN_WORKSPACE_MB``,
+    default 1024 MB; see :mod:`numbarnn._workspace`).
 ``THREADS_PER_BLOCK``
     CUDA threads per block (``NUMBARNN_THREADS_PER_BLOCK``).
 ``DEFAULT_DTYPE``
@@ -20,6 +26,8 @@
 """
 
 import os
+
+from numba.core.config import NUMBA_NUM_THREADS
 
 _FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
@@ -39,6 +47,7 @@ def _env_int(name, default):
 
 FASTMATH = set() if os.environ.get("NUMBARNN_FASTMATH", "1") == "0" else set(_FASTMATH_FLAGS)
 JIT_OPTIONS = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
-BATCH_CHUNKS = _env_int("NUMBARNN_BATCH_CHUNKS", os.cpu_count() or 1)
+BATCH_CHUNKS = _env_int("NUMBARNN_BATCH_CHUNKS", NUMBA_NUM_THREADS)
+WORKSPACE_BYTES = _env_int("NUMBARNN_WORKSPACE_MB", 1024) * 2**20
 THREADS_PER_BLOCK = _env_int("NUMBARNN_THREADS_PER_BLOCK", 128)
 DEFAULT_DTYPE = "float32"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import config
+from . import _workspace, config
 from .kernels import cpu
 
 
@@ -51,7 +51,7 @@ def _project(x, w_ih, bias):
     """``x W_ih^T + bias`` for all timesteps at once: (T, B, G*H)."""
     T, B, D = x.shape
     rows = T * B
-    xproj = np.empty((T, B, w_ih.shape[0]), dtype=x.dtype)
+    xproj = _workspace.empty((T, B, w_ih.shape[0]), dtype=x.dtype)
     if bias is None:
         bias = np.zeros(0, dtype=x.dtype)
     cpu.matmul_rows(x.reshape(rows, D), w_ih.T, bias, xproj.reshape(rows, -1), n_chunks_for(rows))
@@ -67,8 +67,8 @@ def _weight_grads(tape, dz_in, dz_hid):
     din = dz_in.reshape(rows, G)
     dhid = dz_hid.reshape(rows, G)
     n = n_chunks_for(rows)
-    grads = {"w_ih": np.empty((G, D), dtype=din.dtype), "w_hh": np.empty((G, H), dtype=din.dtype),
-             "input": np.empty((T, B, D), dtype=din.dtype)}
+    grads = {"w_ih": _workspace.empty((G, D), dtype=din.dtype), "w_hh": _workspace.empty((G, H), dtype=din.dtype),
+             "input": _workspace.empty((T, B, D), dtype=din.dtype)}
     cpu.matmul_tn(din, tape.x.reshape(rows, D), grads["w_ih"], n)
     cpu.matmul_tn(dhid, tape.h_prev.reshape(rows, H), grads["w_hh"], n)
     cpu.matmul_rows(din, p.w_ih, np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D), n)
@@ -98,9 +98,9 @@ class LayerOps:
 
     def _alloc(self, x, H, record, n_tape):
         T, B, _ = x.shape
-        out = np.zeros((T, B, H), dtype=x.dtype)
+        out = _workspace.empty((T, B, H), dtype=x.dtype)
         shape = (T, B, H) if record else (0, 0, 0)
-        tapes = [np.zeros(shape, dtype=x.dtype) for _ in range(n_tape)]
+        tapes = [_workspace.empty(shape, dtype=x.dtype) for _ in range(n_tape)]
         return out, tapes
 
 
@@ -113,7 +113,7 @@ class LSTMOps(LayerOps):
         bias = None if params.b_ih is None else params.b_ih + params.b_hh
         xproj = _project(x, params.w_ih, bias)
         out, (c_prev, tanh_c, h_prev) = self._alloc(x, H, record, 3)
-        gates = np.zeros(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
+        gates = _workspace.empty(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
         c_n = np.empty_like(c0)
         cpu.lstm_forward(xproj, np.ascontiguousarray(params.w_hh.T), h0, c0, lengths,
@@ -127,7 +127,7 @@ class LSTMOps(LayerOps):
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
         a = tape.arrays
-        dz = np.zeros_like(a["gates"])
+        dz = _workspace.empty(a["gates"].shape, a["gates"].dtype)
         dh0 = np.empty_like(grad_h_n)
         dc0 = np.empty_like(grad_c_n)
         cpu.lstm_backward(grad_out, grad_h_n, grad_c_n, tape.params.w_hh, tape.lengths,
@@ -147,7 +147,7 @@ class GRUOps(LayerOps):
         xproj = _project(x, params.w_ih, params.b_ih)
         b_hh = params.b_hh if params.b_hh is not None else np.zeros(3 * H, dtype=x.dtype)
         out, (hn, h_prev) = self._alloc(x, H, record, 2)
-        gates = np.zeros(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
+        gates = _workspace.empty(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
         cpu.gru_forward(xproj, np.ascontiguousarray(params.w_hh.T), b_hh, h0, lengths,
                         reverse, record, n_chunks_for(x.shape[1]),
@@ -160,8 +160,8 @@ class GRUOps(LayerOps):
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
         a = tape.arrays
-        dz_in = np.zeros_like(a["gates"])
-        dz_hid = np.zeros_like(a["gates"])
+        dz_in = _workspace.empty(a["gates"].shape, a["gates"].dtype)
+        dz_hid = _workspace.empty(a["gates"].shape, a["gates"].dtype)
         dh0 = np.empty_like(grad_h_n)
         cpu.gru_backward(grad_out, grad_h_n, tape.params.w_hh, tape.lengths, tape.reverse,
                          n_chunks_for(grad_out.shape[1]),
@@ -187,7 +187,7 @@ class RNNOps(LayerOps):
         return out, h_n, None, tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        dz = np.zeros_like(tape.out)
+        dz = _workspace.empty(tape.out.shape, tape.out.dtype)
         dh0 = np.empty_like(grad_h_n)
         cpu.rnn_backward(grad_out, grad_h_n, tape.params.w_hh, tape.lengths, tape.reverse,
                          self.relu, n_chunks_for(grad_out.shape[1]), tape.out, dz, dh0)

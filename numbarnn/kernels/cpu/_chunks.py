@@ -25,3 +25,15 @@ def max_length(lengths, b0, b1):
         if lengths[b] > m:
             m = lengths[b]
     return m
+
+
+@njit(**JIT_OPTIONS)
+def zero_padding(arr, lengths, b0, b1):
+    """Zero ``arr[t, b]`` for every padded step ``t >= lengths[b]`` of rows ``[b0, b1)``.
+
+    Kernels take outputs allocated with ``np.empty`` and zero only the padding
+    that is read later (outputs, GEMM operands), which saves a full memset.
+    """
+    for b in range(b0, b1):
+        for t in range(lengths[b], arr.shape[0]):
+            arr[t, b] = 0

@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from ...config import JIT_OPTIONS
-from ._chunks import chunk_bounds, max_length, step_time
+from ._chunks import chunk_bounds, max_length, step_time, zero_padding
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
 
@@ -42,6 +42,9 @@ def _forward_row(z, xp, b_hh, h, gates, hn):
 def _forward_chunk(b0, b1, xproj, w_hh_t, b_hh, h0, lengths, reverse, record,
                    out, h_n, gates, hn, h_prev):
     H = h0.shape[1]
+    zero_padding(out, lengths, b0, b1)
+    if record:
+        zero_padding(h_prev, lengths, b0, b1)
     h = h0[b0:b1].copy()
     z = np.empty((b1 - b0, 3 * H), dtype=h.dtype)
     gates_scratch = np.empty(3 * H, dtype=h.dtype)
@@ -74,10 +77,10 @@ def gru_forward(xproj, w_hh_t, b_hh, h0, lengths, reverse, record, n_chunks,
     b_hh : (3H,) hidden bias (zeros when the network has no bias).
     h0 : (B, H) initial state.
     lengths, reverse, record, n_chunks : as in :func:`.lstm.lstm_forward`.
-    out : (T, B, H) hidden states, zero-filled.
+    out : (T, B, H) hidden states, padding zeroed here.
     h_n : (B, H) final state.
     gates : (T, B, 3H) activated r, z, n; ``hn`` (T, B, H) ``W_hn h + b_hn``;
-        ``h_prev`` (T, B, H). Zero-filled; written only when ``record``.
+        ``h_prev`` (T, B, H). Written only when ``record``.
     """
     B = h0.shape[0]
     for k in prange(n_chunks):
@@ -111,6 +114,8 @@ def _backward_row(dh, grad_out, gates, hn, h_prev, dz_in, dz_hid):
 def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse,
                     gates, hn, h_prev, dz_in, dz_hid, grad_h0):
     H = grad_h_n.shape[1]
+    zero_padding(dz_in, lengths, b0, b1)
+    zero_padding(dz_hid, lengths, b0, b1)
     dh = grad_h_n[b0:b1].copy()
     dzc = np.zeros((b1 - b0, 3 * H), dtype=dh.dtype)
     dh_rec = np.empty((b1 - b0, H), dtype=dh.dtype)
@@ -141,7 +146,7 @@ def gru_backward(grad_out, grad_h_n, w_hh, lengths, reverse, n_chunks,
     grad_out : (T, B, H); grad_h_n : (B, H).
     w_hh : (3H, H) recurrent weights, C-contiguous.
     gates, hn, h_prev : the tape written by :func:`gru_forward`.
-    dz_in, dz_hid : (T, B, 3H) outputs, zero-filled: pre-activation gradients
+    dz_in, dz_hid : (T, B, 3H) outputs, padding zeroed here: pre-activation gradients
         seen from the input side (for ``weight_ih``, ``bias_ih`` and the input)
         and from the hidden side (for ``weight_hh``, ``bias_hh``).
     grad_h0 : (B, H) output.

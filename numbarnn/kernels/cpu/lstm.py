@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from ...config import JIT_OPTIONS
-from ._chunks import chunk_bounds, max_length, step_time
+from ._chunks import chunk_bounds, max_length, step_time, zero_padding
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
 
@@ -51,6 +51,9 @@ def _forward_row(z, xp, c, h, out, gates, tanh_c):
 def _forward_chunk(b0, b1, xproj, w_hh_t, h0, c0, lengths, reverse, record,
                    out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
     H = h0.shape[1]
+    zero_padding(out, lengths, b0, b1)
+    if record:
+        zero_padding(h_prev, lengths, b0, b1)
     h = h0[b0:b1].copy()
     c = c0[b0:b1].copy()
     z = np.empty((b1 - b0, 4 * H), dtype=h.dtype)
@@ -87,10 +90,10 @@ def lstm_forward(xproj, w_hh_t, h0, c0, lengths, reverse, record, n_chunks,
     reverse : bool, run each sequence from its last valid step back to 0.
     record : bool, write the tape (``gates``, ``c_prev``, ``tanh_c``, ``h_prev``).
     n_chunks : int, number of independent batch pieces (``1 <= n_chunks <= B``).
-    out : (T, B, H) hidden states, zero-filled by the caller (padding stays 0).
+    out : (T, B, H) hidden states, padding zeroed here.
     h_n, c_n : (B, H) final state (the state after each sequence's last valid step).
     gates : (T, B, 4H) activated i, f, g, o; ``c_prev``, ``tanh_c``, ``h_prev``:
-        (T, B, H). Zero-filled by the caller; ignored unless ``record``.
+        (T, B, H). Written only when ``record`` (``h_prev`` padding zeroed).
     """
     B = h0.shape[0]
     for k in prange(n_chunks):
@@ -122,6 +125,7 @@ def _backward_row(dh, dc, grad_out, gates, c_prev, tanh_c, dz):
 def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse,
                     gates, c_prev, tanh_c, dz, grad_h0, grad_c0):
     H = grad_h_n.shape[1]
+    zero_padding(dz, lengths, b0, b1)
     dh = grad_h_n[b0:b1].copy()
     dc = grad_c_n[b0:b1].copy()
     dzc = np.zeros((b1 - b0, 4 * H), dtype=dh.dtype)
@@ -155,7 +159,7 @@ def lstm_backward(grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse, n_chunks
     w_hh : (4H, H) recurrent weights, C-contiguous.
     lengths, reverse, n_chunks : as in :func:`lstm_forward`.
     gates, c_prev, tanh_c : the tape written by :func:`lstm_forward`.
-    dz : (T, B, 4H) output, zero-filled by the caller: gradient with respect
+    dz : (T, B, 4H) output, padding zeroed here: gradient with respect
         to the gate pre-activations (input and hidden side alike).
     grad_h0, grad_c0 : (B, H) output, gradient with respect to the initial state.
     """

@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit, prange
 
 from ...config import JIT_OPTIONS
-from ._chunks import chunk_bounds, max_length, step_time
+from ._chunks import chunk_bounds, max_length, step_time, zero_padding
 from .activations import one_minus_square, relu_grad, relu as relu_fn, tanh
 
 
@@ -28,6 +28,9 @@ def _forward_row(z, xp, relu, h):
 def _forward_chunk(b0, b1, xproj, w_hh_t, h0, lengths, reverse, relu, record,
                    out, h_n, h_prev):
     H = h0.shape[1]
+    zero_padding(out, lengths, b0, b1)
+    if record:
+        zero_padding(h_prev, lengths, b0, b1)
     h = h0[b0:b1].copy()
     z = np.empty((b1 - b0, H), dtype=h.dtype)
     for s in range(max_length(lengths, b0, b1)):
@@ -56,7 +59,7 @@ def rnn_forward(xproj, w_hh_t, h0, lengths, reverse, relu, record, n_chunks,
     h0 : (B, H) initial state.
     lengths, reverse, record, n_chunks : as in :func:`.lstm.lstm_forward`.
     relu : bool, relu instead of tanh.
-    out : (T, B, H) zero-filled; h_n : (B, H); h_prev : (T, B, H) tape.
+    out : (T, B, H), padding zeroed here; h_n : (B, H); h_prev : (T, B, H) tape.
     """
     B = h0.shape[0]
     for k in prange(n_chunks):
@@ -80,6 +83,7 @@ def _backward_row(dh, grad_out, y, relu, dz):
 def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse, relu,
                     out, dz, grad_h0):
     H = grad_h_n.shape[1]
+    zero_padding(dz, lengths, b0, b1)
     dh = grad_h_n[b0:b1].copy()
     dzc = np.zeros((b1 - b0, H), dtype=dh.dtype)
     dh_rec = np.empty((b1 - b0, H), dtype=dh.dtype)
@@ -108,7 +112,7 @@ def rnn_backward(grad_out, grad_h_n, w_hh, lengths, reverse, relu, n_chunks,
     ----------
     grad_out : (T, B, H); grad_h_n : (B, H); w_hh : (H, H) C-contiguous.
     out : (T, B, H) the forward's output (the activations).
-    dz : (T, B, H) output, zero-filled: gradient with respect to the pre-activation.
+    dz : (T, B, H) output, padding zeroed here: gradient with respect to the pre-activation.
     grad_h0 : (B, H) output.
     """
     B = grad_h_n.shape[0]

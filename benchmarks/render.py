@@ -1,0 +1,56 @@
+"""Render saved benchmark JSON (from benchmarks/run.py) as Markdown tables.
+
+Usage: ``python benchmarks/render.py [DIR]``. One table per thread count and
+BLAS core type: median milliseconds of each peer, numbarnn's GFLOP/s, and the
+ratio of numbarnn's median to torch's (below 1 means numbarnn is faster).
+"""
+
+import collections
+import json
+import pathlib
+import sys
+
+from shapes import SHAPES
+
+CELLS = ["rnn", "lstm", "gru"]
+MODES = {"forward": "fwd", "forward_backward": "fwd+bwd"}
+
+
+def load(directory):
+    """{(threads, coretype): {(cell, shape, mode): {peer: median_seconds}}} and the FLOP counts."""
+    tables = collections.defaultdict(dict)
+    flop = {}
+    for path in sorted(pathlib.Path(directory).glob("*.json")):
+        peer, threads, coretype = path.stem.split("-", 2)
+        for bench in json.loads(path.read_text())["benchmarks"]:
+            info = bench["extra_info"]
+            key = (info["cell"], info["shape"], info["mode"])
+            tables[(threads, coretype)].setdefault(key, {})[info["peer"]] = bench["stats"]["median"]
+            flop[key] = info["flops"]
+    return tables, flop
+
+
+def render(directory):
+    tables, flop = load(directory)
+    lines = []
+    for (threads, coretype), rows in sorted(tables.items()):
+        lines += [f"\n**{threads[1:]} thread(s), OPENBLAS_CORETYPE={coretype}** (median ms)\n",
+                  "| cell | shape | pass | numbarnn | torch | NumPy | numbarnn GFLOP/s | numbarnn / torch |",
+                  "|---|---|---|---:|---:|---:|---:|---:|"]
+        for cell in CELLS:
+            for shape in SHAPES:
+                for mode, label in MODES.items():
+                    r = rows.get((cell, shape, mode))
+                    if not r:
+                        continue
+                    ms = {p: (f"{r[p] * 1e3:.2f}" if p in r else "–") for p in ("numbarnn", "torch", "numpy")}
+                    gflops = f"{flop[(cell, shape, mode)] / r['numbarnn'] / 1e9:.1f}" if "numbarnn" in r else "–"
+                    ratio = f"{r['numbarnn'] / r['torch']:.2f}" if "numbarnn" in r and "torch" in r else "–"
+                    lines.append(f"| {cell} | {shape} | {label} | {ms['numbarnn']} | {ms['torch']} | "
+                                 f"{ms['numpy']} | {gflops} | {ratio} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    print(render(sys.argv[1] if len(sys.argv) > 1 else ".benchmarks/kernels"))

@@ -1,0 +1,23 @@
+"""The NumPy peer timed in benchmarks/ computes what numbarnn computes (float64)."""
+
+import numpy as np
+import pytest
+
+from helpers import make_net
+from numpy_peer import backward as np_backward, forward as np_forward
+
+
+@pytest.mark.parametrize("cell,nonlinearity", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", None), ("gru", None)])
+def test_numpy_peer_matches_numbarnn(cell, nonlinearity):
+    rng = np.random.default_rng(0)
+    net = make_net(cell, nonlinearity, 3, 5, num_layers=2, dtype="float64", seed=1)
+    x = rng.standard_normal((6, 4, 3))
+    g = rng.standard_normal((6, 4, 5))
+    out, _, tape = net.forward(x)
+    grads = net.backward(tape, g)
+    p_out, caches = np_forward(cell, net.params, x, 2, nonlinearity or "tanh")
+    p_grads, p_dx = np_backward(cell, net.params, caches, g, nonlinearity or "tanh")
+    np.testing.assert_allclose(out, p_out, rtol=1e-12, atol=1e-13)
+    for name, value in p_grads.items():
+        np.testing.assert_allclose(grads[name], value, rtol=1e-10, atol=1e-12, err_msg=name)
+    np.testing.assert_allclose(grads["input"], p_dx, rtol=1e-10, atol=1e-12)
