@@ -1,0 +1,168 @@
+"""Labelled data to and from the (time, series, feature) arrays the models use.
+
+A :class:`Panel` holds float64 values ``(T, S, F)``: time, independent series
+(every dimension other than time and feature, stacked) and features, plus
+what is needed to put a result back into the caller's labels: coordinates,
+attributes, name, and the time index.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+SERIES = "__series__"
+FEATURE = "__feature__"
+
+
+@dataclass
+class Panel:
+    values: np.ndarray            # (T, S, F) float64
+    time: pd.Index                # length T
+    time_dim: str
+    feature_dim: object           # name of the feature dim, or None for a univariate series
+    features: object              # feature coordinate values (or None)
+    stacked: object               # xarray stacked index of the series dims (or None)
+    series_dims: tuple
+    name: object = None
+    attrs: dict = field(default_factory=dict)
+    coords: dict = field(default_factory=dict)  # non-index coords to carry along
+    kind: str = "xarray"          # "xarray", "pandas" or "numpy": what the caller gave
+
+
+def as_dataarray(obj, time_dim="time", name="y"):
+    """Return ``(DataArray, kind)`` for an xarray, pandas or NumPy input."""
+    if isinstance(obj, xr.DataArray):
+        return obj, "xarray"
+    if isinstance(obj, xr.Dataset):
+        raise TypeError("got an xarray Dataset; pass one variable (ds['name']) or ds.to_dataarray('feature')")
+    if isinstance(obj, pd.Series):
+        da = xr.DataArray(obj.to_numpy(), dims=[time_dim], coords={time_dim: obj.index},
+                          name=obj.name if obj.name is not None else name)
+        return da, "pandas"
+    if isinstance(obj, pd.DataFrame):
+        da = xr.DataArray(obj.to_numpy(), dims=[time_dim, "feature"],
+                          coords={time_dim: obj.index, "feature": list(obj.columns)}, name=name)
+        return da, "pandas"
+    arr = np.asarray(obj)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"expected numeric data, got an array of dtype {arr.dtype}")
+    if arr.ndim == 1:
+        return xr.DataArray(arr, dims=[time_dim], coords={time_dim: np.arange(arr.shape[0])}, name=name), "numpy"
+    if arr.ndim == 2:
+        return xr.DataArray(arr, dims=[time_dim, "feature"], coords={time_dim: np.arange(arr.shape[0])},
+                            name=name), "numpy"
+    raise ValueError(f"a NumPy input must be 1-d (time) or 2-d (time, feature); got shape {arr.shape}; "
+                     "use an xarray.DataArray to label more dimensions")
+
+
+def check_time(index, time_dim):
+    """Raise unless the time coordinate increases strictly."""
+    if len(index) > 1:
+        if index.has_duplicates:
+            dup = index[index.duplicated()][0]
+            raise ValueError(f"the {time_dim!r} coordinate has duplicated values (first: {dup}); "
+                             "aggregate them first, e.g. y.groupby(time).mean()")
+        if not index.is_monotonic_increasing:
+            raise ValueError(f"the {time_dim!r} coordinate is not increasing; sort it first with "
+                             f"y.sortby({time_dim!r})")
+
+
+def to_panel(obj, time_dim="time", feature_dim=None, name="y"):
+    """Turn labelled data into a :class:`Panel`."""
+    da, kind = as_dataarray(obj, time_dim, name)
+    if time_dim not in da.dims:
+        raise ValueError(f"no time dimension {time_dim!r} in dims {da.dims}; name it with time_dim=...")
+    if kind != "xarray" and feature_dim is None and "feature" in da.dims:
+        feature_dim = "feature"
+    if feature_dim is not None and feature_dim not in da.dims:
+        raise ValueError(f"no feature dimension {feature_dim!r} in dims {da.dims}")
+    if da.dtype.kind not in "fiub":
+        raise TypeError(f"expected numeric data, got dtype {da.dtype}")
+    index = da.indexes.get(time_dim)
+    if index is None:
+        index = pd.RangeIndex(da.sizes[time_dim])
+    check_time(index, time_dim)
+    series_dims = tuple(d for d in da.dims if d not in (time_dim, feature_dim))
+    if feature_dim is None:
+        da = da.expand_dims(FEATURE, axis=-1)
+        fdim, features = FEATURE, None
+    else:
+        fdim, features = feature_dim, (da[feature_dim].values if feature_dim in da.coords else None)
+    stacked = None
+    if series_dims:
+        da = da.stack({SERIES: series_dims})
+        stacked = da.indexes[SERIES]
+    else:
+        da = da.expand_dims(SERIES)
+    da = da.transpose(time_dim, SERIES, fdim)
+    keep = {k: v for k, v in da.coords.items()
+            if k not in (time_dim, SERIES, fdim, *series_dims) and set(v.dims) <= {time_dim} and v.dims}
+    return Panel(values=np.asarray(da.values, dtype=np.float64), time=index, time_dim=time_dim,
+                 feature_dim=feature_dim, features=features, stacked=stacked, series_dims=series_dims,
+                 name=da.name, attrs=dict(da.attrs), coords={}, kind=kind) if not keep else \
+        Panel(np.asarray(da.values, dtype=np.float64), index, time_dim, feature_dim, features, stacked,
+              series_dims, da.name, dict(da.attrs), {}, kind)
+
+
+def from_panel(values, panel, time, extra_dim=None):
+    """Put ``values`` (T', S, F) (or (T', S, F, E) with ``extra_dim=(name, coords)``) back into labels."""
+    dims = [panel.time_dim, SERIES, FEATURE if panel.feature_dim is None else panel.feature_dim]
+    coords = {panel.time_dim: time}
+    if panel.feature_dim is not None and panel.features is not None:
+        coords[panel.feature_dim] = panel.features
+    if extra_dim is not None:
+        dims.append(extra_dim[0])
+        coords[extra_dim[0]] = extra_dim[1]
+    da = xr.DataArray(values, dims=dims, coords=coords, name=panel.name, attrs=dict(panel.attrs))
+    if panel.feature_dim is None:
+        da = da.isel({FEATURE: 0}, drop=True)
+    if panel.stacked is not None:
+        da = da.assign_coords(xr.Coordinates.from_pandas_multiindex(panel.stacked, SERIES)).unstack(SERIES)
+        if len(panel.series_dims) == 1 and not isinstance(panel.stacked, pd.MultiIndex):
+            pass
+    else:
+        da = da.isel({SERIES: 0}, drop=True)
+    order = [panel.time_dim, *panel.series_dims]
+    if panel.feature_dim is not None:
+        order.append(panel.feature_dim)
+    if extra_dim is not None:
+        order.append(extra_dim[0])
+    da = da.transpose(*order)
+    if panel.kind == "pandas":
+        return _to_pandas(da, panel)
+    if panel.kind == "numpy":
+        return da.values
+    return da
+
+
+def _to_pandas(da, panel):
+    if da.ndim == 1:
+        return da.to_series()
+    if da.ndim == 2 and panel.feature_dim is not None:
+        return da.to_pandas()
+    return da
+
+
+def future_time(index, horizon, time_dim="time"):
+    """The ``horizon`` time stamps after ``index``, at the series' own frequency."""
+    if isinstance(index, pd.DatetimeIndex):
+        freq = index.freq or (pd.infer_freq(index) if len(index) >= 3 else None)
+        if freq is None:
+            raise ValueError(f"cannot infer the frequency of the {time_dim!r} coordinate; "
+                             "give it a regular frequency (e.g. y.resample(time='MS').mean())")
+        return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
+    if isinstance(index, xr.CFTimeIndex):
+        freq = xr.infer_freq(index)
+        if freq is None:
+            raise ValueError(f"cannot infer the frequency of the cftime {time_dim!r} coordinate")
+        return xr.date_range(index[-1], periods=horizon + 1, freq=freq,
+                             calendar=index.calendar, use_cftime=True)[1:]
+    values = np.asarray(index)
+    if values.dtype.kind in "iuf":
+        step = (values[-1] - values[0]) / (len(values) - 1) if len(values) > 1 else 1
+        if values.dtype.kind in "iu" and step == int(step):
+            step = int(step)
+        return pd.Index(values[-1] + step * np.arange(1, horizon + 1))
+    raise ValueError(f"cannot extend a {time_dim!r} coordinate of type {type(index).__name__}")

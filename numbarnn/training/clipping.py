@@ -1,0 +1,34 @@
+r"""Gradient clipping. Both functions change ``grads`` in place and return the global norm before clipping.
+
+The global norm is :math:`\lVert g \rVert = \sqrt{\sum_{\text{all entries}} g^2}` (float64), the
+figure that shows an exploding gradient in a training history.
+"""
+
+import math
+
+import numpy as np
+
+
+def global_norm(grads):
+    """The 2-norm of all gradient entries together (inf/NaN if any entry is)."""
+    return math.sqrt(sum(float(np.dot(g.ravel().astype(np.float64), g.ravel().astype(np.float64)))
+                         for g in grads.values()))
+
+
+def clip_grad_norm(grads, max_norm):
+    """Scale every gradient by ``max_norm / norm`` when the global norm exceeds ``max_norm``."""
+    norm = global_norm(grads)
+    if max_norm is not None and math.isfinite(norm) and norm > max_norm:
+        scale = max_norm / (norm + 1e-12)
+        for g in grads.values():
+            g *= g.dtype.type(scale)
+    return norm
+
+
+def clip_grad_value(grads, clip_value):
+    """Clamp every gradient entry to ``[-clip_value, clip_value]``."""
+    norm = global_norm(grads)
+    if clip_value is not None:
+        for g in grads.values():
+            np.clip(g, -clip_value, clip_value, out=g)
+    return norm

@@ -1,0 +1,35 @@
+"""A linear readout on top of the recurrent stack, with its own backward."""
+
+import math
+
+import numpy as np
+
+
+class Linear:
+    r"""``y = h W^T + b`` applied at every timestep.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    dtype : NumPy floating dtype.
+    rng : numpy Generator for the initialisation U(-1/sqrt(in), 1/sqrt(in)) (PyTorch's rule).
+
+    Attributes
+    ----------
+    params : ``{"weight": (out, in), "bias": (out,)}``
+    """
+
+    def __init__(self, in_features, out_features, dtype, rng):
+        k = 1 / math.sqrt(in_features)
+        self.params = {"weight": rng.uniform(-k, k, (out_features, in_features)).astype(dtype),
+                       "bias": rng.uniform(-k, k, out_features).astype(dtype)}
+
+    def forward(self, h):
+        """``h`` (..., in) -> (..., out)."""
+        return h @ self.params["weight"].T + self.params["bias"]
+
+    def backward(self, h, grad_y):
+        """Gradients of ``weight``, ``bias`` and ``h`` from ``grad_y`` (..., out)."""
+        g = grad_y.reshape(-1, grad_y.shape[-1])
+        hf = h.reshape(-1, h.shape[-1])
+        return {"weight": g.T @ hf, "bias": g.sum(axis=0)}, grad_y @ self.params["weight"]

@@ -1,0 +1,176 @@
+"""The fit loop: mini-batches, truncated BPTT, clipping, schedules, early stopping, divergence guard."""
+
+import math
+import time
+import warnings
+
+import numpy as np
+
+from .clipping import clip_grad_norm, clip_grad_value
+from .progress import progress_bar
+
+
+class TrainingDiverged(RuntimeError):
+    """Raised inside :func:`train` bookkeeping when too many steps in a row were non-finite."""
+
+
+def _slice_batch(data, idx):
+    x, y, lengths, weight = data
+    y_b = y[:, idx] if y.ndim == 3 else y[idx]
+    w_b = None if weight is None else (weight[:, idx] if weight.ndim == 2 else weight[idx])
+    return x[:, idx], y_b, lengths[idx], w_b
+
+
+def _flat(y, w):
+    """(T, B, K) or (B, K) targets and weights as (N, K) and (N,)."""
+    if y.ndim == 3:
+        T, B, K = y.shape
+        return y.reshape(T * B, K), None if w is None else w.reshape(T * B)
+    return y, w
+
+
+def evaluate(model, loss, data, batch_size):
+    """Mean loss over ``data`` in inference mode (weighted by counted rows)."""
+    x, y, lengths, weight = data
+    total, count = 0.0, 0.0
+    for start in range(0, x.shape[1], batch_size):
+        idx = np.arange(start, min(start + batch_size, x.shape[1]))
+        xb, yb, lb, wb = _slice_batch(data, idx)
+        pred, _, _ = model.forward(xb, lengths=lb, record=False)
+        p, t = _flat(pred, None)[0], _flat(yb, wb)
+        n = float(np.sum(t[1])) if t[1] is not None else p.shape[0]
+        value, _ = loss(p, t[0], t[1])
+        total += value * n
+        count += n
+    return total / max(count, 1e-12)
+
+
+def _windows(T, window, stride):
+    if window is None or window >= T:
+        return [(0, T)]
+    return [(s, min(s + window, T)) for s in range(0, T - 1, stride)]
+
+
+def train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_size=32,
+          schedule=None, clip_norm=None, clip_value=None, patience=None, restore_best=True,
+          bptt_window=None, bptt_stride=None, max_bad_steps=10, rng=None, verbose=False):
+    """Fit ``model`` in place and return the history as a dict of per-epoch and per-step lists.
+
+    Parameters
+    ----------
+    model : :class:`numbarnn.training.model.SequenceModel`
+    loss : a :class:`numbarnn.training.losses.Loss`.
+    optimizer : an optimizer from :mod:`numbarnn.training.optimizers`.
+    train_data, val_data : tuples ``(x, y, lengths, weight)``: ``x`` (T, N, F),
+        ``y`` (T, N, K) per timestep or (N, K) per sequence (class labels (N, 1)
+        for cross-entropy), ``lengths`` (N,), ``weight`` (T, N) or (N,) or ``None``
+        (0 marks a padded step or a missing target).
+    epochs, batch_size : int. Batches are drawn by a seeded shuffle of the N sequences.
+    schedule : learning-rate schedule from :mod:`.schedules` (stepped after each epoch).
+    clip_norm, clip_value : clip gradients by global norm and/or by value. The
+        pre-clip global norm of every step is recorded.
+    patience : stop when the validation loss has not improved for this many
+        epochs; with ``restore_best`` the best weights are put back.
+    bptt_window, bptt_stride : truncated BPTT for per-timestep targets: each
+        batch is cut into windows of ``bptt_window`` steps starting every
+        ``bptt_stride`` steps (default: the window); the state is carried from
+        one window into the next, gradients stop at the window's start.
+    max_bad_steps : a step whose loss or gradient is not finite is skipped and
+        counted; after this many in a row training stops with a warning and the
+        last good weights.
+    rng : numpy Generator for the shuffles.
+    verbose : show a progress bar.
+    """
+    rng = rng if rng is not None else np.random.default_rng(0)
+    x = train_data[0]
+    N = x.shape[1]
+    per_step = train_data[1].ndim == 3
+    stride = bptt_stride or bptt_window
+    history = {"epoch": [], "train_loss": [], "val_loss": [], "grad_norm": [], "lr": [],
+               "skipped_steps": [], "seconds": [], "step_grad_norm": []}
+    best, best_params, waited, bad_in_row = math.inf, None, 0, 0
+    stopped = None
+    bar = progress_bar(epochs, verbose)
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        order = rng.permutation(N)
+        losses, norms, skipped = [], [], 0
+        for b0 in range(0, N, batch_size):
+            xb, yb, lb, wb = _slice_batch(train_data, order[b0:b0 + batch_size])
+            state = None
+            windows = _windows(xb.shape[0], bptt_window, stride) if per_step else [(0, xb.shape[0])]
+            for s0, s1 in windows:
+                xw = xb[s0:s1]
+                lw = np.clip(lb - s0, 1, s1 - s0)
+                yw = yb[s0:s1] if per_step else yb
+                ww = None if wb is None else (wb[s0:s1] if per_step else wb)
+                if per_step:  # sequences already ended before this window count nothing here
+                    ended = (lb <= s0)
+                    ww = (np.ones(yw.shape[:2]) if ww is None else ww) * ~ended[None, :]
+                pred, final, tape = model.forward(xw, state, lw)
+                p, (t, w) = _flat(pred, None)[0], _flat(yw, ww)
+                value, grad = loss(p, t, w)
+                grads = model.backward(tape, grad.reshape(pred.shape))
+                grads.pop("state")
+                norm = clip_grad_value(grads, clip_value) if clip_value is not None else None
+                norm = clip_grad_norm(grads, clip_norm) if norm is None else norm
+                norms.append(norm)
+                if not (math.isfinite(value) and math.isfinite(norm)):
+                    skipped += 1
+                    bad_in_row += 1
+                    if bad_in_row >= max_bad_steps:
+                        stopped = (f"training stopped at epoch {epoch}: {bad_in_row} steps in a row had a "
+                                   f"non-finite loss or gradient (kept the last good weights); lower the "
+                                   f"learning rate or set clip_norm")
+                        break
+                    state = None
+                    continue
+                bad_in_row = 0
+                optimizer.step(model.params, grads)
+                losses.append(value)
+                if per_step and stride:
+                    state = _advance(model, xb, lb, state, s0, stride, s1, final)
+            if stopped:
+                break
+        train_loss = float(np.mean(losses)) if losses else math.nan
+        val_loss = evaluate(model, loss, val_data, batch_size) if val_data is not None else math.nan
+        lr = optimizer.lr
+        if schedule is not None:
+            schedule.step(epoch, val_loss if val_data is not None else train_loss)
+        finite_norms = [n for n in norms if math.isfinite(n)]
+        history["epoch"].append(epoch)
+        history["train_loss"].append(train_loss)
+        history["val_loss"].append(val_loss)
+        history["grad_norm"].append(float(np.mean(finite_norms)) if finite_norms else math.nan)
+        history["lr"].append(lr)
+        history["skipped_steps"].append(skipped)
+        history["seconds"].append(time.perf_counter() - start)
+        history["step_grad_norm"].extend(norms)
+        bar.update(train_loss, val_loss)
+        if stopped:
+            warnings.warn(stopped, RuntimeWarning, stacklevel=3)
+            break
+        monitored = val_loss if val_data is not None else train_loss
+        if math.isfinite(monitored) and monitored < best:
+            best, waited = monitored, 0
+            best_params = {k: v.copy() for k, v in model.params.items()}
+        else:
+            waited += 1
+            if patience is not None and waited > patience:
+                break
+    bar.close()
+    if restore_best and best_params is not None:
+        model.load_params(best_params)
+    history["best_loss"] = best
+    history["stopped"] = stopped
+    return history
+
+
+def _advance(model, xb, lb, state, s0, stride, s1, final):
+    """The state at the start of the next window (``s0 + stride``), with no gradient through it."""
+    if s0 + stride == s1:
+        return final
+    nxt = min(s0 + stride, xb.shape[0])
+    lw = np.clip(lb - s0, 1, nxt - s0)
+    _, st, _ = model.net.forward(xb[s0:nxt], state, lw, record=False)
+    return st

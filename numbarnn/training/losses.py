@@ -1,0 +1,160 @@
+r"""Losses with hand-written gradients.
+
+Each loss is called as ``value, grad = loss(pred, target, weight=None)`` on
+flat arrays: ``pred`` is (N, K) and ``target`` (N, K) (class indices (N,)
+for :class:`CrossEntropy`). ``weight`` (N,) marks which rows count (0 for
+padding or a missing target); the value is the weighted mean over counted
+elements and ``grad`` is its gradient with respect to ``pred``.
+"""
+
+import numpy as np
+
+from .._validation import check_option
+
+
+def _row_weight(weight, n, dtype):
+    if weight is None:
+        return np.ones(n, dtype=dtype)
+    return np.asarray(weight, dtype=dtype)
+
+
+class Loss:
+    """Base class: ``outputs_per_target`` is how many prediction columns one target column needs."""
+
+    outputs_per_target = 1
+
+    def __call__(self, pred, target, weight=None):
+        w = _row_weight(weight, pred.shape[0], pred.dtype)[:, None]
+        count = max(float(w.sum()) * target.shape[1], 1.0)
+        diff = pred - target
+        value, grad = self._elementwise(np.where(w > 0, diff, 0))
+        return float((w * value).sum() / count), (w * grad / count).astype(pred.dtype)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class MSE(Loss):
+    r"""Mean squared error, :math:`\frac{1}{N}\sum (p - t)^2`."""
+
+    def _elementwise(self, d):
+        return d * d, 2 * d
+
+
+class MAE(Loss):
+    r"""Mean absolute error, :math:`\frac{1}{N}\sum |p - t|` (gradient ``sign(p - t)``)."""
+
+    def _elementwise(self, d):
+        return np.abs(d), np.sign(d)
+
+
+class Huber(Loss):
+    r"""Huber loss: :math:`\frac12 d^2` for :math:`|d| \le \delta`, else :math:`\delta(|d| - \frac12\delta)`."""
+
+    def __init__(self, delta=1.0):
+        if not delta > 0:
+            raise ValueError(f"Huber delta must be positive, got {delta!r}")
+        self.delta = float(delta)
+
+    def _elementwise(self, d):
+        a = np.abs(d)
+        small = a <= self.delta
+        value = np.where(small, 0.5 * d * d, self.delta * (a - 0.5 * self.delta))
+        grad = np.where(small, d, self.delta * np.sign(d))
+        return value, grad
+
+    def __repr__(self):
+        return f"Huber(delta={self.delta})"
+
+
+def softplus(x):
+    """``log(1 + exp(x))`` without overflow."""
+    return np.logaddexp(0, x)
+
+
+def _sigmoid(x):
+    return 0.5 * np.tanh(0.5 * x) + 0.5
+
+
+class GaussianNLL(Loss):
+    r"""Gaussian negative log-likelihood for a mean head and a variance head.
+
+    ``pred`` has two columns per target column: the means, then raw variances
+    mapped through softplus (plus ``min_var``) so the variance stays positive:
+
+    .. math:: \frac{1}{N}\sum \tfrac12 \left(\log \sigma^2 + (t - \mu)^2 / \sigma^2\right)
+    """
+
+    outputs_per_target = 2
+
+    def __init__(self, min_var=1e-6):
+        self.min_var = float(min_var)
+
+    def __call__(self, pred, target, weight=None):
+        k = target.shape[1]
+        mu, raw = pred[:, :k], pred[:, k:]
+        var = softplus(raw) + self.min_var
+        w = _row_weight(weight, pred.shape[0], pred.dtype)[:, None]
+        count = max(float(w.sum()) * k, 1.0)
+        d = np.where(w > 0, mu - target, 0)
+        value = 0.5 * (np.log(var) + d * d / var)
+        d_mu = d / var
+        d_var = 0.5 * (1 / var - d * d / (var * var))
+        grad = np.concatenate([d_mu, d_var * _sigmoid(raw)], axis=1)
+        return float((w * value).sum() / count), (w * grad / count).astype(pred.dtype)
+
+    @staticmethod
+    def split(pred, k):
+        """Mean and standard deviation from a prediction with ``2k`` columns."""
+        return pred[..., :k], np.sqrt(softplus(pred[..., k:]))
+
+    def __repr__(self):
+        return f"GaussianNLL(min_var={self.min_var})"
+
+
+class CrossEntropy(Loss):
+    r"""Softmax cross-entropy on logits ``pred`` (N, C) and integer labels ``target`` (N,).
+
+    Rows with label ``ignore_index`` (default -1) or zero weight do not count.
+    With ``class_weight`` (C,) each row counts ``class_weight[label]`` times,
+    and the value is the weighted mean (as ``torch.nn.CrossEntropyLoss``):
+
+    .. math:: -\frac{\sum_n w_{y_n} \log \mathrm{softmax}(p_n)_{y_n}}{\sum_n w_{y_n}}
+    """
+
+    def __init__(self, class_weight=None, ignore_index=-1):
+        self.class_weight = None if class_weight is None else np.asarray(class_weight, dtype=float)
+        self.ignore_index = int(ignore_index)
+
+    def __call__(self, pred, target, weight=None):
+        labels = np.asarray(target).reshape(-1).astype(np.int64)
+        n, C = pred.shape
+        valid = labels != self.ignore_index
+        if np.any(valid & ((labels < 0) | (labels >= C))):
+            raise ValueError(f"class labels must lie in [0, {C}) (or be {self.ignore_index} to ignore)")
+        w = _row_weight(weight, n, np.float64) * valid
+        safe = np.where(valid, labels, 0)
+        if self.class_weight is not None:
+            w = w * self.class_weight[safe]
+        total = max(float(w.sum()), 1e-12)
+        shifted = pred - pred.max(axis=1, keepdims=True)
+        logz = np.log(np.exp(shifted).sum(axis=1))
+        logp = shifted[np.arange(n), safe] - logz
+        value = -(w * logp).sum() / total
+        grad = np.exp(shifted - logz[:, None])
+        grad[np.arange(n), safe] -= 1
+        grad *= (w / total)[:, None]
+        return float(value), grad.astype(pred.dtype)
+
+    def __repr__(self):
+        return f"CrossEntropy(class_weight={self.class_weight}, ignore_index={self.ignore_index})"
+
+
+LOSSES = {"mse": MSE, "mae": MAE, "huber": Huber, "gaussian_nll": GaussianNLL, "cross_entropy": CrossEntropy}
+
+
+def get_loss(loss):
+    """A :class:`Loss` from an instance or one of the names in ``LOSSES``."""
+    if isinstance(loss, Loss):
+        return loss
+    return LOSSES[check_option("loss", loss, tuple(LOSSES))]()

@@ -1,0 +1,89 @@
+"""A recurrent stack with a linear readout: the trainable model behind the estimators."""
+
+import numpy as np
+
+from .. import networks
+from .head import Linear
+
+_CELLS = {"rnn": networks.RNN, "lstm": networks.LSTM, "gru": networks.GRU}
+
+
+class SequenceModel:
+    """Recurrent network plus a linear head.
+
+    Parameters
+    ----------
+    cell : ``"lstm"``, ``"gru"`` or ``"rnn"``.
+    input_size, hidden_size, output_size : int
+    readout : ``"timestep"`` (the head reads every output step: (T, B, out))
+        or ``"sequence"`` (it reads the last layer's final state, both
+        directions: (B, out)).
+    num_layers, bidirectional, dropout, nonlinearity, dtype : as for the networks.
+    seed : int or None; seeds both the network and the head.
+
+    Attributes
+    ----------
+    params : dict of live arrays, ``"rnn.<torch name>"`` and ``"head.weight"``/``"head.bias"``.
+    """
+
+    def __init__(self, cell, input_size, hidden_size, output_size, readout="timestep", num_layers=1,
+                 bidirectional=False, dropout=0.0, nonlinearity="tanh", dtype="float32", seed=None):
+        rng = np.random.default_rng(seed)
+        kwargs = dict(num_layers=num_layers, bidirectional=bidirectional, dropout=dropout, dtype=dtype,
+                      seed=int(rng.integers(2**31)))
+        if cell == "rnn":
+            kwargs["nonlinearity"] = nonlinearity
+        self.cell = cell
+        self.readout = readout
+        self.net = _CELLS[cell](input_size, hidden_size, **kwargs)
+        dirs = self.net.num_directions
+        self.head = Linear(dirs * hidden_size, output_size, self.net.dtype, rng)
+
+    @property
+    def params(self):
+        p = {f"rnn.{k}": v for k, v in self.net.params.items()}
+        p.update({f"head.{k}": v for k, v in self.head.params.items()})
+        return p
+
+    def load_params(self, values):
+        """Copy ``values`` (same names as :attr:`params`) into the live arrays."""
+        for name, arr in self.params.items():
+            arr[...] = values[name]
+
+    def _last_layer_state(self, state):
+        h = state[0] if isinstance(state, tuple) else state
+        dirs = self.net.num_directions
+        last = h[-dirs:]  # (dirs, B, H)
+        return np.concatenate(list(last), axis=-1)  # (B, dirs*H)
+
+    def forward(self, x, state=None, lengths=None, record=True):
+        """Return ``(y, state, tape)``; ``y`` is (T, B, out) or (B, out) by ``readout``."""
+        out, state, tape = self.net.forward(x, state, lengths, record=record)
+        features = out if self.readout == "timestep" else self._last_layer_state(state)
+        y = self.head.forward(features)
+        return y, state, (tape, features, state)
+
+    def backward(self, tape, grad_y, grad_state=None):
+        """Gradients of every entry of :attr:`params`, plus ``"state"`` (initial state)."""
+        net_tape, features, final = tape
+        head_grads, d_features = self.head.backward(features, grad_y)
+        if self.readout == "timestep":
+            g = self.net.backward(net_tape, d_features, grad_state)
+        else:
+            g = self.net.backward(net_tape, None, self._sequence_state_grad(d_features, final, grad_state))
+        grads = {f"rnn.{k}": g[k] for k in self.net.params}
+        grads.update({f"head.{k}": v for k, v in head_grads.items()})
+        grads["state"] = g["state"]
+        return grads
+
+    def _sequence_state_grad(self, d_features, final, grad_state):
+        lstm = isinstance(final, tuple)
+        h = final[0] if lstm else final
+        dh = np.zeros_like(h) if grad_state is None else np.array(grad_state[0] if lstm else grad_state)
+        dirs, H = self.net.num_directions, self.net.hidden_size
+        for d in range(dirs):
+            dh[h.shape[0] - dirs + d] += d_features[..., d * H:(d + 1) * H]
+        if lstm:
+            dc = np.zeros_like(h) if grad_state is None else grad_state[1]
+            return dh, dc
+        return dh
