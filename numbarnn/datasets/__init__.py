@@ -4,7 +4,7 @@ Real series, each a labelled :class:`xarray.DataArray` with units and source in 
 (all public domain, extracted once from statsmodels 0.15.0 by ``_extract.py``):
 
 - :func:`co2`: Mauna Loa atmospheric CO2, monthly means, 1958-03 .. 2001-12 (ppm).
-- :func:`sunspots`: yearly (1700-2008) or monthly (1749-2008) mean sunspot numbers.
+- :func:`sunspots`: yearly (1700-2008) or monthly (1749-01 to 2009-06; preliminary after 2008-12) mean sunspot numbers.
 - :func:`elnino`: El Niño Niño 1+2 sea-surface temperature, monthly 1950-2010 (°C).
 - :func:`us_macro`: US macroeconomic data, quarterly 1959Q1-2009Q3, 12 variables.
 
@@ -51,13 +51,15 @@ def co2():
 
 
 def sunspots(frequency="yearly"):
-    """Mean sunspot numbers, ``frequency="yearly"`` (1700-2008) or ``"monthly"`` (1749-2008).
+    """Mean sunspot numbers, ``frequency="yearly"`` (1700-2008) or ``"monthly"`` (1749-01 to 2009-06).
+
+    The monthly values after December 2008 were preliminary when published.
 
     Examples
     --------
     >>> from numbarnn import datasets
     >>> datasets.sunspots().sizes["time"], datasets.sunspots("monthly").sizes["time"]
-    (309, 3120)
+    (309, 3126)
     """
     if frequency == "yearly":
         df = _read("sunspots_yearly.csv")
@@ -111,7 +113,7 @@ def us_macro():
     --------
     >>> from numbarnn import datasets
     >>> m = datasets.us_macro()
-    >>> m.dims, m.sizes["time"], list(m.feature.values[:3])
+    >>> m.dims, m.sizes["time"], m.feature.values[:3].tolist()
     (('time', 'feature'), 203, ['realgdp', 'realcons', 'realinv'])
     """
     df = _read("macrodata.csv")

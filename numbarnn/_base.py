@@ -1,0 +1,44 @@
+"""scikit-learn manners without scikit-learn: get_params/set_params, clone, a not-fitted error."""
+
+import copy
+import inspect
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when an estimator is used before ``fit`` (compatible with scikit-learn's)."""
+
+
+class BaseEstimator:
+    """Hyperparameters are exactly the ``__init__`` arguments, stored under their own names."""
+
+    @classmethod
+    def _param_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values() if p.name != "self")
+
+    def get_params(self, deep=True):
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
+                                 f"valid parameters: {', '.join(valid)}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self):
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if defaults.get(k) is not v
+                   and defaults.get(k) != v]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _check_fitted(self):
+        if not getattr(self, "is_fitted_", False):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(...) before using it")
+
+
+def clone(estimator):
+    """A new unfitted estimator with the same hyperparameters."""
+    return type(estimator)(**copy.deepcopy(estimator.get_params()))

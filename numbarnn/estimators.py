@@ -1,0 +1,412 @@
+"""Estimators with scikit-learn manners on labelled data: :class:`Forecaster` (and more to come).
+
+``__init__`` only stores hyperparameters; ``fit`` returns ``self`` and sets
+attributes ending in ``_``; ``random_state`` seeds everything; refitting
+forgets the old fit.
+"""
+
+import math
+
+import numpy as np
+import xarray as xr
+
+from . import _validation as v
+from ._base import BaseEstimator
+from .data import Panel, from_panel, future_time, to_panel
+from .training import Adam, AdamW, SGD, SequenceModel, get_loss, train
+from .training.losses import GaussianNLL
+from .training.schedules import SCHEDULES
+
+_OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD}
+
+
+def valid_span(values, name="y"):
+    """First and last valid time index of each series of ``values`` (T, S, F).
+
+    A time step is valid when every feature is present. Leading and trailing
+    gaps are padding; a gap inside the valid span is an error, as is a series
+    with no valid step.
+    """
+    ok = ~np.isnan(values).any(axis=2)  # (T, S)
+    first = np.full(ok.shape[1], -1)
+    last = np.full(ok.shape[1], -1)
+    for s in range(ok.shape[1]):
+        idx = np.flatnonzero(ok[:, s])
+        if idx.size == 0:
+            raise ValueError(f"{name}: series {s} is all NaN; drop it before fitting")
+        if idx.size != idx[-1] - idx[0] + 1:
+            inner = idx[0] + np.flatnonzero(~ok[idx[0]:idx[-1] + 1, s])[0]
+            raise ValueError(f"{name}: series {s} has missing values inside its record (first at time index "
+                             f"{inner}); only leading and trailing NaN padding is allowed: fill the gaps first "
+                             "(e.g. y.interpolate_na('time'))")
+        first[s], last[s] = idx[0], idx[-1]
+    return first, last
+
+
+class Forecaster(BaseEstimator):
+    """Recurrent forecaster for one or many series, trained one step ahead, forecasting autoregressively.
+
+    Every dimension of ``y`` other than time (and the optional feature
+    dimension) is a set of independent series sharing one model: a
+    (time, lat, lon) grid trains one model over all cells.
+
+    Parameters
+    ----------
+    cell : ``"lstm"``, ``"gru"`` or ``"rnn"``.
+    hidden_size, num_layers, dropout : network size.
+    lookback : int, steps of history the forecast is conditioned on.
+    horizon : int, default number of steps to forecast.
+    difference : int, model differences at this lag (0: levels, 1: first
+        differences, 12: seasonal differences of a monthly series); forecasts are
+        integrated back.
+    probabilistic : bool, add a variance head trained by Gaussian negative
+        log-likelihood; ``predict(quantiles=...)`` then samples paths.
+    covariates : ``"known"`` (``X`` is known over the forecast horizon and must
+        be given to ``predict``) or ``"past"`` (``X`` is only observed; it is
+        forecast jointly with ``y``).
+    loss : ``"mse"``, ``"mae"`` or ``"huber"`` (ignored when ``probabilistic``).
+    optimizer, learning_rate, weight_decay, schedule : training
+        (``"adam"``/``"adamw"``/``"sgd"``; ``"constant"``/``"step"``/``"cosine"``/``"plateau"``).
+    batch_size, epochs, clip_norm, patience : training; ``patience`` epochs
+        without validation improvement stop training (best weights restored).
+    validation_fraction : the last part of the time span, held out for
+        validation (never shuffled across time).
+    n_samples : paths drawn for quantiles.
+    dtype, time_dim, feature_dim, random_state, verbose : as named.
+
+    Attributes
+    ----------
+    model_ : the fitted :class:`numbarnn.training.SequenceModel`.
+    history_ : :class:`xarray.Dataset` over ``epoch`` (train/validation loss,
+        mean pre-clip gradient norm, learning rate, skipped steps, seconds) and
+        ``step`` (pre-clip gradient norm of every step).
+    n_features_in_ : int, features of ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr, numbarnn
+    >>> t = np.arange(240)
+    >>> y = xr.DataArray(np.sin(2 * np.pi * t / 12), dims="time", coords={"time": t},
+    ...                  attrs={"units": "m"})
+    >>> f = numbarnn.Forecaster(hidden_size=16, lookback=24, horizon=6, epochs=30, random_state=0)
+    >>> forecast = f.fit(y).predict()
+    >>> forecast.dims, forecast.time.values.tolist(), forecast.attrs["units"]
+    (('time',), [240, 241, 242, 243, 244, 245], 'm')
+    >>> bool(np.abs(forecast - np.sin(2 * np.pi * forecast.time / 12)).max() < 0.2)
+    True
+    """
+
+    def __init__(self, cell="lstm", hidden_size=32, num_layers=1, lookback=24, horizon=12, difference=0,
+                 probabilistic=False, covariates="known", loss="mse", optimizer="adam", learning_rate=5e-3,
+                 weight_decay=0.0, schedule="plateau", batch_size=32, epochs=100, clip_norm=1.0,
+                 patience=20, validation_fraction=0.15, dropout=0.0, n_samples=200, dtype="float32",
+                 time_dim="time", feature_dim=None, random_state=None, verbose=None):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.lookback = lookback
+        self.horizon = horizon
+        self.difference = difference
+        self.probabilistic = probabilistic
+        self.covariates = covariates
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.schedule = schedule
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.clip_norm = clip_norm
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.dropout = dropout
+        self.n_samples = n_samples
+        self.dtype = dtype
+        self.time_dim = time_dim
+        self.feature_dim = feature_dim
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- checks --------------------------------------------------------------------
+
+    def _check_params(self):
+        v.check_option("cell", self.cell, ("lstm", "gru", "rnn"))
+        v.check_option("covariates", self.covariates, ("known", "past"))
+        v.check_option("loss", self.loss, ("mse", "mae", "huber"))
+        v.check_option("optimizer", self.optimizer, tuple(_OPTIMIZERS))
+        v.check_option("schedule", self.schedule, tuple(SCHEDULES))
+        v.check_dtype(self.dtype)
+        for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size", "epochs", "n_samples"):
+            v.check_positive_int(name, getattr(self, name))
+        v.check_positive_int("difference", self.difference, minimum=0)
+        if not 0 <= self.validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
+
+    def _panel(self, y, name="y"):
+        return to_panel(y, self.time_dim, self.feature_dim, name=name)
+
+    def _covariate_panel(self, X, y_panel, name="X"):
+        xp = to_panel(X, self.time_dim, "feature" if _has_dim(X, "feature") else None, name=name)
+        if xp.values.shape[1] not in (1, y_panel.values.shape[1]):
+            raise ValueError(f"X has {xp.values.shape[1]} series but y has {y_panel.values.shape[1]}; "
+                             "give X the same non-time dimensions as y, or none (shared by all series)")
+        return xp
+
+    # -- transforms ----------------------------------------------------------------
+
+    def _difference(self, values):
+        m = self.difference
+        if m == 0:
+            return values.copy()
+        z = np.full_like(values, np.nan)
+        z[m:] = values[m:] - values[:-m]
+        return z
+
+    def _scale(self, z):
+        return (z - self.mean_) / self.std_
+
+    # -- fit -------------------------------------------------------------------------
+
+    def fit(self, y, X=None):
+        """Fit on ``y`` (time[, series dims][, feature]) with optional covariates ``X``; return ``self``."""
+        self._check_params()
+        for attr in [a for a in vars(self) if a.endswith("_")]:
+            delattr(self, attr)
+        panel = self._panel(y)
+        values = panel.values
+        first, last = valid_span(values)
+        needed = self.lookback + self.difference + 1
+        short = np.flatnonzero(last - first + 1 < needed)
+        if short.size:
+            raise ValueError(f"y: series {short[0]} has {last[short[0]] - first[short[0]] + 1} valid steps; "
+                             f"lookback={self.lookback} with difference={self.difference} needs at least "
+                             f"{needed}: lower lookback or give more data")
+        cov = None
+        if X is not None:
+            xp = self._covariate_panel(X, panel)
+            if len(xp.time) != len(panel.time) or not np.array_equal(np.asarray(xp.time), np.asarray(panel.time)):
+                raise ValueError("X must have the same time coordinate as y in fit")
+            cov = np.broadcast_to(xp.values, (values.shape[0], values.shape[1], xp.values.shape[2]))
+            if self.covariates == "known" and np.isnan(cov).any():
+                raise ValueError("X (known covariates) holds NaN; known covariates must be complete")
+            self.n_covariates_ = cov.shape[2]
+        else:
+            self.n_covariates_ = 0
+        self.n_features_in_ = values.shape[2]
+        joint = values if (cov is None or self.covariates == "known") else np.concatenate([values, cov], axis=2)
+        z = self._difference(joint)
+        self.mean_ = np.nanmean(z.reshape(-1, z.shape[2]), axis=0)
+        self.std_ = np.nanstd(z.reshape(-1, z.shape[2]), axis=0)
+        self.std_[~(self.std_ > 0)] = 1.0
+        zs = self._scale(z)
+        cov_s, self.cov_mean_, self.cov_std_ = None, None, None
+        if cov is not None and self.covariates == "known":
+            self.cov_mean_ = cov.reshape(-1, cov.shape[2]).mean(axis=0)
+            self.cov_std_ = cov.reshape(-1, cov.shape[2]).std(axis=0)
+            self.cov_std_[~(self.cov_std_ > 0)] = 1.0
+            cov_s = (cov - self.cov_mean_) / self.cov_std_
+        rng = np.random.default_rng(self.random_state)
+        train_data, val_data = self._windows(zs, cov_s, first + self.difference, last)
+        n_out = zs.shape[2]
+        loss = GaussianNLL() if self.probabilistic else get_loss(self.loss)
+        self.model_ = SequenceModel(self.cell, train_data[0].shape[2], self.hidden_size,
+                                    n_out * loss.outputs_per_target, num_layers=self.num_layers,
+                                    dropout=self.dropout, dtype=self.dtype, seed=int(rng.integers(2**31)))
+        opt = _OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
+        schedule = _make_schedule(self.schedule, opt, self.epochs)
+        hist = train(self.model_, loss, opt, train_data, val_data, epochs=self.epochs,
+                     batch_size=self.batch_size, schedule=schedule, clip_norm=self.clip_norm,
+                     patience=self.patience, rng=rng, verbose=self.verbose)
+        self.history_ = _history_dataset(hist)
+        self.panel_ = panel
+        self.covariates_values_ = cov
+        self.is_fitted_ = True
+        return self
+
+    def _windows(self, zs, cov_s, start, last):
+        """Training and validation windows (time-major) of length lookback + horizon."""
+        W = self.lookback + self.horizon
+        T = zs.shape[0]
+        cut = T - int(round(self.validation_fraction * (last.max() - start.min() + 1)))
+        train_idx, val_idx = [], []
+        for s in range(zs.shape[1]):
+            a, b = start[s], last[s]
+            w = min(W, b - a + 1)
+            for t0 in range(a, b - w + 2):
+                (val_idx if t0 + w - 1 >= cut else train_idx).append((s, t0, w))
+        if not train_idx:
+            raise ValueError("no training window before the validation part; lower validation_fraction")
+        dtype = np.dtype(self.dtype)
+
+        def build(idx):
+            n = len(idx)
+            feats = zs.shape[2] + (0 if cov_s is None else cov_s.shape[2])
+            x = np.zeros((W - 1, n, feats), dtype=dtype)
+            y = np.zeros((W - 1, n, zs.shape[2]), dtype=dtype)
+            weight = np.zeros((W - 1, n), dtype=dtype)
+            lengths = np.empty(n, dtype=np.int64)
+            for i, (s, t0, w) in enumerate(idx):
+                x[:w - 1, i, :zs.shape[2]] = zs[t0:t0 + w - 1, s]
+                if cov_s is not None:
+                    x[:w - 1, i, zs.shape[2]:] = cov_s[t0 + 1:t0 + w, min(s, cov_s.shape[1] - 1)]
+                y[:w - 1, i] = zs[t0 + 1:t0 + w, s]
+                weight[:w - 1, i] = 1
+                lengths[i] = w - 1
+            return x, y, lengths, weight
+
+        return build(train_idx), (build(val_idx) if val_idx else None)
+
+    # -- predict -----------------------------------------------------------------------
+
+    def predict(self, horizon=None, y=None, X=None, quantiles=None):
+        """Forecast ``horizon`` steps after the end of the training data, or of ``y`` when given.
+
+        Returns the forecast in the caller's labels: future time coordinates at
+        the series' own frequency, other coordinates and attrs kept. With
+        ``quantiles`` (needs ``probabilistic=True``) a ``quantile`` dimension is
+        added, estimated from ``n_samples`` sampled paths.
+        """
+        self._check_fitted()
+        horizon = self.horizon if horizon is None else v.check_positive_int("horizon", horizon)
+        if quantiles is not None and not self.probabilistic:
+            raise ValueError("quantiles need a probabilistic model: fit with probabilistic=True")
+        if y is None:
+            panel, cov = self.panel_, self.covariates_values_
+            if self.n_covariates_ and self.covariates == "past" and X is not None:
+                raise ValueError("with covariates='past', X is taken from fit; give X only with a new y")
+        else:
+            panel = self._panel(y)
+            if panel.values.shape[2] != self.n_features_in_:
+                raise ValueError(f"y has {panel.values.shape[2]} features; the model was fitted on "
+                                 f"{self.n_features_in_}")
+            cov = None
+            if self.n_covariates_ and self.covariates == "past":
+                if X is None:
+                    raise ValueError("this model was fitted with past covariates: give X with the new y")
+                xp = self._covariate_panel(X, panel)
+                cov = np.broadcast_to(xp.values, panel.values.shape[:2] + (xp.values.shape[2],))
+        values = panel.values
+        first, last = valid_span(values)
+        needed = self.lookback + self.difference
+        if np.any(last - first + 1 < needed):
+            raise ValueError(f"y needs at least lookback + difference = {needed} valid steps per series")
+        T = values.shape[0]
+        future = future_time(panel.time, horizon, self.time_dim)
+        gap = (T - 1) - last
+        steps = int(gap.max()) + horizon
+        joint = values if (cov is None or self.covariates == "known") else np.concatenate([values, cov], axis=2)
+        known = self._known_covariates(panel, cov if y is None else None, X, future, steps, T)
+        paths = self._autoregress(joint, last, steps, known, quantiles is not None)
+        # paths: (P, steps, S, F_joint) in data units; keep the target features and the requested window
+        S = values.shape[1]
+        idx = gap[None, :] + np.arange(horizon)[:, None]  # (horizon, S)
+        out = paths[:, idx, np.arange(S)[None, :], :self.n_features_in_]  # (P, horizon, S, F)
+        if quantiles is None:
+            return from_panel(out[0], panel, future)
+        q = np.atleast_1d(np.asarray(quantiles, dtype=float))
+        if np.any((q < 0) | (q > 1)):
+            raise ValueError(f"quantiles must lie in [0, 1], got {q.tolist()}")
+        qs = np.quantile(out, q, axis=0)  # (Q, horizon, S, F)
+        return from_panel(np.moveaxis(qs, 0, -1), panel, future, extra_dim=("quantile", q))
+
+    def _known_covariates(self, panel, fit_cov, X, future, steps, T):
+        """Scaled known covariates for times 0 .. T + steps - 1 (None without known covariates)."""
+        if not self.n_covariates_ or self.covariates != "known":
+            return None
+        if X is None:
+            raise ValueError("this model was fitted with known covariates: give X covering the forecast times")
+        xp = self._covariate_panel(X, panel)
+        S = panel.values.shape[1]
+        C = self.n_covariates_
+        full = np.full((T + steps, S, C), np.nan)
+        if fit_cov is not None:
+            full[:T] = fit_cov
+        times = list(panel.time) + list(future_time(panel.time, steps, self.time_dim))
+        pos = {t: i for i, t in enumerate(times)}
+        for j, t in enumerate(xp.time):
+            if t in pos:
+                full[pos[t]] = np.broadcast_to(xp.values[j], (S, C))
+        need = full[:T + steps]
+        if np.isnan(need[T:]).any():
+            raise ValueError("X must cover every forecast time with known covariates (no NaN)")
+        return (full - self.cov_mean_) / self.cov_std_
+
+    def _autoregress(self, joint, last, steps, known, sample):
+        """Run the model over each series' context, then ``steps`` steps ahead; return (P, steps, S, F) paths."""
+        m, L = self.difference, self.lookback
+        T, S, F = joint.shape
+        dtype = np.dtype(self.dtype)
+        z = self._scale(self._difference(joint))
+        P = self.n_samples if sample else 1
+        rng = np.random.default_rng(self.random_state)
+        ctx = np.stack([z[last[s] - L + 1:last[s] + 1, s] for s in range(S)], axis=1)  # (L, S, F)
+        C = 0 if known is None else known.shape[2]
+        x = np.zeros((L, S, F + C), dtype=dtype)
+        x[:, :, :F] = ctx
+        if known is not None:
+            for s in range(S):
+                x[:, s, F:] = known[last[s] - L + 2:last[s] + 2, s]
+        x = np.repeat(x, P, axis=1)  # paths are consecutive per series: index s * P + p
+        pred, state, _ = self.model_.forward(x, record=False)
+        nxt = self._draw(pred[-1], F, rng, sample)
+        zs = np.empty((steps, S * P, F))
+        for k in range(steps):
+            zs[k] = nxt
+            if k == steps - 1:
+                break
+            step_in = np.zeros((1, S * P, F + C), dtype=dtype)
+            step_in[0, :, :F] = nxt
+            if known is not None:
+                for s in range(S):
+                    step_in[0, s * P:(s + 1) * P, F:] = known[last[s] + k + 2, s]
+            pred, state, _ = self.model_.forward(step_in, state, record=False)
+            nxt = self._draw(pred[-1], F, rng, sample)
+        zs = zs * self.std_ + self.mean_  # (steps, S*P, F) differenced, data units
+        levels = np.empty_like(zs)
+        if m == 0:
+            levels = zs
+        else:
+            hist = np.repeat(np.stack([joint[last[s] - m + 1:last[s] + 1, s] for s in range(S)], axis=1), P, axis=1)
+            buf = list(hist)  # the last m levels, oldest first
+            for k in range(steps):
+                levels[k] = zs[k] + buf[-m]
+                buf.append(levels[k])
+        return levels.reshape(steps, S, P, F).transpose(2, 0, 1, 3)
+
+    def _draw(self, pred, F, rng, sample):
+        if not self.probabilistic:
+            return pred
+        mean, std = GaussianNLL.split(pred.astype(np.float64), F)
+        return mean + std * rng.standard_normal(mean.shape) if sample else mean
+
+
+def _has_dim(obj, dim):
+    return isinstance(obj, xr.DataArray) and dim in obj.dims or (
+        hasattr(obj, "columns") and dim == "feature") or (np.ndim(obj) == 2 and not isinstance(obj, xr.DataArray))
+
+
+def _make_schedule(name, optimizer, epochs):
+    cls = SCHEDULES[name]
+    if name == "cosine":
+        return cls(optimizer, total_epochs=epochs)
+    if name == "plateau":
+        return cls(optimizer, factor=0.5, patience=5)
+    return cls(optimizer)
+
+
+def _history_dataset(hist):
+    epochs = np.asarray(hist["epoch"])
+    ds = xr.Dataset(
+        {"train_loss": ("epoch", np.asarray(hist["train_loss"])),
+         "val_loss": ("epoch", np.asarray(hist["val_loss"])),
+         "grad_norm": ("epoch", np.asarray(hist["grad_norm"])),
+         "lr": ("epoch", np.asarray(hist["lr"])),
+         "skipped_steps": ("epoch", np.asarray(hist["skipped_steps"])),
+         "seconds": ("epoch", np.asarray(hist["seconds"])),
+         "step_grad_norm": ("step", np.asarray(hist["step_grad_norm"]))},
+        coords={"epoch": epochs, "step": np.arange(len(hist["step_grad_norm"]))},
+        attrs={"best_loss": float(hist["best_loss"]), "stopped": hist["stopped"] or ""})
+    ds["train_loss"].attrs["long_name"] = "mean training loss"
+    ds["grad_norm"].attrs["long_name"] = "mean pre-clip global gradient norm"
+    ds["step_grad_norm"].attrs["long_name"] = "pre-clip global gradient norm of each step"
+    return ds
