@@ -3,9 +3,10 @@
 from . import datasets, metrics
 from ._base import NotFittedError, clone
 from .estimators import Forecaster
+from .io import load
 from .networks import GRU, LSTM, RNN, RecurrentNetwork, Tape
 
 __version__ = "0.1.0"
 
 __all__ = ["GRU", "LSTM", "RNN", "Forecaster", "NotFittedError", "RecurrentNetwork", "Tape", "__version__",
-           "clone", "datasets", "metrics"]
+           "clone", "datasets", "load", "metrics"]

@@ -12,7 +12,7 @@ import xarray as xr
 
 from . import _validation as v
 from ._base import BaseEstimator
-from .data import Panel, from_panel, future_time, to_panel
+from .data import as_dataarray, from_panel, future_time, to_panel
 from .training import Adam, AdamW, SGD, SequenceModel, get_loss, train
 from .training.losses import GaussianNLL
 from .training.schedules import SCHEDULES
@@ -172,8 +172,8 @@ class Forecaster(BaseEstimator):
         self._check_params()
         for attr in [a for a in vars(self) if a.endswith("_")]:
             delattr(self, attr)
-        panel = self._panel(y)
-        values = panel.values
+        rng = self._fit_structure(y, X)
+        values, cov = self.panel_.values, self.covariates_values_
         first, last = valid_span(values)
         needed = self.lookback + self.difference + 1
         short = np.flatnonzero(last - first + 1 < needed)
@@ -181,19 +181,7 @@ class Forecaster(BaseEstimator):
             raise ValueError(f"y: series {short[0]} has {last[short[0]] - first[short[0]] + 1} valid steps; "
                              f"lookback={self.lookback} with difference={self.difference} needs at least "
                              f"{needed}: lower lookback or give more data")
-        cov = None
-        if X is not None:
-            xp = self._covariate_panel(X, panel)
-            if len(xp.time) != len(panel.time) or not np.array_equal(np.asarray(xp.time), np.asarray(panel.time)):
-                raise ValueError("X must have the same time coordinate as y in fit")
-            cov = np.broadcast_to(xp.values, (values.shape[0], values.shape[1], xp.values.shape[2]))
-            if self.covariates == "known" and np.isnan(cov).any():
-                raise ValueError("X (known covariates) holds NaN; known covariates must be complete")
-            self.n_covariates_ = cov.shape[2]
-        else:
-            self.n_covariates_ = 0
-        self.n_features_in_ = values.shape[2]
-        joint = values if (cov is None or self.covariates == "known") else np.concatenate([values, cov], axis=2)
+        joint = self._joint(values, cov)
         z = self._difference(joint)
         self.mean_ = np.nanmean(z.reshape(-1, z.shape[2]), axis=0)
         self.std_ = np.nanstd(z.reshape(-1, z.shape[2]), axis=0)
@@ -205,23 +193,54 @@ class Forecaster(BaseEstimator):
             self.cov_std_ = cov.reshape(-1, cov.shape[2]).std(axis=0)
             self.cov_std_[~(self.cov_std_ > 0)] = 1.0
             cov_s = (cov - self.cov_mean_) / self.cov_std_
-        rng = np.random.default_rng(self.random_state)
         train_data, val_data = self._windows(zs, cov_s, first + self.difference, last)
-        n_out = zs.shape[2]
-        loss = GaussianNLL() if self.probabilistic else get_loss(self.loss)
-        self.model_ = SequenceModel(self.cell, train_data[0].shape[2], self.hidden_size,
-                                    n_out * loss.outputs_per_target, num_layers=self.num_layers,
-                                    dropout=self.dropout, dtype=self.dtype, seed=int(rng.integers(2**31)))
         opt = _OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
         schedule = _make_schedule(self.schedule, opt, self.epochs)
-        hist = train(self.model_, loss, opt, train_data, val_data, epochs=self.epochs,
+        hist = train(self.model_, self._loss(), opt, train_data, val_data, epochs=self.epochs,
                      batch_size=self.batch_size, schedule=schedule, clip_norm=self.clip_norm,
                      patience=self.patience, rng=rng, verbose=self.verbose)
         self.history_ = _history_dataset(hist)
-        self.panel_ = panel
-        self.covariates_values_ = cov
         self.is_fitted_ = True
         return self
+
+    def _loss(self):
+        return GaussianNLL() if self.probabilistic else get_loss(self.loss)
+
+    def _joint(self, values, cov):
+        """The modelled channels: the target, plus past-only covariates forecast jointly."""
+        if cov is None or self.covariates == "known":
+            return values
+        return np.concatenate([values, cov], axis=2)
+
+    def _fit_structure(self, y, X):
+        """Read the data and build an untrained model of the right shape; return the training RNG."""
+        panel = self._panel(y)
+        self.train_data_ = as_dataarray(y, self.time_dim)[0]
+        self.train_X_ = None if X is None else as_dataarray(X, self.time_dim, name="X")[0]
+        cov = None
+        if X is not None:
+            xp = self._covariate_panel(X, panel)
+            if len(xp.time) != len(panel.time) or not np.array_equal(np.asarray(xp.time), np.asarray(panel.time)):
+                raise ValueError("X must have the same time coordinate as y in fit")
+            cov = np.broadcast_to(xp.values, panel.values.shape[:2] + (xp.values.shape[2],))
+            if self.covariates == "known" and np.isnan(cov).any():
+                raise ValueError("X (known covariates) holds NaN; known covariates must be complete")
+        self.panel_ = panel
+        self.covariates_values_ = cov
+        self.n_features_in_ = panel.values.shape[2]
+        self.n_covariates_ = 0 if cov is None else cov.shape[2]
+        n_joint = self.n_features_in_ + (self.n_covariates_ if self.covariates == "past" else 0)
+        n_in = n_joint + (self.n_covariates_ if self.covariates == "known" else 0)
+        rng = np.random.default_rng(self.random_state)
+        self.model_ = SequenceModel(self.cell, n_in, self.hidden_size, n_joint * self._loss().outputs_per_target,
+                                    num_layers=self.num_layers, dropout=self.dropout, dtype=self.dtype,
+                                    seed=int(rng.integers(2**31)))
+        return rng
+
+    def save(self, path):
+        """Write the fitted forecaster to ``path`` as one netCDF file (atomically); see :func:`numbarnn.load`."""
+        from .io import save_forecaster
+        save_forecaster(self, path)
 
     def _windows(self, zs, cov_s, start, last):
         """Training and validation windows (time-major) of length lookback + horizon."""
@@ -294,7 +313,7 @@ class Forecaster(BaseEstimator):
         future = future_time(panel.time, horizon, self.time_dim)
         gap = (T - 1) - last
         steps = int(gap.max()) + horizon
-        joint = values if (cov is None or self.covariates == "known") else np.concatenate([values, cov], axis=2)
+        joint = self._joint(values, cov)
         known = self._known_covariates(panel, cov if y is None else None, X, future, steps, T)
         paths = self._autoregress(joint, last, steps, known, quantiles is not None)
         # paths: (P, steps, S, F_joint) in data units; keep the target features and the requested window

@@ -29,7 +29,7 @@ def co2():
     """Mauna Loa CO2, monthly means of the weekly flask record (ppm), March 1958 to December 2001.
 
     Months without any weekly value (a handful in the record) are filled by
-    linear interpolation in time; ``attrs["interpolated_months"]`` lists them.
+    linear interpolation in time; ``attrs["interpolated_months"]`` lists them (comma-separated).
 
     Examples
     --------
@@ -47,7 +47,7 @@ def co2():
         "long_name": "atmospheric CO2 concentration at Mauna Loa Observatory", "units": "ppm",
         "frequency": "monthly (mean of weekly flask samples)",
         "source": "Scripps Institution of Oceanography (SIO) / CDIAC, as shipped by statsmodels",
-        "license": _PUBLIC, "interpolated_months": [str(m.date()) for m in missing]})
+        "license": _PUBLIC, "interpolated_months": ", ".join(str(m.date()) for m in missing)})
 
 
 def sunspots(frequency="yearly"):

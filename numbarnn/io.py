@@ -1,0 +1,163 @@
+"""Save and load fitted estimators as one self-describing netCDF file.
+
+The file is an :class:`xarray.Dataset` written with the SciPy netCDF engine
+(no extra dependency): every parameter is a variable ``param__<name>``, the
+scalers and the training data are variables, the training history keeps its
+``epoch`` and ``step`` dimensions, and the hyperparameters, the estimator's
+class and the numbarnn version are attributes (as JSON). The write goes to a
+temporary file beside the target and is renamed into place, so a crash never
+leaves a half-written model. Loading checks the format marker, the class, the
+version and every parameter's name and shape, and says what is wrong; nothing
+is unpickled.
+"""
+
+import json
+import os
+import pathlib
+import tempfile
+
+import numpy as np
+import xarray as xr
+
+FORMAT = "numbarnn-model"
+FORMAT_VERSION = 1
+_SEP = "__"
+
+
+def _encode_name(name):
+    return name.replace(".", _SEP)
+
+
+def _json_attrs(attrs):
+    return json.dumps(attrs, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
+
+
+def _netcdf_attr(value):
+    """``value`` if netCDF3 can store it as an attribute (a string, a number or a 1-d numeric array), else JSON."""
+    if isinstance(value, (str, int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return value
+    arr = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray)) else None
+    if arr is not None and arr.ndim == 1 and arr.dtype.kind in "if" and arr.size:
+        return arr
+    return _json_attrs(value)
+
+
+def write_atomic(ds, path):
+    """Write ``ds`` to ``path`` as netCDF through a temporary file and an atomic rename.
+
+    Attributes netCDF3 cannot store (lists of strings, dicts, booleans) are written as JSON strings.
+    """
+    path = pathlib.Path(path)
+    ds = ds.copy()
+    ds.attrs = {k: _netcdf_attr(v) for k, v in ds.attrs.items()}
+    for var in ds.variables.values():
+        var.attrs = {k: _netcdf_attr(v) for k, v in var.attrs.items()}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual permissions
+    try:
+        ds.to_netcdf(tmp, engine="scipy")
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _data_variable(da, prefix):
+    """A DataArray made safe for netCDF3: dims and attrs prefixed/JSON-encoded."""
+    da = da.copy()
+    rename = {d: f"{prefix}{_SEP}{d}" for d in da.dims}
+    da = da.rename(rename)
+    for c in list(da.coords):
+        if c not in da.dims:
+            da = da.drop_vars(c)
+    da.attrs = {"original_attrs": _json_attrs(dict(da.attrs)), "original_dims": json.dumps(list(rename)),
+                "original_name": "" if da.name is None else str(da.name)}
+    return da
+
+
+def _restore_data(da):
+    dims = json.loads(da.attrs["original_dims"])
+    out = da.rename(dict(zip(da.dims, dims)))
+    out.attrs = json.loads(da.attrs["original_attrs"])
+    out.name = da.attrs["original_name"] or None
+    return out
+
+
+def save_forecaster(est, path):
+    """Write a fitted :class:`numbarnn.Forecaster` to ``path`` (netCDF)."""
+    from . import __version__
+    est._check_fitted()
+    data = {}
+    for name, arr in est.model_.params.items():
+        data[f"param{_SEP}{_encode_name(name)}"] = xr.DataArray(
+            arr, dims=[f"param{_SEP}{_encode_name(name)}{_SEP}d{i}" for i in range(arr.ndim)])
+    for name in ("mean_", "std_", "cov_mean_", "cov_std_"):
+        value = getattr(est, name)
+        if value is not None:
+            data[f"scaler{_SEP}{name}"] = xr.DataArray(np.asarray(value), dims=[f"scaler{_SEP}{name}{_SEP}d0"])
+    y = est.train_data_
+    data["train_y"] = _data_variable(y, "train_y")
+    if est.train_X_ is not None:
+        data["train_X"] = _data_variable(est.train_X_, "train_X")
+    for name, var in est.history_.data_vars.items():
+        data[f"history{_SEP}{name}"] = var.rename({d: f"history{_SEP}{d}" for d in var.dims})
+    ds = xr.Dataset(data)
+    ds.attrs = {"format": FORMAT, "format_version": FORMAT_VERSION, "numbarnn_version": __version__,
+                "estimator": type(est).__name__, "params": json.dumps(est.get_params()),
+                "input_kind": est.panel_.kind, "n_covariates": est.n_covariates_,
+                "history_attrs": _json_attrs(dict(est.history_.attrs))}
+    write_atomic(ds, path)
+
+
+def load(path):
+    """Load an estimator written by ``save``. Raises ``ValueError`` naming the problem for a bad file."""
+    from . import __version__
+    from .estimators import Forecaster
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no model file at {path}")
+    try:
+        with xr.open_dataset(path, engine="scipy") as ds:
+            ds = ds.load()
+    except Exception as err:  # corrupt, truncated or not netCDF at all
+        raise ValueError(f"{path} is not a readable numbarnn model file (corrupt, truncated or not "
+                         f"netCDF): {err}") from None
+    if ds.attrs.get("format") != FORMAT:
+        raise ValueError(f"{path} is a netCDF file but not a numbarnn model (no format marker)")
+    if int(ds.attrs.get("format_version", -1)) > FORMAT_VERSION:
+        raise ValueError(f"{path} was written by numbarnn {ds.attrs.get('numbarnn_version')} in a newer "
+                         f"format; upgrade numbarnn (this is {__version__})")
+    if ds.attrs.get("estimator") != "Forecaster":
+        raise ValueError(f"{path} holds an unknown estimator {ds.attrs.get('estimator')!r}")
+    est = Forecaster(**json.loads(ds.attrs["params"]))
+    y = _restore_data(ds["train_y"])
+    X = _restore_data(ds["train_X"]) if "train_X" in ds else None
+    est._fit_structure(y, X)
+    for name in ("mean_", "std_", "cov_mean_", "cov_std_"):
+        key = f"scaler{_SEP}{name}"
+        setattr(est, name, ds[key].values if key in ds else None)
+    values = {}
+    for name, arr in est.model_.params.items():
+        key = f"param{_SEP}{_encode_name(name)}"
+        if key not in ds:
+            raise ValueError(f"{path}: parameter {name!r} is missing")
+        value = ds[key].values
+        if value.shape != arr.shape:
+            raise ValueError(f"{path}: parameter {name!r} has shape {value.shape}, expected {arr.shape}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{path}: parameter {name!r} holds NaN or infinity")
+        values[name] = value
+    est.model_.load_params(values)
+    hist = {k[len("history" + _SEP):]: ds[k] for k in ds.data_vars if k.startswith("history" + _SEP)}
+    est.history_ = xr.Dataset({k: v.rename({d: d[len("history" + _SEP):] for d in v.dims})
+                               for k, v in hist.items()})
+    est.history_.attrs = json.loads(ds.attrs.get("history_attrs", "{}"))
+    est.panel_.kind = ds.attrs.get("input_kind", "xarray")
+    est.is_fitted_ = True
+    return est
