@@ -6,6 +6,7 @@ what is needed to put a result back into the caller's labels: coordinates,
 attributes, name, and the time index.
 """
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,11 +86,16 @@ def to_panel(obj, time_dim="time", feature_dim=None, name="y"):
         index = pd.RangeIndex(da.sizes[time_dim])
     check_time(index, time_dim)
     series_dims = tuple(d for d in da.dims if d not in (time_dim, feature_dim))
+    # coordinates that are not dimensions but live on series dims (e.g. station names along lat) come back
+    carried = {k: c.variable for k, c in da.coords.items()
+               if k not in da.dims and c.dims and set(c.dims) <= set(series_dims)}
+    da = da.drop_vars(list(carried))
     if feature_dim is None:
         da = da.expand_dims(FEATURE, axis=-1)
-        fdim, features = FEATURE, None
+        features = None
     else:
-        fdim, features = feature_dim, (da[feature_dim].values if feature_dim in da.coords else None)
+        features = da[feature_dim].values if feature_dim in da.coords else None
+    fdim = FEATURE if feature_dim is None else feature_dim
     stacked = None
     if series_dims:
         da = da.stack({SERIES: series_dims})
@@ -97,13 +103,9 @@ def to_panel(obj, time_dim="time", feature_dim=None, name="y"):
     else:
         da = da.expand_dims(SERIES)
     da = da.transpose(time_dim, SERIES, fdim)
-    keep = {k: v for k, v in da.coords.items()
-            if k not in (time_dim, SERIES, fdim, *series_dims) and set(v.dims) <= {time_dim} and v.dims}
     return Panel(values=np.asarray(da.values, dtype=np.float64), time=index, time_dim=time_dim,
                  feature_dim=feature_dim, features=features, stacked=stacked, series_dims=series_dims,
-                 name=da.name, attrs=dict(da.attrs), coords={}, kind=kind) if not keep else \
-        Panel(np.asarray(da.values, dtype=np.float64), index, time_dim, feature_dim, features, stacked,
-              series_dims, da.name, dict(da.attrs), {}, kind)
+                 name=da.name, attrs=dict(da.attrs), coords=carried, kind=kind)
 
 
 def from_panel(values, panel, time, extra_dim=None):
@@ -120,8 +122,6 @@ def from_panel(values, panel, time, extra_dim=None):
         da = da.isel({FEATURE: 0}, drop=True)
     if panel.stacked is not None:
         da = da.assign_coords(xr.Coordinates.from_pandas_multiindex(panel.stacked, SERIES)).unstack(SERIES)
-        if len(panel.series_dims) == 1 and not isinstance(panel.stacked, pd.MultiIndex):
-            pass
     else:
         da = da.isel({SERIES: 0}, drop=True)
     order = [panel.time_dim, *panel.series_dims]
@@ -129,7 +129,7 @@ def from_panel(values, panel, time, extra_dim=None):
         order.append(panel.feature_dim)
     if extra_dim is not None:
         order.append(extra_dim[0])
-    da = da.transpose(*order)
+    da = da.transpose(*order).assign_coords(panel.coords)
     if panel.kind == "pandas":
         return _to_pandas(da, panel)
     if panel.kind == "numpy":
@@ -148,7 +148,9 @@ def _to_pandas(da, panel):
 def future_time(index, horizon, time_dim="time"):
     """The ``horizon`` time stamps after ``index``, at the series' own frequency."""
     if isinstance(index, pd.DatetimeIndex):
-        freq = index.freq or (pd.infer_freq(index) if len(index) >= 3 else None)
+        with warnings.catch_warnings():  # pandas 3 announces a change of infer_freq's return type
+            warnings.simplefilter("ignore")
+            freq = index.freq or (pd.infer_freq(index) if len(index) >= 3 else None)
         if freq is None:
             raise ValueError(f"cannot infer the frequency of the {time_dim!r} coordinate; "
                              "give it a regular frequency (e.g. y.resample(time='MS').mean())")

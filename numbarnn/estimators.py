@@ -170,8 +170,18 @@ class Forecaster(BaseEstimator):
     def fit(self, y, X=None):
         """Fit on ``y`` (time[, series dims][, feature]) with optional covariates ``X``; return ``self``."""
         self._check_params()
+        self._forget()
+        try:
+            return self._fit(y, X)
+        except BaseException:
+            self._forget()  # nothing partly fitted is left behind
+            raise
+
+    def _forget(self):
         for attr in [a for a in vars(self) if a.endswith("_")]:
             delattr(self, attr)
+
+    def _fit(self, y, X):
         rng = self._fit_structure(y, X)
         values, cov = self.panel_.values, self.covariates_values_
         first, last = valid_span(values)

@@ -156,8 +156,12 @@ class RecurrentNetwork:
         v.check_finite("x", x, " at valid timesteps; clean the data or mark padding with `lengths`")
         return np.ascontiguousarray(x), lengths, unbatched
 
-    def _check_states(self, value, name, batch, unbatched, count):
-        """Return ``count`` arrays of shape (layers*dirs, B, H) from a state or state gradient."""
+    def _check_states(self, value, name, batch, unbatched, count, finite=True):
+        """Return ``count`` arrays of shape (layers*dirs, B, H) from a state or state gradient.
+
+        Gradients (``finite=False``) may hold inf/NaN: an exploding gradient is
+        for the caller (the training loop) to detect, not an input error.
+        """
         shape = self._state_shape(batch, unbatched)
         if value is None:
             full = self._state_shape(batch, False)
@@ -172,7 +176,8 @@ class RecurrentNetwork:
         for label, part in zip(("h", "c"), parts):
             label = f"{name}[{'hc'.index(label)}] ({label})" if count == 2 else name
             arr = v.check_shape(label, v.as_float_array(part, self.dtype, label), shape)
-            v.check_finite(label, arr)
+            if finite:
+                v.check_finite(label, arr)
             arrays.append(np.ascontiguousarray(arr[:, None, :] if unbatched else arr))
         return arrays
 
@@ -282,7 +287,7 @@ class RecurrentNetwork:
             dout = v.check_shape("grad_output", v.as_float_array(grad_output, self.dtype,
                                                                  "grad_output"), expected)
             dout = dout.reshape(T, B, dirs * H)
-        d_final = self._check_states(grad_state, "grad_state", B, tape.unbatched, count)
+        d_final = self._check_states(grad_state, "grad_state", B, tape.unbatched, count, finite=False)
         grads = {}
         d_init = [np.empty_like(d_final[0]) for _ in range(count)]
         for layer in reversed(range(self.num_layers)):

@@ -110,10 +110,12 @@ def train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_s
                 pred, final, tape = model.forward(xw, state, lw)
                 p, (t, w) = _flat(pred, None)[0], _flat(yw, ww)
                 value, grad = loss(p, t, w)
-                grads = model.backward(tape, grad.reshape(pred.shape))
-                grads.pop("state")
-                norm = clip_grad_value(grads, clip_value) if clip_value is not None else None
-                norm = clip_grad_norm(grads, clip_norm) if norm is None else norm
+                norm = math.nan
+                if math.isfinite(value):
+                    grads = model.backward(tape, grad.reshape(pred.shape))
+                    grads.pop("state")
+                    norm = clip_grad_value(grads, clip_value) if clip_value is not None else None
+                    norm = clip_grad_norm(grads, clip_norm) if norm is None else norm
                 norms.append(norm)
                 if not (math.isfinite(value) and math.isfinite(norm)):
                     skipped += 1

@@ -1,0 +1,162 @@
+"""Forecaster: labels in and out, covariates, quantiles, scikit-learn manners, bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import numbarnn
+from numbarnn import Forecaster, NotFittedError, clone
+
+FAST = dict(hidden_size=8, lookback=12, horizon=4, epochs=3, batch_size=64, random_state=0)
+
+
+def seasonal(n=120, start="2000-01-01", freq="MS"):
+    t = pd.date_range(start, periods=n, freq=freq, name="time")
+    k = np.arange(n)
+    return xr.DataArray(10 + 0.05 * k + np.sin(2 * np.pi * k / 12), dims="time", coords={"time": t},
+                        name="level", attrs={"units": "m", "source": "test"})
+
+
+def test_grid_trains_one_model_and_keeps_labels():
+    base = seasonal()
+    grid = base.expand_dims(lat=[10.0, 20.0], lon=[1.0, 2.0, 3.0]).transpose("time", "lat", "lon").copy()
+    grid = grid + xr.DataArray(np.arange(6.0).reshape(2, 3), dims=("lat", "lon"))
+    grid.attrs, grid.name = dict(base.attrs), "level"
+    grid = grid.assign_coords(station=("lat", ["a", "b"]))
+    f = Forecaster(**FAST).fit(grid)
+    out = f.predict()
+    assert out.dims == ("time", "lat", "lon")
+    assert list(out.lat.values) == [10.0, 20.0] and list(out.lon.values) == [1.0, 2.0, 3.0]
+    assert out.time.values[0] == np.datetime64("2010-01-01")
+    assert pd.DatetimeIndex(out.time.values).month.tolist() == [1, 2, 3, 4]
+    assert list(out.station.values) == ["a", "b"] and out.station.dims == ("lat",)
+    assert out.attrs == {"units": "m", "source": "test"} and out.name == "level"
+    assert f.n_features_in_ == 1 and f.model_.params["head.weight"].shape == (1, 8)
+
+
+def test_pandas_and_numpy_in_and_out():
+    y = seasonal().to_series()
+    out = Forecaster(**FAST).fit(y).predict(horizon=3)
+    assert isinstance(out, pd.Series) and len(out) == 3
+    assert out.index[0] == pd.Timestamp("2010-01-01")
+    df = pd.DataFrame({"a": y.values, "b": y.values[::-1].copy()}, index=y.index)
+    out = Forecaster(**FAST).fit(df).predict()
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["a", "b"] and out.shape == (4, 2)
+    out = Forecaster(**FAST).fit(y.values).predict()
+    assert isinstance(out, np.ndarray) and out.shape == (4,)
+
+
+def test_cftime_calendar():
+    pytest.importorskip("cftime")
+    t = xr.date_range("2000-01-01", periods=60, freq="MS", calendar="noleap", use_cftime=True)
+    y = xr.DataArray(np.sin(np.arange(60) / 3), dims="time", coords={"time": t})
+    out = Forecaster(**FAST).fit(y).predict()
+    assert out.time.values[0].year == 2005 and out.time.values[0].calendar == "noleap"
+
+
+def test_multivariate_feature_dim():
+    m = numbarnn.datasets.us_macro().sel(feature=["realgdp", "cpi", "unemp"])
+    f = Forecaster(feature_dim="feature", difference=1, **FAST).fit(m)
+    out = f.predict()
+    assert out.dims == ("time", "feature") and list(out.feature.values) == ["realgdp", "cpi", "unemp"]
+    assert str(out.time.values[0])[:10] == "2009-10-01"
+    with pytest.raises(ValueError, match="y has 2 features; the model was fitted on 3"):
+        f.predict(y=m.isel(feature=[0, 1]))
+
+
+def test_known_and_past_covariates():
+    y = seasonal()
+    month = xr.DataArray(np.cos(2 * np.pi * np.arange(124) / 12), dims="time",
+                         coords={"time": pd.date_range("2000-01-01", periods=124, freq="MS", name="time")})
+    f = Forecaster(covariates="known", **FAST).fit(y, X=month[:120])
+    assert f.predict(X=month).shape == (4,)
+    with pytest.raises(ValueError, match="give X covering the forecast times"):
+        f.predict()
+    with pytest.raises(ValueError, match="X must cover every forecast time"):
+        f.predict(X=month[:122])
+    p = Forecaster(covariates="past", **FAST).fit(y, X=month[:120])
+    assert p.predict().shape == (4,) and p.model_.params["head.weight"].shape[0] == 2
+
+
+def test_quantiles_from_sampled_paths():
+    f = Forecaster(probabilistic=True, n_samples=50, **FAST).fit(seasonal())
+    q = f.predict(quantiles=[0.1, 0.5, 0.9])
+    assert q.dims == ("time", "quantile")
+    assert np.all(q.sel(quantile=0.1) <= q.sel(quantile=0.9))
+    point = f.predict()
+    assert point.dims == ("time",)
+    with pytest.raises(ValueError, match="quantiles need a probabilistic model"):
+        Forecaster(**FAST).fit(seasonal()).predict(quantiles=[0.5])
+
+
+def test_predict_from_new_context_and_trailing_padding():
+    y = seasonal()
+    f = Forecaster(**FAST).fit(y)
+    other = y[:100]
+    out = f.predict(y=other)
+    assert out.time.values[0] == y.time.values[100]
+    padded = y.copy()
+    padded[-3:] = np.nan  # trailing padding: the forecast still starts after the last time stamp
+    out = Forecaster(**FAST).fit(padded).predict()
+    assert out.time.values[0] == np.datetime64("2010-01-01") and np.all(np.isfinite(out))
+
+
+def test_sklearn_manners():
+    f = Forecaster(hidden_size=8)
+    assert f.get_params()["hidden_size"] == 8
+    assert f.set_params(lookback=6) is f and f.lookback == 6
+    g = clone(f)
+    assert g.get_params() == f.get_params() and g is not f
+    with pytest.raises(ValueError, match="invalid parameter 'hidden'"):
+        f.set_params(hidden=3)
+    with pytest.raises(NotFittedError, match="not fitted yet; call fit"):
+        f.predict()
+    y = seasonal()
+    f = Forecaster(**FAST)
+    assert f.fit(y) is f
+    first = f.model_
+    f.fit(y[:60])
+    assert f.model_ is not first and f.history_.sizes["epoch"] == 3
+    assert set(f.history_.data_vars) >= {"train_loss", "val_loss", "grad_norm", "lr", "skipped_steps",
+                                         "seconds", "step_grad_norm"}
+    a = Forecaster(**FAST).fit(y).predict()
+    b = Forecaster(**FAST).fit(y).predict()
+    np.testing.assert_array_equal(a.values, b.values)
+
+
+@pytest.mark.parametrize("make,error,match", [
+    (lambda y: y.rename(time="date"), ValueError, r"no time dimension 'time' in dims \('date',\)"),
+    (lambda y: y.isel(time=slice(None, None, -1)), ValueError, "not increasing; sort it first"),
+    (lambda y: y.isel(time=[0, 1, 1, 2] + list(range(3, 120))), ValueError, "duplicated values"),
+    (lambda y: y.where(y.time != y.time[50]), ValueError, "missing values inside its record"),
+    (lambda y: y * np.nan, ValueError, "all NaN"),
+    (lambda y: y[:10], ValueError, "lookback=12 with difference=0 needs at least 13"),
+    (lambda y: y.astype(str), TypeError, "expected numeric data"),
+])
+def test_bad_input(make, error, match):
+    f = Forecaster(**FAST)
+    with pytest.raises(error, match=match):
+        f.fit(make(seasonal()))
+    assert not hasattr(f, "model_") and not hasattr(f, "is_fitted_")
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(cell="transformer"), "unknown cell 'transformer'"),
+    (dict(loss="l4"), "unknown loss 'l4'"),
+    (dict(covariates="future"), "unknown covariates 'future'"),
+    (dict(lookback=0), "lookback must be >= 1"),
+    (dict(validation_fraction=1.5), r"validation_fraction must be in \[0, 1\)"),
+])
+def test_unknown_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Forecaster(**kwargs).fit(seasonal())
+
+
+def test_leading_padding_and_frequency_errors():
+    y = seasonal()
+    y[:5] = np.nan
+    assert Forecaster(**FAST).fit(y).predict().shape == (4,)
+    irregular = seasonal().isel(time=[0, 2, 3, 7] + list(range(8, 40)))
+    with pytest.raises(ValueError, match="cannot infer the frequency"):
+        Forecaster(**FAST).fit(irregular).predict()

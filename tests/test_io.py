@@ -1,0 +1,113 @@
+"""Saved models: round trip, atomic writes, clear errors for bad files, nothing unpickled."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import numbarnn
+from numbarnn import Forecaster
+from numbarnn.io import write_atomic
+
+FAST = dict(hidden_size=8, lookback=12, horizon=4, epochs=2, batch_size=64, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    y = numbarnn.datasets.co2()[:200]
+    f = Forecaster(difference=1, probabilistic=True, n_samples=20, **FAST).fit(y)
+    path = tmp_path_factory.mktemp("models") / "co2.nc"
+    f.save(path)
+    return f, path
+
+
+def test_round_trip_predicts_identically(fitted):
+    f, path = fitted
+    g = numbarnn.load(path)
+    assert type(g) is Forecaster and g.get_params() == f.get_params()
+    a, b = f.predict(), g.predict()
+    np.testing.assert_array_equal(a.values, b.values)
+    assert b.attrs == a.attrs and b.name == a.name
+    np.testing.assert_array_equal(a.time.values, b.time.values)
+    np.testing.assert_array_equal(f.predict(quantiles=[0.5]).values, g.predict(quantiles=[0.5]).values)
+    xr.testing.assert_allclose(f.history_, g.history_)
+
+
+def test_round_trip_pandas_grid_and_covariates(tmp_path):
+    idx = pd.date_range("2001-01-01", periods=60, freq="D", name="time")
+    y = pd.Series(np.sin(np.arange(60) / 4), index=idx)
+    f = Forecaster(**FAST).fit(y)
+    f.save(tmp_path / "s.nc")
+    out = numbarnn.load(tmp_path / "s.nc").predict()
+    assert isinstance(out, pd.Series)
+    pd.testing.assert_series_equal(out, f.predict(), check_index_type=False)  # ns vs us resolution
+    grid = xr.DataArray(np.random.default_rng(0).standard_normal((60, 2, 3)), dims=("time", "x", "y"),
+                        coords={"time": idx, "x": [1, 2], "y": ["a", "b", "c"]}, name="v")
+    X = xr.DataArray(np.cos(np.arange(64) / 4), dims="time",
+                     coords={"time": pd.date_range("2001-01-01", periods=64, freq="D", name="time")})
+    f = Forecaster(**FAST).fit(grid, X=X[:60])
+    f.save(tmp_path / "g.nc")
+    xr.testing.assert_equal(numbarnn.load(tmp_path / "g.nc").predict(X=X), f.predict(X=X))
+
+
+def test_bad_files_get_clear_errors(fitted, tmp_path):
+    _, path = fitted
+    with pytest.raises(FileNotFoundError, match="no model file"):
+        numbarnn.load(tmp_path / "missing.nc")
+    truncated = tmp_path / "truncated.nc"
+    truncated.write_bytes(path.read_bytes()[:500])
+    with pytest.raises(ValueError, match="not a readable numbarnn model file"):
+        numbarnn.load(truncated)
+    garbage = tmp_path / "garbage.nc"
+    garbage.write_bytes(b"\x80\x04\x95 this is a pickle, not netCDF")
+    with pytest.raises(ValueError, match="not a readable numbarnn model file"):
+        numbarnn.load(garbage)
+    foreign = tmp_path / "foreign.nc"
+    xr.Dataset({"a": ("x", [1.0, 2.0])}).to_netcdf(foreign, engine="scipy")
+    with pytest.raises(ValueError, match="not a numbarnn model"):
+        numbarnn.load(foreign)
+    with xr.open_dataset(path, engine="scipy") as ds:
+        ds = ds.load()
+    shapes = ds.copy()
+    shapes = shapes.drop_vars("param__head__weight")
+    shapes["param__head__weight"] = ("zz", np.zeros(5))
+    write_atomic(shapes, tmp_path / "shapes.nc")
+    with pytest.raises(ValueError, match=r"parameter 'head.weight' has shape \(5,\), expected \(2, 8\)"):
+        numbarnn.load(tmp_path / "shapes.nc")
+    missing = ds.drop_vars("param__rnn__weight_hh_l0")
+    write_atomic(missing, tmp_path / "missing_param.nc")
+    with pytest.raises(ValueError, match="parameter 'rnn.weight_hh_l0' is missing"):
+        numbarnn.load(tmp_path / "missing_param.nc")
+    newer = ds.copy()
+    newer.attrs["format_version"] = 99
+    write_atomic(newer, tmp_path / "newer.nc")
+    with pytest.raises(ValueError, match="newer format; upgrade numbarnn"):
+        numbarnn.load(tmp_path / "newer.nc")
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.nc"
+    target.write_bytes(b"old")
+
+    class Boom(xr.Dataset):
+        __slots__ = ()
+
+        def to_netcdf(self, *args, **kwargs):
+            with open(args[0], "wb") as f:
+                f.write(b"half")
+            raise OSError("disk full")
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(Boom({"a": ("x", [1.0])}), target)
+    assert target.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["out.nc"]
+
+
+def test_unfitted_save_and_unsafe_attrs(tmp_path):
+    with pytest.raises(numbarnn.NotFittedError):
+        Forecaster().save(tmp_path / "x.nc")
+    ds = xr.Dataset({"a": ("x", [1.0])}, attrs={"tags": ["a", "b"], "flag": True, "meta": {"k": 1}})
+    write_atomic(ds, tmp_path / "attrs.nc")
+    with xr.open_dataset(tmp_path / "attrs.nc", engine="scipy") as back:
+        assert back.attrs["tags"] == '["a", "b"]' and back.attrs["meta"] == '{"k": 1}'

@@ -1,0 +1,160 @@
+"""The training engine: head and model backward, optimizers, clipping, and the fit loop's guarantees."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from numbarnn import datasets
+from numbarnn.training import (SGD, Adam, AdamW, CosineLR, Linear, MSE, ReduceOnPlateau, SequenceModel, StepLR,
+                               clip_grad_norm, clip_grad_value, train)
+
+
+@pytest.mark.parametrize("readout,bidirectional,cell", [("timestep", False, "gru"), ("sequence", True, "lstm"),
+                                                        ("sequence", False, "rnn")])
+def test_model_gradients_against_finite_differences(readout, bidirectional, cell):
+    rng = np.random.default_rng(0)
+    model = SequenceModel(cell, 3, 4, 2, readout=readout, num_layers=2, bidirectional=bidirectional,
+                          dtype="float64", seed=1)
+    x = rng.standard_normal((5, 3, 3))
+    lengths = np.array([5, 3, 4])
+    y, _, tape = model.forward(x, lengths=lengths)
+    w = rng.standard_normal(y.shape)
+    grads = model.backward(tape, w)
+
+    def f():
+        return float(np.sum(model.forward(x, lengths=lengths, record=False)[0] * w))
+    for name, p in model.params.items():
+        flat = p.reshape(-1)
+        for i in range(0, flat.size, max(1, flat.size // 7)):
+            old = flat[i]
+            flat[i] = old + 1e-6
+            up = f()
+            flat[i] = old - 1e-6
+            down = f()
+            flat[i] = old
+            assert grads[name].reshape(-1)[i] == pytest.approx((up - down) / 2e-6, rel=1e-6, abs=1e-8), name
+
+
+def test_linear_head():
+    head = Linear(3, 2, np.float64, np.random.default_rng(0))
+    h = np.random.default_rng(1).standard_normal((4, 5, 3))
+    g = np.ones((4, 5, 2))
+    grads, dh = head.backward(h, g)
+    np.testing.assert_allclose(grads["bias"], [20, 20])
+    np.testing.assert_allclose(grads["weight"], np.ones((2, 20)) @ h.reshape(20, 3))
+    np.testing.assert_allclose(dh, g @ head.params["weight"])
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "adamw"])
+def test_optimizers_match_torch(name):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    p0 = rng.standard_normal((3, 4))
+    grads = [rng.standard_normal((3, 4)) for _ in range(5)]
+    ours = {"sgd": SGD(0.1, momentum=0.9, weight_decay=0.01), "adam": Adam(0.01, weight_decay=0.01),
+            "adamw": AdamW(0.01, weight_decay=0.1)}[name]
+    tp = torch.tensor(p0.copy(), requires_grad=True)
+    theirs = {"sgd": lambda: torch.optim.SGD([tp], lr=0.1, momentum=0.9, weight_decay=0.01),
+              "adam": lambda: torch.optim.Adam([tp], lr=0.01, weight_decay=0.01),
+              "adamw": lambda: torch.optim.AdamW([tp], lr=0.01, weight_decay=0.1)}[name]()
+    params = {"w": p0.copy()}
+    for g in grads:
+        ours.step(params, {"w": g})
+        tp.grad = torch.tensor(g)
+        theirs.step()
+    np.testing.assert_allclose(params["w"], tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_clipping():
+    grads = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}
+    assert clip_grad_norm(grads, 1.0) == pytest.approx(5.0)
+    assert math.sqrt(sum(float((g ** 2).sum()) for g in grads.values())) == pytest.approx(1.0)
+    grads = {"a": np.array([3.0, -0.5])}
+    assert clip_grad_value(grads, 1.0) == pytest.approx(math.hypot(3, 0.5))
+    np.testing.assert_array_equal(grads["a"], [1.0, -0.5])
+    grads = {"a": np.array([np.inf])}
+    assert math.isinf(clip_grad_norm(grads, 1.0))
+
+
+def test_schedules():
+    opt = SGD(1.0)
+    s = StepLR(opt, step_size=2, gamma=0.5)
+    assert [s.step(e) for e in range(4)] == [1.0, 0.5, 0.5, 0.25]
+    opt = SGD(1.0)
+    c = CosineLR(opt, total_epochs=4)
+    assert c.step(3) == pytest.approx(0.0)
+    opt = SGD(1.0)
+    r = ReduceOnPlateau(opt, factor=0.1, patience=1)
+    for loss in (1.0, 2.0, 2.0, 2.0):
+        r.step(0, loss)
+    assert opt.lr == pytest.approx(0.1)
+
+
+def _adding_data(n, T, seed):
+    x, y = datasets.adding_problem(n, T, seed=seed)
+    return x.astype(np.float32), y.astype(np.float32), np.full(n, T), None
+
+
+def test_same_seed_same_model_bitwise():
+    data = _adding_data(64, 20, 0)
+    results = []
+    for _ in range(2):
+        model = SequenceModel("gru", 2, 8, 1, readout="sequence", seed=3)
+        train(model, MSE(), Adam(0.01), data, epochs=3, batch_size=16, rng=np.random.default_rng(5))
+        results.append(model.params)
+    for name in results[0]:
+        np.testing.assert_array_equal(results[0][name], results[1][name])
+
+
+def test_early_stopping_restores_best_and_history():
+    data = _adding_data(128, 20, 0)
+    val = _adding_data(64, 20, 1)
+    model = SequenceModel("lstm", 2, 8, 1, readout="sequence", seed=0)
+    hist = train(model, MSE(), Adam(0.05), data, val, epochs=40, batch_size=32, patience=3,
+                 rng=np.random.default_rng(0))
+    from numbarnn.training import evaluate
+    assert evaluate(model, MSE(), val, 32) == pytest.approx(min(hist["val_loss"]), rel=1e-5)
+    assert len(hist["step_grad_norm"]) == len(hist["epoch"]) * 4
+    assert all(n > 0 for n in hist["step_grad_norm"])
+
+
+def test_divergence_guard_keeps_last_good_weights():
+    data = _adding_data(32, 10, 0)
+    model = SequenceModel("rnn", 2, 4, 1, readout="sequence", seed=0)
+    before = {k: v.copy() for k, v in model.params.items()}
+    bad = (data[0].copy(), data[1].copy(), data[2], None)
+    bad[1][:] = np.inf  # every loss is infinite
+    with pytest.warns(RuntimeWarning, match="steps in a row had a non-finite loss or gradient"):
+        hist = train(model, MSE(), SGD(0.1), bad, epochs=5, batch_size=8, max_bad_steps=3,
+                     rng=np.random.default_rng(0))
+    assert hist["stopped"] and hist["skipped_steps"][0] == 3
+    for name, value in before.items():
+        np.testing.assert_array_equal(model.params[name], value)
+
+
+def test_truncated_bptt_runs_windows_and_learns():
+    # per-timestep target: predict the input of 3 steps ago (needs memory across window borders)
+    rng = np.random.default_rng(0)
+    T, N = 60, 32
+    x = rng.standard_normal((T, N, 1)).astype(np.float32)
+    y = np.zeros_like(x)
+    y[3:] = x[:-3]
+    data = (x, y, np.full(N, T), None)
+    model = SequenceModel("lstm", 1, 16, 1, seed=0)
+    hist = train(model, MSE(), Adam(0.02), data, epochs=30, batch_size=32, bptt_window=10,
+                 rng=np.random.default_rng(0))
+    assert len(hist["step_grad_norm"]) == 30 * 6  # 6 windows per batch, one batch per epoch
+    assert hist["train_loss"][-1] < 0.3 * hist["train_loss"][0]
+
+
+def test_full_window_equals_no_truncation():
+    data = _adding_data(16, 12, 0)
+    seq = (data[0], np.repeat(data[1][None], 12, axis=0), data[2], None)
+    a = SequenceModel("gru", 2, 4, 1, seed=0)
+    b = SequenceModel("gru", 2, 4, 1, seed=0)
+    train(a, MSE(), SGD(0.1), seq, epochs=2, batch_size=16, rng=np.random.default_rng(0))
+    train(b, MSE(), SGD(0.1), seq, epochs=2, batch_size=16, bptt_window=12, rng=np.random.default_rng(0))
+    for name in a.params:
+        np.testing.assert_array_equal(a.params[name], b.params[name])
