@@ -5,8 +5,10 @@ from ._base import NotFittedError, clone
 from .estimators import Forecaster
 from .io import load
 from .networks import GRU, LSTM, RNN, RecurrentNetwork, Tape
+from .sequence_estimators import SequenceClassifier, SequenceRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["GRU", "LSTM", "RNN", "Forecaster", "NotFittedError", "RecurrentNetwork", "Tape", "__version__",
+__all__ = ["GRU", "LSTM", "RNN", "Forecaster", "NotFittedError", "RecurrentNetwork", "SequenceClassifier", "SequenceRegressor",
+           "Tape", "__version__",
            "clone", "datasets", "load", "metrics"]

@@ -19,7 +19,7 @@ def mae(actual, forecast):
 def mase(actual, forecast, train, m=1):
     """Mean absolute scaled error of ``forecast`` for ``actual``, scaled on the series ``train``."""
     train = np.asarray(train, float)
-    scale = np.nanmean(np.abs(train[m:] - train[:-m]))
+    scale = float(np.nanmean(np.abs(train[m:] - train[:-m])))
     return mae(actual, forecast) / scale
 
 

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from .._blas import single_threaded_blas
 from .clipping import clip_grad_norm, clip_grad_value
 from .progress import progress_bar
 
@@ -51,9 +52,7 @@ def _windows(T, window, stride):
     return [(s, min(s + window, T)) for s in range(0, T - 1, stride)]
 
 
-def train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_size=32,
-          schedule=None, clip_norm=None, clip_value=None, patience=None, restore_best=True,
-          bptt_window=None, bptt_stride=None, max_bad_steps=10, rng=None, verbose=False):
+def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
     """Fit ``model`` in place and return the history as a dict of per-epoch and per-step lists.
 
     Parameters
@@ -80,7 +79,18 @@ def train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_s
         last good weights.
     rng : numpy Generator for the shuffles.
     verbose : show a progress bar.
+
+    BLAS is held at one thread for the whole loop: the network calls inside
+    would otherwise switch it back and forth hundreds of times per epoch, and
+    the parallelism comes from Numba's pool anyway.
     """
+    with single_threaded_blas():
+        return _train(model, loss, optimizer, train_data, val_data, **kwargs)
+
+
+def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_size=32,
+          schedule=None, clip_norm=None, clip_value=None, patience=None, restore_best=True,
+          bptt_window=None, bptt_stride=None, max_bad_steps=10, rng=None, verbose=False):
     rng = rng if rng is not None else np.random.default_rng(0)
     x = train_data[0]
     N = x.shape[1]

@@ -1,0 +1,91 @@
+"""SequenceRegressor and SequenceClassifier: padding, tagging, labels, class weights, bad input."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from numbarnn import NotFittedError, SequenceClassifier, SequenceRegressor, clone
+
+FAST = dict(hidden_size=8, epochs=3, random_state=0)
+
+
+def padded(n=60, T=10, F=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, T, F))
+    lengths = rng.integers(3, T + 1, n)
+    for i, L in enumerate(lengths):
+        X[i, L:] = np.nan
+    return X, lengths
+
+
+def test_regressor_per_sequence_ignores_padding():
+    X, lengths = padded()
+    y = np.nansum(X[:, :, 0], axis=1)
+    reg = SequenceRegressor(**FAST).fit(X, y)
+    pred = reg.predict(X)
+    assert pred.shape == (60,) and np.all(np.isfinite(pred))
+    X2 = X.copy()
+    X2[np.isnan(X2)] = np.nan  # same padding, different garbage is impossible: NaN only
+    np.testing.assert_array_equal(reg.predict(X2), pred)
+    assert reg.n_features_in_ == 2 and reg.history_.sizes["epoch"] == 3
+
+
+def test_regressor_per_timestep_and_xarray_labels():
+    X, lengths = padded()
+    y = np.cumsum(np.nan_to_num(X[:, :, 0]), axis=1)
+    y[np.isnan(X[:, :, 0])] = np.nan
+    da = xr.DataArray(X, dims=("sample", "time", "feature"),
+                      coords={"sample": [f"s{i}" for i in range(60)], "time": np.arange(10) * 0.5})
+    reg = SequenceRegressor(bidirectional=True, **FAST).fit(da, y)
+    out = reg.predict(da)
+    assert out.dims == ("sample", "time") and out.sample.values[0] == "s0" and out.time.values[1] == 0.5
+    assert np.all(np.isnan(out.values[np.isnan(X[:, :, 0])]))
+    assert np.all(np.isfinite(out.values[~np.isnan(X[:, :, 0])]))
+
+
+def test_classifier_sequence_and_tagging():
+    X, lengths = padded(n=80)
+    labels = np.where(np.nanmean(X[:, :, 0], axis=1) > 0, "pos", "neg")
+    clf = SequenceClassifier(class_weight="balanced", **FAST).fit(X, labels)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (80, 2) and np.allclose(proba.sum(axis=1), 1)
+    assert set(clf.predict(X)) <= {"neg", "pos"}
+    tags = np.where(X[:, :, 0] > 0, 1, 0)  # per-timestep tagging (padding holds label 0: ignored)
+    tagger = SequenceClassifier(class_weight={1: 2.0}, **FAST).fit(X, tags)
+    assert tagger.predict(X).shape == (80, 10)
+    p = tagger.predict_proba(X)
+    assert p.shape == (80, 10, 2) and np.isnan(p[np.isnan(X[:, :, 0])]).all()
+    np.testing.assert_allclose(tagger.class_weights_, [1.0, 2.0])
+
+
+def test_two_dimensional_X_is_univariate_and_clone():
+    X = np.random.default_rng(0).standard_normal((40, 8))
+    y = X.sum(axis=1)
+    reg = SequenceRegressor(**FAST).fit(X, y)
+    assert reg.n_features_in_ == 1 and reg.predict(X).shape == (40,)
+    assert clone(reg).get_params() == reg.get_params()
+
+
+def test_bad_input():
+    X, _ = padded()
+    y = np.zeros(60)
+    with pytest.raises(NotFittedError):
+        SequenceRegressor().predict(X)
+    bad = X.copy()
+    bad[0, 1] = np.nan
+    bad[0, 2:] = 1.0
+    with pytest.raises(ValueError, match="sample 0 has NaN inside the sequence"):
+        SequenceRegressor(**FAST).fit(bad, y)
+    with pytest.raises(ValueError, match="y has 59 samples; X has 60"):
+        SequenceRegressor(**FAST).fit(X, y[:-1])
+    reg = SequenceRegressor(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features; the model was fitted on 2"):
+        reg.predict(np.zeros((2, 5, 3)))
+    with pytest.raises(ValueError, match="unknown cell 'tcn'"):
+        SequenceRegressor(cell="tcn").fit(X, y)
+    with pytest.raises(TypeError, match="X must hold numbers"):
+        SequenceRegressor(**FAST).fit(np.array([[["a"]]]), [1.0])
+    with pytest.raises(ValueError, match="unknown class_weight 'even'"):
+        SequenceClassifier(class_weight="even", **FAST).fit(X, np.arange(60) % 2)
+    with pytest.raises(ValueError, match="X needs dimensions 'sample' and 'time'"):
+        SequenceRegressor(**FAST).fit(xr.DataArray(X, dims=("n", "t", "f")), y)
