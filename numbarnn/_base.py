@@ -3,6 +3,8 @@
 import copy
 import inspect
 
+from . import _validation as v
+
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when an estimator is used before ``fit`` (compatible with scikit-learn's)."""
@@ -42,3 +44,17 @@ class BaseEstimator:
 def clone(estimator):
     """A new unfitted estimator with the same hyperparameters."""
     return type(estimator)(**copy.deepcopy(estimator.get_params()))
+
+
+def check_training_params(est, positive_ints):
+    """The checks every recurrent estimator shares: cell, optimizer, schedule, dtype, sizes, validation split."""
+    from .training.optimizers import OPTIMIZERS
+    from .training.schedules import SCHEDULES
+    v.check_option("cell", est.cell, ("lstm", "gru", "rnn"))
+    v.check_option("optimizer", est.optimizer, tuple(OPTIMIZERS))
+    v.check_option("schedule", est.schedule, tuple(SCHEDULES))
+    v.check_dtype(est.dtype)
+    for name in positive_ints:
+        v.check_positive_int(name, getattr(est, name))
+    if not 0 <= est.validation_fraction < 1:
+        raise ValueError(f"validation_fraction must be in [0, 1), got {est.validation_fraction!r}")

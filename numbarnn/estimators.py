@@ -5,19 +5,17 @@ attributes ending in ``_``; ``random_state`` seeds everything; refitting
 forgets the old fit.
 """
 
-import math
 
 import numpy as np
 import xarray as xr
 
 from . import _validation as v
-from ._base import BaseEstimator
+from ._base import BaseEstimator, check_training_params
 from .data import as_dataarray, from_panel, future_time, to_panel
-from .training import Adam, AdamW, SGD, SequenceModel, get_loss, train
+from .training import SequenceModel, get_loss, train
 from .training.losses import GaussianNLL
-from .training.schedules import SCHEDULES
-
-_OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD}
+from .training.optimizers import OPTIMIZERS
+from .training.schedules import make_schedule
 
 
 def valid_span(values, name="y"):
@@ -130,17 +128,11 @@ class Forecaster(BaseEstimator):
     # -- checks --------------------------------------------------------------------
 
     def _check_params(self):
-        v.check_option("cell", self.cell, ("lstm", "gru", "rnn"))
+        check_training_params(self, ("hidden_size", "num_layers", "lookback", "horizon", "batch_size", "epochs",
+                                     "n_samples"))
         v.check_option("covariates", self.covariates, ("known", "past"))
         v.check_option("loss", self.loss, ("mse", "mae", "huber"))
-        v.check_option("optimizer", self.optimizer, tuple(_OPTIMIZERS))
-        v.check_option("schedule", self.schedule, tuple(SCHEDULES))
-        v.check_dtype(self.dtype)
-        for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size", "epochs", "n_samples"):
-            v.check_positive_int(name, getattr(self, name))
         v.check_positive_int("difference", self.difference, minimum=0)
-        if not 0 <= self.validation_fraction < 1:
-            raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
 
     def _panel(self, y, name="y"):
         return to_panel(y, self.time_dim, self.feature_dim, name=name)
@@ -204,8 +196,8 @@ class Forecaster(BaseEstimator):
             self.cov_std_[~(self.cov_std_ > 0)] = 1.0
             cov_s = (cov - self.cov_mean_) / self.cov_std_
         train_data, val_data = self._windows(zs, cov_s, first + self.difference, last)
-        opt = _OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
-        schedule = _make_schedule(self.schedule, opt, self.epochs)
+        opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
+        schedule = make_schedule(self.schedule, opt, self.epochs)
         hist = train(self.model_, self._loss(), opt, train_data, val_data, epochs=self.epochs,
                      batch_size=self.batch_size, schedule=schedule, clip_norm=self.clip_norm,
                      patience=self.patience, rng=rng, verbose=self.verbose)
@@ -412,15 +404,6 @@ class Forecaster(BaseEstimator):
 def _has_dim(obj, dim):
     return isinstance(obj, xr.DataArray) and dim in obj.dims or (
         hasattr(obj, "columns") and dim == "feature") or (np.ndim(obj) == 2 and not isinstance(obj, xr.DataArray))
-
-
-def _make_schedule(name, optimizer, epochs):
-    cls = SCHEDULES[name]
-    if name == "cosine":
-        return cls(optimizer, total_epochs=epochs)
-    if name == "plateau":
-        return cls(optimizer, factor=0.5, patience=5)
-    return cls(optimizer)
 
 
 def _history_dataset(hist):

@@ -12,12 +12,12 @@ import numpy as np
 import xarray as xr
 
 from . import _validation as v
-from ._base import BaseEstimator
-from .training import Adam, AdamW, SGD, SequenceModel, get_loss, train
+from ._base import BaseEstimator, check_training_params
+from .training import SequenceModel, get_loss, train
 from .training.losses import CrossEntropy
-from .training.schedules import SCHEDULES
-
-_OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD}
+from .training.loop import slice_batch
+from .training.optimizers import OPTIMIZERS
+from .training.schedules import make_schedule
 
 
 def _as_array(X, sample_dim, time_dim, feature_dim):
@@ -85,14 +85,7 @@ class _SequenceEstimator(BaseEstimator):
         self.verbose = verbose
 
     def _check_params(self):
-        v.check_option("cell", self.cell, ("lstm", "gru", "rnn"))
-        v.check_option("optimizer", self.optimizer, tuple(_OPTIMIZERS))
-        v.check_option("schedule", self.schedule, tuple(SCHEDULES))
-        v.check_dtype(self.dtype)
-        for name in ("hidden_size", "num_layers", "batch_size", "epochs"):
-            v.check_positive_int(name, getattr(self, name))
-        if not 0 <= self.validation_fraction < 1:
-            raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
+        check_training_params(self, ("hidden_size", "num_layers", "batch_size", "epochs"))
 
     def _inputs(self, X, fitting):
         arr, labels = _as_array(X, self.sample_dim, self.time_dim, self.feature_dim)
@@ -129,11 +122,10 @@ class _SequenceEstimator(BaseEstimator):
             n_val = int(round(self.validation_fraction * n))
             order = rng.permutation(n)
             tr, va = order[n_val:], order[:n_val]
-            pick = self._pick
-            opt = _OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
-            schedule = SCHEDULES[self.schedule](opt) if self.schedule != "cosine" else \
-                SCHEDULES["cosine"](opt, total_epochs=self.epochs)
-            hist = train(self.model_, self._loss(), opt, pick(data, tr), pick(data, va) if n_val else None,
+            opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
+            schedule = make_schedule(self.schedule, opt, self.epochs)
+            hist = train(self.model_, self._loss(), opt, slice_batch(data, tr),
+                         slice_batch(data, va) if n_val else None,
                          epochs=self.epochs, batch_size=self.batch_size, schedule=schedule,
                          clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose)
             from .estimators import _history_dataset
@@ -144,13 +136,6 @@ class _SequenceEstimator(BaseEstimator):
                 delattr(self, attr)
             raise
         return self
-
-    @staticmethod
-    def _pick(data, idx):
-        x, y, lengths, w = data
-        y_b = y[:, idx] if y.ndim == 3 else y[idx]
-        w_b = None if w is None else (w[:, idx] if w.ndim == 2 else w[idx])
-        return x[:, idx], y_b, lengths[idx], w_b
 
     def _raw_predict(self, X):
         self._check_fitted()

@@ -1,7 +1,6 @@
 """The training engine: head and model backward, optimizers, clipping, and the fit loop's guarantees."""
 
 import math
-import warnings
 
 import numpy as np
 import pytest

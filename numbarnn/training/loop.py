@@ -15,7 +15,8 @@ class TrainingDiverged(RuntimeError):
     """Raised inside :func:`train` bookkeeping when too many steps in a row were non-finite."""
 
 
-def _slice_batch(data, idx):
+def slice_batch(data, idx):
+    """The sequences ``idx`` of a ``(x, y, lengths, weight)`` tuple (time-major ``x``)."""
     x, y, lengths, weight = data
     y_b = y[:, idx] if y.ndim == 3 else y[idx]
     w_b = None if weight is None else (weight[:, idx] if weight.ndim == 2 else weight[idx])
@@ -36,7 +37,7 @@ def evaluate(model, loss, data, batch_size):
     total, count = 0.0, 0.0
     for start in range(0, x.shape[1], batch_size):
         idx = np.arange(start, min(start + batch_size, x.shape[1]))
-        xb, yb, lb, wb = _slice_batch(data, idx)
+        xb, yb, lb, wb = slice_batch(data, idx)
         pred, _, _ = model.forward(xb, lengths=lb, record=False)
         p, t = _flat(pred, None)[0], _flat(yb, wb)
         n = float(np.sum(t[1])) if t[1] is not None else p.shape[0]
@@ -106,7 +107,7 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
         order = rng.permutation(N)
         losses, norms, skipped = [], [], 0
         for b0 in range(0, N, batch_size):
-            xb, yb, lb, wb = _slice_batch(train_data, order[b0:b0 + batch_size])
+            xb, yb, lb, wb = slice_batch(train_data, order[b0:b0 + batch_size])
             state = None
             windows = _windows(xb.shape[0], bptt_window, stride) if per_step else [(0, xb.shape[0])]
             for s0, s1 in windows:

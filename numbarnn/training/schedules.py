@@ -61,3 +61,12 @@ class ReduceOnPlateau(Constant):
 
 
 SCHEDULES = {"constant": Constant, "step": StepLR, "cosine": CosineLR, "plateau": ReduceOnPlateau}
+
+
+def make_schedule(name, optimizer, epochs):
+    """The schedule called ``name`` with the estimators' settings (plateau: halve after 5 flat epochs)."""
+    if name == "cosine":
+        return CosineLR(optimizer, total_epochs=epochs)
+    if name == "plateau":
+        return ReduceOnPlateau(optimizer, factor=0.5, patience=5)
+    return SCHEDULES[name](optimizer)
