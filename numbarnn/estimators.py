@@ -241,8 +241,18 @@ class Forecaster(BaseEstimator):
 
     def save(self, path):
         """Write the fitted forecaster to ``path`` as one netCDF file (atomically); see :func:`numbarnn.load`."""
-        from .io import save_forecaster
-        save_forecaster(self, path)
+        from .io import save
+        save(self, path)
+
+    def _persist(self):
+        arrays = {name: getattr(self, name) for name in ("mean_", "std_", "cov_mean_", "cov_std_")}
+        return arrays, {"y": self.train_data_, "X": self.train_X_}, {"input_kind": self.panel_.kind}
+
+    def _restore(self, arrays, frames, state):
+        self._fit_structure(frames["y"], frames.get("X"))
+        for name in ("mean_", "std_", "cov_mean_", "cov_std_"):
+            setattr(self, name, arrays.get(name))
+        self.panel_.kind = state.get("input_kind", "xarray")
 
     def _windows(self, zs, cov_s, start, last):
         """Training and validation windows (time-major) of length lookback + horizon."""

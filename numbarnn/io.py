@@ -89,36 +89,41 @@ def _restore_data(da):
     return out
 
 
-def save_forecaster(est, path):
-    """Write a fitted :class:`numbarnn.Forecaster` to ``path`` (netCDF)."""
+def save(est, path):
+    """Write a fitted estimator to ``path`` (netCDF, atomically)."""
     from . import __version__
     est._check_fitted()
+    arrays, frames, attrs = est._persist()
     data = {}
     for name, arr in est.model_.params.items():
-        data[f"param{_SEP}{_encode_name(name)}"] = xr.DataArray(
-            arr, dims=[f"param{_SEP}{_encode_name(name)}{_SEP}d{i}" for i in range(arr.ndim)])
-    for name in ("mean_", "std_", "cov_mean_", "cov_std_"):
-        value = getattr(est, name)
+        key = f"param{_SEP}{_encode_name(name)}"
+        data[key] = xr.DataArray(arr, dims=[f"{key}{_SEP}d{i}" for i in range(arr.ndim)])
+    for name, value in arrays.items():
         if value is not None:
-            data[f"scaler{_SEP}{name}"] = xr.DataArray(np.asarray(value), dims=[f"scaler{_SEP}{name}{_SEP}d0"])
-    y = est.train_data_
-    data["train_y"] = _data_variable(y, "train_y")
-    if est.train_X_ is not None:
-        data["train_X"] = _data_variable(est.train_X_, "train_X")
+            value = np.asarray(value)
+            key = f"state{_SEP}{name}"
+            data[key] = xr.DataArray(value, dims=[f"{key}{_SEP}d{i}" for i in range(value.ndim)])
+    for name, da in frames.items():
+        if da is not None:
+            data[f"data{_SEP}{name}"] = _data_variable(da, f"data{_SEP}{name}")
     for name, var in est.history_.data_vars.items():
         data[f"history{_SEP}{name}"] = var.rename({d: f"history{_SEP}{d}" for d in var.dims})
     ds = xr.Dataset(data)
     ds.attrs = {"format": FORMAT, "format_version": FORMAT_VERSION, "numbarnn_version": __version__,
                 "estimator": type(est).__name__, "params": json.dumps(est.get_params()),
-                "input_kind": est.panel_.kind, "n_covariates": est.n_covariates_,
-                "history_attrs": _json_attrs(dict(est.history_.attrs))}
+                "state": _json_attrs(attrs), "history_attrs": _json_attrs(dict(est.history_.attrs))}
     write_atomic(ds, path)
+
+
+def _estimators():
+    from .estimators import Forecaster
+    from .sequence_estimators import SequenceClassifier, SequenceRegressor
+    return {cls.__name__: cls for cls in (Forecaster, SequenceRegressor, SequenceClassifier)}
 
 
 def load(path):
     """Load an estimator written by ``save``. Raises ``ValueError`` naming the problem for a bad file."""
     from . import __version__
-    from .estimators import Forecaster
     path = pathlib.Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no model file at {path}")
@@ -133,31 +138,33 @@ def load(path):
     if int(ds.attrs.get("format_version", -1)) > FORMAT_VERSION:
         raise ValueError(f"{path} was written by numbarnn {ds.attrs.get('numbarnn_version')} in a newer "
                          f"format; upgrade numbarnn (this is {__version__})")
-    if ds.attrs.get("estimator") != "Forecaster":
-        raise ValueError(f"{path} holds an unknown estimator {ds.attrs.get('estimator')!r}")
-    est = Forecaster(**json.loads(ds.attrs["params"]))
-    y = _restore_data(ds["train_y"])
-    X = _restore_data(ds["train_X"]) if "train_X" in ds else None
-    est._fit_structure(y, X)
-    for name in ("mean_", "std_", "cov_mean_", "cov_std_"):
-        key = f"scaler{_SEP}{name}"
-        setattr(est, name, ds[key].values if key in ds else None)
+    classes = _estimators()
+    name = ds.attrs.get("estimator")
+    if name not in classes:
+        raise ValueError(f"{path} holds an unknown estimator {name!r}; known: {', '.join(classes)}")
+    try:
+        est = classes[name](**json.loads(ds.attrs["params"]))
+        state = json.loads(ds.attrs["state"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"{path}: the hyperparameters or state record are damaged: {err}") from None
+    arrays = {k[len("state" + _SEP):]: ds[k].values for k in ds.data_vars if k.startswith("state" + _SEP)}
+    frames = {k[len("data" + _SEP):]: _restore_data(ds[k]) for k in ds.data_vars if k.startswith("data" + _SEP)}
+    est._restore(arrays, frames, state)
     values = {}
-    for name, arr in est.model_.params.items():
-        key = f"param{_SEP}{_encode_name(name)}"
+    for pname, arr in est.model_.params.items():
+        key = f"param{_SEP}{_encode_name(pname)}"
         if key not in ds:
-            raise ValueError(f"{path}: parameter {name!r} is missing")
+            raise ValueError(f"{path}: parameter {pname!r} is missing")
         value = ds[key].values
         if value.shape != arr.shape:
-            raise ValueError(f"{path}: parameter {name!r} has shape {value.shape}, expected {arr.shape}")
+            raise ValueError(f"{path}: parameter {pname!r} has shape {value.shape}, expected {arr.shape}")
         if not np.all(np.isfinite(value)):
-            raise ValueError(f"{path}: parameter {name!r} holds NaN or infinity")
-        values[name] = value
+            raise ValueError(f"{path}: parameter {pname!r} holds NaN or infinity")
+        values[pname] = value
     est.model_.load_params(values)
     hist = {k[len("history" + _SEP):]: ds[k] for k in ds.data_vars if k.startswith("history" + _SEP)}
     est.history_ = xr.Dataset({k: v.rename({d: d[len("history" + _SEP):] for d in v.dims})
                                for k, v in hist.items()})
     est.history_.attrs = json.loads(ds.attrs.get("history_attrs", "{}"))
-    est.panel_.kind = ds.attrs.get("input_kind", "xarray")
     est.is_fitted_ = True
     return est

@@ -3,10 +3,19 @@
 ``X`` is (sample, time, feature), or (sample, time) for univariate sequences,
 as an xarray DataArray, a NumPy array or a pandas DataFrame (rows are
 samples, columns timesteps). Sequences of unequal length are NaN-padded at the
-end. The target is one value (or label) per sequence, shape (sample,) or
-(sample, k), or one per timestep, shape (sample, time) (NaN, or any label at
-padded steps, is ignored).
+end; NaN inside a sequence is a missing value, filled with the feature's
+training mean. The target is one value (or label) per sequence, shape
+(sample,) or (sample, k), or one per timestep, shape (sample, time) (NaN, or
+any label at padded steps, is ignored).
+
+A 2-D ``X`` is a set of univariate sequences of fixed length: like a
+scikit-learn feature matrix, its number of columns (timesteps) is
+``n_features_in_`` and must match at predict time. For 3-D input
+``n_features_in_`` counts features and the length may vary.
 """
+
+import sys
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -22,6 +31,8 @@ from .training.schedules import make_schedule
 
 def _as_array(X, sample_dim, time_dim, feature_dim):
     """(N, T, F) float64 array and a description of the input's labels."""
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError("sparse input is not supported: sequences are dense; convert with X.toarray()")
     if isinstance(X, xr.DataArray):
         missing = [d for d in (sample_dim, time_dim) if d not in X.dims]
         if missing:
@@ -37,25 +48,55 @@ def _as_array(X, sample_dim, time_dim, feature_dim):
             X = X.to_numpy()
         arr = np.asarray(X)
         labels = {"kind": "numpy", "sample": None, "time": None}
+    if arr.dtype.kind == "c":
+        raise ValueError("Complex data not supported")
+    if arr.dtype.kind == "O":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"X must hold numbers: {err}") from None
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"X must hold numbers, got dtype {arr.dtype}")
+    labels["ndim"] = arr.ndim
+    if arr.ndim == 1:
+        raise ValueError(f"X must be (sample, time, feature) or (sample, time); got a 1-d array of shape "
+                         f"{arr.shape}. Reshape your data, e.g. X.reshape(1, -1) for one sequence")
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3:
         raise ValueError(f"X must be (sample, time, feature) or (sample, time); got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    if arr.shape[1] == 0 or arr.shape[2] == 0:
+        raise ValueError(f"Found array with 0 feature(s) (shape={arr.shape[:2]}) while a minimum of 1 is "
+                         "required (X needs at least one timestep and one feature).")
     return arr.astype(np.float64), labels
 
 
 def _lengths(arr):
-    """Valid steps per sequence: NaN padding is allowed only at the end."""
-    ok = ~np.isnan(arr).any(axis=2)  # (N, T)
-    lengths = ok.sum(axis=1)
-    for n in range(arr.shape[0]):
-        if lengths[n] == 0:
-            raise ValueError(f"X: sample {n} has no valid timestep (all NaN)")
-        if not ok[n, :lengths[n]].all():
-            raise ValueError(f"X: sample {n} has NaN inside the sequence; NaN may only pad the end")
+    """Steps per sequence: trailing all-NaN steps are padding (NaN inside a sequence is a missing value)."""
+    present = ~np.isnan(arr).all(axis=2)  # (N, T)
+    lengths = np.where(present.any(axis=1), present.shape[1] - np.argmax(present[:, ::-1], axis=1), 0)
+    empty = np.flatnonzero(lengths == 0)
+    if empty.size:
+        raise ValueError(f"X: sample {empty[0]} has no valid timestep (all NaN)")
     return lengths.astype(np.int64)
+
+
+def _not_fitted(est):
+    """Our NotFittedError, also an instance of scikit-learn's when scikit-learn is in use."""
+    from ._base import NotFittedError
+    sk = sys.modules.get("sklearn.exceptions")
+    cls = NotFittedError if sk is None else type("NotFittedError", (NotFittedError, sk.NotFittedError), {})
+    return cls(f"this {type(est).__name__} is not fitted yet; call fit(...) before using it")
+
+
+def _warn_column_vector():
+    sk = sys.modules.get("sklearn.exceptions")
+    category = UserWarning if sk is None else sk.DataConversionWarning
+    warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape of y "
+                  "to (n_samples,), for example using ravel().",
+                  category, stacklevel=4)
 
 
 class _SequenceEstimator(BaseEstimator):
@@ -90,22 +131,29 @@ class _SequenceEstimator(BaseEstimator):
     def _inputs(self, X, fitting):
         arr, labels = _as_array(X, self.sample_dim, self.time_dim, self.feature_dim)
         lengths = _lengths(arr)
+        width = arr.shape[1] if labels["ndim"] == 2 else arr.shape[2]
         if fitting:
-            self.n_features_in_ = arr.shape[2]
-            valid = arr.reshape(-1, arr.shape[2])[~np.isnan(arr).any(axis=2).reshape(-1)]
+            self.n_features_in_ = width
+            self.fixed_length_ = labels["ndim"] == 2
+            valid = arr.reshape(-1, arr.shape[2])
+            valid = valid[~np.isnan(valid).any(axis=1)]
             if not np.all(np.isfinite(valid)):
-                raise ValueError("X holds infinite values")
-            self.x_mean_ = valid.mean(axis=0)
-            self.x_std_ = valid.std(axis=0)
+                raise ValueError("Input X contains infinity")
+            self.x_mean_ = valid.mean(axis=0) if valid.size else np.zeros(arr.shape[2])
+            self.x_std_ = valid.std(axis=0) if valid.size else np.ones(arr.shape[2])
             self.x_std_[~(self.x_std_ > 0)] = 1.0
-        elif arr.shape[2] != self.n_features_in_:
-            raise ValueError(f"X has {arr.shape[2]} features; the model was fitted on {self.n_features_in_}")
-        x = np.nan_to_num((arr - self.x_mean_) / self.x_std_)
+        elif width != self.n_features_in_ or (labels["ndim"] == 2) != self.fixed_length_:
+            unit = "timesteps (the columns of a 2-d X)" if self.fixed_length_ else "features"
+            raise ValueError(f"X has {width} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input ({unit}; 2-d and 3-d X do not mix)")
+        x = np.nan_to_num((arr - self.x_mean_) / self.x_std_)  # missing values -> the training mean
         return np.ascontiguousarray(x.transpose(1, 0, 2), dtype=self.dtype), lengths, labels
 
     def fit(self, X, y):
         """Fit on sequences ``X`` and targets ``y``; return ``self``."""
         self._check_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         for attr in [a for a in vars(self) if a.endswith("_")]:
             delattr(self, attr)
         try:
@@ -113,10 +161,7 @@ class _SequenceEstimator(BaseEstimator):
             target, weight, n_out = self._targets(y, x.shape[1], x.shape[0], lengths)
             rng = np.random.default_rng(self.random_state)
             self.per_timestep_ = target.ndim == 3
-            self.model_ = SequenceModel(self.cell, x.shape[2], self.hidden_size, n_out,
-                                        readout="timestep" if self.per_timestep_ else "sequence",
-                                        num_layers=self.num_layers, bidirectional=self.bidirectional,
-                                        dropout=self.dropout, dtype=self.dtype, seed=int(rng.integers(2**31)))
+            self._build_model(x.shape[2], n_out, int(rng.integers(2**31)))
             data = (x, target, lengths, weight)
             n = x.shape[1]
             n_val = int(round(self.validation_fraction * n))
@@ -136,6 +181,52 @@ class _SequenceEstimator(BaseEstimator):
                 delattr(self, attr)
             raise
         return self
+
+    def _build_model(self, n_in, n_out, seed):
+        self.model_ = SequenceModel(self.cell, n_in, self.hidden_size, n_out,
+                                    readout="timestep" if self.per_timestep_ else "sequence",
+                                    num_layers=self.num_layers, bidirectional=self.bidirectional,
+                                    dropout=self.dropout, dtype=self.dtype, seed=seed)
+
+    _STATE_ARRAYS = ("x_mean_", "x_std_")
+    _STATE_FLAGS = ("n_features_in_", "fixed_length_", "per_timestep_")
+
+    def save(self, path):
+        """Write the fitted estimator to ``path`` as one netCDF file (atomically); see :func:`numbarnn.load`."""
+        from .io import save
+        save(self, path)
+
+    def _persist(self):
+        arrays = {name: getattr(self, name) for name in self._STATE_ARRAYS}
+        state = {name: getattr(self, name) for name in self._STATE_FLAGS}
+        state["n_in"] = self.model_.net.input_size
+        state["n_out"] = self.model_.head.params["bias"].shape[0]
+        return arrays, {}, state
+
+    def _restore(self, arrays, frames, state):
+        for name in self._STATE_ARRAYS:
+            value = arrays.get(name)
+            setattr(self, name, None if value is None or (value.ndim == 0) else value)
+        for name in self._STATE_FLAGS:
+            setattr(self, name, state[name])
+        self._build_model(state["n_in"], state["n_out"], 0)
+
+    def __sklearn_tags__(self):
+        """Estimator tags for scikit-learn's model-selection tools (imported only when asked)."""
+        from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
+        classifier = isinstance(self, SequenceClassifier)
+        return Tags(estimator_type="classifier" if classifier else "regressor",
+                    target_tags=TargetTags(required=True, multi_output=not classifier,
+                                           single_output=True),
+                    input_tags=InputTags(allow_nan=True, three_d_array=True),
+                    # a recurrent net reading a feature matrix's columns as timesteps is no tabular model
+                    classifier_tags=ClassifierTags(poor_score=True) if classifier else None,
+                    regressor_tags=None if classifier else RegressorTags(poor_score=True),
+                    transformer_tags=None)
+
+    def _check_fitted(self):
+        if not getattr(self, "is_fitted_", False):
+            raise _not_fitted(self)
 
     def _raw_predict(self, X):
         self._check_fitted()
@@ -198,6 +289,9 @@ class SequenceRegressor(_SequenceEstimator):
                          dtype, sample_dim, time_dim, feature_dim, random_state, verbose)
         self.loss = loss
 
+    _STATE_ARRAYS = ("x_mean_", "x_std_", "y_mean_", "y_std_")
+    _STATE_FLAGS = ("n_features_in_", "fixed_length_", "per_timestep_", "squeeze_output_")
+
     def _check_params(self):
         super()._check_params()
         v.check_option("loss", self.loss, ("mse", "mae", "huber"))
@@ -206,34 +300,49 @@ class SequenceRegressor(_SequenceEstimator):
         return get_loss(self.loss)
 
     def _targets(self, y, N, T, lengths):
-        y = np.asarray(y.values if isinstance(y, xr.DataArray) else y, dtype=np.float64)
+        y = np.asarray(y.values if isinstance(y, xr.DataArray) else y)
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"y must hold numbers: {err}") from None
         if y.shape[0] != N:
             raise ValueError(f"y has {y.shape[0]} samples; X has {N}")
-        if y.ndim == 2 and y.shape[1] == T:  # per timestep, univariate
+        # 3-d X: a (n, T) target is one value per timestep; 2-d X (fixed length): (n, k) is k outputs
+        per_step = (y.ndim == 2 and y.shape[1] == T and not self.fixed_length_) or y.ndim == 3
+        self.squeeze_output_ = y.ndim == 1 or (per_step and y.ndim == 2)
+        if per_step and y.ndim == 2:
             y = y[:, :, None]
-        self.y_ndim_ = y.ndim
+        if not per_step and np.any(~np.isfinite(y)):
+            raise ValueError("Input y contains NaN or infinity; per-sequence targets must be finite")
         if y.ndim == 1:
             y = y[:, None]
-        valid = ~np.isnan(y)
-        self.y_mean_ = np.nanmean(y.reshape(-1, y.shape[-1]), axis=0)
-        self.y_std_ = np.nanstd(y.reshape(-1, y.shape[-1]), axis=0)
+        valid = np.isfinite(y)
+        self.y_mean_ = np.nanmean(np.where(valid, y, np.nan).reshape(-1, y.shape[-1]), axis=0)
+        self.y_std_ = np.nanstd(np.where(valid, y, np.nan).reshape(-1, y.shape[-1]), axis=0)
         self.y_std_[~(self.y_std_ > 0)] = 1.0
-        ys = np.nan_to_num((y - self.y_mean_) / self.y_std_)
-        if y.ndim == 3:
+        ys = np.where(valid, (y - self.y_mean_) / self.y_std_, 0.0)
+        if per_step:
             step = np.arange(T)[None, :] < lengths[:, None]
             weight = (step & valid.all(axis=2)).T.astype(self.dtype)
             return np.ascontiguousarray(ys.transpose(1, 0, 2), dtype=self.dtype), weight, y.shape[2]
-        if not valid.all():
-            raise ValueError("y holds NaN; per-sequence targets must be complete")
         return ys.astype(self.dtype), None, y.shape[1]
 
     def predict(self, X):
         """Predictions: (sample,) / (sample, k) per sequence, (sample, time[, k]) per timestep (NaN at padding)."""
         pred, mask, labels = self._raw_predict(X)
         values = pred.astype(np.float64) * self.y_std_ + self.y_mean_
-        if self.y_ndim_ in (1, 2) and not self.per_timestep_ or (self.per_timestep_ and values.shape[-1] == 1):
-            values = values[..., 0] if self.y_ndim_ != 2 or self.per_timestep_ else values
+        if self.squeeze_output_:
+            values = values[..., 0]
         return self._wrap(values, mask, labels)
+
+    def score(self, X, y):
+        """Coefficient of determination R² of ``predict(X)`` against ``y`` (scikit-learn's regressor score)."""
+        pred = np.asarray(self.predict(X), dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64).reshape(pred.shape)
+        ok = np.isfinite(pred) & np.isfinite(y)
+        ss_res = np.sum((y[ok] - pred[ok]) ** 2)
+        ss_tot = np.sum((y[ok] - y[ok].mean()) ** 2)
+        return float(1 - ss_res / ss_tot) if ss_tot > 0 else 0.0
 
 
 class SequenceClassifier(_SequenceEstimator):
@@ -263,6 +372,8 @@ class SequenceClassifier(_SequenceEstimator):
                          dtype, sample_dim, time_dim, feature_dim, random_state, verbose)
         self.class_weight = class_weight
 
+    _STATE_ARRAYS = ("x_mean_", "x_std_", "classes_", "class_weights_")
+
     def _loss(self):
         return CrossEntropy(class_weight=self.class_weights_)
 
@@ -270,7 +381,19 @@ class SequenceClassifier(_SequenceEstimator):
         y = np.asarray(y.values if isinstance(y, xr.DataArray) else y)
         if y.shape[0] != N:
             raise ValueError(f"y has {y.shape[0]} samples; X has {N}")
-        per_step = y.ndim == 2 and y.shape[1] == T
+        if y.ndim == 2 and y.shape[1] == 1:
+            _warn_column_vector()
+            y = y[:, 0]
+        if y.dtype.kind == "f":
+            if not np.all(np.isfinite(y)):
+                raise ValueError("Input y contains NaN or infinity")
+            if np.any(y != np.round(y)):
+                raise ValueError("Unknown label type: continuous. A classifier needs class labels; "
+                                 "use SequenceRegressor for a continuous target")
+        per_step = y.ndim == 2 and y.shape[1] == T and not self.fixed_length_
+        if y.ndim == 2 and not per_step:
+            raise ValueError(f"y has shape {y.shape}: one label per sequence (n,) or per timestep (n, {T}) "
+                             "for 3-d X")
         step = np.arange(T)[None, :] < lengths[:, None]
         counted = y[step] if per_step else y.reshape(-1)
         self.classes_ = np.unique(counted)
@@ -280,7 +403,7 @@ class SequenceClassifier(_SequenceEstimator):
         counts = np.bincount(codes[inside], minlength=len(self.classes_)).astype(float)
         if self.class_weight is None:
             self.class_weights_ = None
-        elif self.class_weight == "balanced":
+        elif isinstance(self.class_weight, str) and self.class_weight == "balanced":
             self.class_weights_ = counts.sum() / (len(self.classes_) * counts)
         elif isinstance(self.class_weight, dict):
             self.class_weights_ = np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
@@ -303,3 +426,8 @@ class SequenceClassifier(_SequenceEstimator):
         logits, mask, labels = self._raw_predict(X)
         out = self.classes_[np.argmax(logits, axis=-1)]
         return self._wrap(out, mask, labels)
+
+    def score(self, X, y):
+        """Mean accuracy of ``predict(X)`` (over valid steps for tagging)."""
+        pred = np.asarray(self.predict(X))
+        return float(np.mean(pred == np.asarray(y).reshape(pred.shape)))

@@ -111,3 +111,28 @@ def test_unfitted_save_and_unsafe_attrs(tmp_path):
     write_atomic(ds, tmp_path / "attrs.nc")
     with xr.open_dataset(tmp_path / "attrs.nc", engine="scipy") as back:
         assert back.attrs["tags"] == '["a", "b"]' and back.attrs["meta"] == '{"k": 1}'
+
+
+def test_sequence_estimators_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 8, 2))
+    X[:5, 6:] = np.nan
+    reg = numbarnn.SequenceRegressor(hidden_size=4, epochs=2, random_state=0).fit(X, np.nansum(X, axis=(1, 2)))
+    reg.save(tmp_path / "reg.nc")
+    back = numbarnn.load(tmp_path / "reg.nc")
+    assert type(back) is numbarnn.SequenceRegressor
+    np.testing.assert_array_equal(back.predict(X), reg.predict(X))
+    labels = np.where(np.nanmean(X[:, :, 0], axis=1) > 0, "up", "down")
+    clf = numbarnn.SequenceClassifier(hidden_size=4, epochs=2, class_weight="balanced", random_state=0).fit(X, labels)
+    clf.save(tmp_path / "clf.nc")
+    back = numbarnn.load(tmp_path / "clf.nc")
+    assert back.classes_.tolist() == ["down", "up"]
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    tags = (np.nan_to_num(X[:, :, 1]) > 0).astype(int)
+    tagger = numbarnn.SequenceClassifier(hidden_size=4, epochs=2, random_state=0).fit(X, tags)
+    tagger.save(tmp_path / "tag.nc")
+    np.testing.assert_array_equal(numbarnn.load(tmp_path / "tag.nc").predict(X), tagger.predict(X))
+    flat = numbarnn.SequenceRegressor(hidden_size=4, epochs=2, random_state=0).fit(X[:, :, 0].copy(), X[:, 0, 0])
+    flat.save(tmp_path / "flat.nc")
+    np.testing.assert_array_equal(numbarnn.load(tmp_path / "flat.nc").predict(np.nan_to_num(X[:, :, 0])),
+                                  flat.predict(np.nan_to_num(X[:, :, 0])))

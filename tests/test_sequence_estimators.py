@@ -62,7 +62,9 @@ def test_two_dimensional_X_is_univariate_and_clone():
     X = np.random.default_rng(0).standard_normal((40, 8))
     y = X.sum(axis=1)
     reg = SequenceRegressor(**FAST).fit(X, y)
-    assert reg.n_features_in_ == 1 and reg.predict(X).shape == (40,)
+    assert reg.n_features_in_ == 8 and reg.predict(X).shape == (40,)  # columns, as in scikit-learn
+    with pytest.raises(ValueError, match="X has 6 features, but SequenceRegressor is expecting 8 features"):
+        reg.predict(X[:, :6])
     assert clone(reg).get_params() == reg.get_params()
 
 
@@ -71,15 +73,16 @@ def test_bad_input():
     y = np.zeros(60)
     with pytest.raises(NotFittedError):
         SequenceRegressor().predict(X)
-    bad = X.copy()
-    bad[0, 1] = np.nan
-    bad[0, 2:] = 1.0
-    with pytest.raises(ValueError, match="sample 0 has NaN inside the sequence"):
-        SequenceRegressor(**FAST).fit(bad, y)
+    gap = X.copy()
+    gap[0, 1] = np.nan  # a missing value inside a sequence is filled with the training mean
+    gap[0, 2:] = 1.0
+    assert np.isfinite(SequenceRegressor(**FAST).fit(gap, y).predict(gap)).all()
+    with pytest.raises(ValueError, match="sample 3 has no valid timestep"):
+        SequenceRegressor(**FAST).fit(np.where(np.arange(60)[:, None, None] == 3, np.nan, X), y)
     with pytest.raises(ValueError, match="y has 59 samples; X has 60"):
         SequenceRegressor(**FAST).fit(X, y[:-1])
     reg = SequenceRegressor(**FAST).fit(X, y)
-    with pytest.raises(ValueError, match="X has 3 features; the model was fitted on 2"):
+    with pytest.raises(ValueError, match="X has 3 features, but SequenceRegressor is expecting 2 features"):
         reg.predict(np.zeros((2, 5, 3)))
     with pytest.raises(ValueError, match="unknown cell 'tcn'"):
         SequenceRegressor(cell="tcn").fit(X, y)
