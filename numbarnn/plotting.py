@@ -33,3 +33,82 @@ def plot_forecast(history, forecast, actual=None, baseline=None, title=None, pat
     if path is not None:
         fig.savefig(path, dpi=110)
     return fig
+
+
+def _finish(fig, path):
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+def plot_eigenvalues(net, layer=0, direction=0, ax=None, path=None):
+    """Eigenvalues of each H x H recurrent block (one colour per gate) in the complex plane, with the unit circle."""
+    import numpy as np
+    from .analysis.spectral import GATES
+    plt = _pyplot()
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(4.5, 4.5))
+    H = net.hidden_size
+    W = net.params[f"weight_hh_l{layer}" + ("_reverse" if direction else "")].astype(float)
+    theta = np.linspace(0, 2 * np.pi, 400)
+    ax.plot(np.cos(theta), np.sin(theta), color="0.5", lw=1, ls="--", label="unit circle")
+    for g, name in enumerate(GATES[type(net).__name__]):
+        ev = np.linalg.eigvals(W[g * H:(g + 1) * H])
+        ax.scatter(ev.real, ev.imag, s=10, label=name if name != "hidden" else "W_hh")
+    ax.set_aspect("equal")
+    ax.set_xlabel("Re")
+    ax.set_ylabel("Im")
+    ax.set_title(f"eigenvalues of W_hh (layer {layer})")
+    ax.legend(loc="upper right", fontsize=8)
+    return _finish(fig, path)
+
+
+def plot_gradient_flow(flows, time=None, ax=None, path=None):
+    """``||ds_t/ds_(t-k)||`` against lag k on a log scale, with Pascanu's bound where defined.
+
+    ``flows``: one result of :func:`numbarnn.analysis.gradient_flow`, or a dict label -> result.
+    ``time``: the end step t (default: the last).
+    """
+    import numpy as np
+    plt = _pyplot()
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+    flows = flows if isinstance(flows, dict) else {"": flows}
+    for label, flow in flows.items():
+        t = flow.time.values[-1] if time is None else time
+        line, = ax.semilogy(flow.lag, flow.jacobian_norm.sel(time=t), label=label or "||ds_t/ds_(t-k)||")
+        if np.isfinite(flow.bound).any():
+            ax.semilogy(flow.lag, flow.bound, ls=":", color=line.get_color(), lw=1)
+    ax.set_xlabel("lag k (steps)")
+    ax.set_ylabel("Jacobian product norm")
+    ax.set_title("gradient flow (dotted: Pascanu bound)")
+    ax.legend(fontsize=8)
+    return _finish(fig, path)
+
+
+def plot_lag_heatmap(flow, ax=None, path=None):
+    """log10 ``||ds_t/ds_(t-k)||`` as a (time, lag) heatmap."""
+    import numpy as np
+    plt = _pyplot()
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+    im = ax.pcolormesh(flow.time, flow.lag, np.log10(flow.jacobian_norm.T), shading="auto", cmap="viridis")
+    fig.colorbar(im, ax=ax, label="log10 norm")
+    ax.set_xlabel("time t")
+    ax.set_ylabel("lag k")
+    ax.set_title("||ds_t / ds_(t-k)||")
+    return _finish(fig, path)
+
+
+def plot_lyapunov(spectra, ax=None, path=None):
+    """Lyapunov exponents against their index (one result or a dict label -> result), with zero marked."""
+    plt = _pyplot()
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+    spectra = spectra if isinstance(spectra, dict) else {"": spectra}
+    for label, spec in spectra.items():
+        ax.plot(spec.index, spec.exponents, marker=".", label=label or None)
+    ax.axhline(0, color="0.4", lw=1)
+    ax.set_xlabel("index i")
+    ax.set_ylabel("lambda_i (nats / step)")
+    ax.set_title("Lyapunov spectrum")
+    if any(spectra):
+        ax.legend(fontsize=8)
+    return _finish(fig, path)

@@ -1,0 +1,25 @@
+"""The figures draw what they are given (matplotlib's Agg backend; skipped without matplotlib)."""
+
+import numpy as np
+import pytest
+
+import numbarnn
+from numbarnn import plotting
+from numbarnn.analysis import gradient_flow, lyapunov_spectrum
+
+pytest.importorskip("matplotlib")
+
+
+def test_analysis_figures(tmp_path):
+    net = numbarnn.LSTM(1, 8, seed=0)
+    x = np.random.default_rng(0).standard_normal((30, 1))
+    flow = gradient_flow(net, x, max_lag=20)
+    rnn_flow = gradient_flow(numbarnn.RNN(1, 8, seed=0), x, max_lag=20)
+    fig = plotting.plot_eigenvalues(net, path=tmp_path / "eig.png")
+    assert len(fig.axes[0].collections) == 4  # one scatter per gate
+    fig = plotting.plot_gradient_flow({"lstm": flow, "rnn": rnn_flow}, path=tmp_path / "flow.png")
+    assert len(fig.axes[0].lines) == 3  # two curves and the RNN's bound
+    plotting.plot_lag_heatmap(flow, path=tmp_path / "heat.png")
+    plotting.plot_lyapunov({"lstm": lyapunov_spectrum(net, x, warmup=5)}, path=tmp_path / "lyap.png")
+    for name in ("eig", "flow", "heat", "lyap"):
+        assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
