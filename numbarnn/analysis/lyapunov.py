@@ -47,7 +47,11 @@ def qr_exponents(apply, n, steps, k=None, t_ons=1, frame_warmup=0, seed=0):
 
 
 def kaplan_yorke(exponents):
-    """Kaplan-Yorke dimension of a descending spectrum: k + sum_{i<=k} lambda_i / |lambda_{k+1}|."""
+    r"""Kaplan-Yorke dimension of a descending spectrum, :math:`k + \sum_{i \le k} \lambda_i / |\lambda_{k+1}|`.
+
+    ``k`` is the largest index whose partial sum is still >= 0 (0 if the top exponent is negative,
+    the full length if every partial sum is >= 0).
+    """
     s = np.cumsum(exponents)
     if exponents[0] < 0:
         return 0.0
