@@ -21,6 +21,9 @@
     default 1024 MB; see :mod:`numbarnn._workspace`).
 ``THREADS_PER_BLOCK``
     CUDA threads per block (``NUMBARNN_THREADS_PER_BLOCK``).
+``CUDA_TILE``
+    Edge of the square shared-memory tiles of the CUDA GEMM (``NUMBARNN_CUDA_TILE``,
+    default 16; the simulator tests use 4 to stay fast).
 ``DEFAULT_DTYPE``
     The floating type of new networks when none is given.
 """
@@ -50,4 +53,5 @@ JIT_OPTIONS = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
 BATCH_CHUNKS = _env_int("NUMBARNN_BATCH_CHUNKS", NUMBA_NUM_THREADS)
 WORKSPACE_BYTES = _env_int("NUMBARNN_WORKSPACE_MB", 1024) * 2**20
 THREADS_PER_BLOCK = _env_int("NUMBARNN_THREADS_PER_BLOCK", 128)
+CUDA_TILE = _env_int("NUMBARNN_CUDA_TILE", 16)
 DEFAULT_DTYPE = "float32"

@@ -57,9 +57,8 @@ class RecurrentNetwork:
         self.dtype = v.check_dtype(dtype)
         self.device = v.check_option("device", device, _DEVICES)
         if device == "cuda":
-            raise NotImplementedError(
-                "device='cuda' has no kernels yet; use device='cpu' (the CUDA backend is tracked "
-                "in the numba.cuda issue)")
+            from ._cuda import require_gpu
+            require_gpu()  # a clear error now, never a silent CPU fallback
         self._rng = np.random.default_rng(seed)
         self.params = self._init_params()
 
@@ -337,7 +336,8 @@ class RNN(RecurrentNetwork):
     dropout : float, dropout probability on the input of every layer but the
         first, applied only when recording for training.
     dtype : ``"float32"`` or ``"float64"``.
-    device : ``"cpu"`` (``"cuda"`` is reserved for the GPU backend).
+    device : ``"cpu"`` or ``"cuda"`` (numba-cuda kernels; a clear error when no GPU is usable,
+        naming the CUDA simulator switch for testing).
     seed : int or None, seeds initialisation and dropout.
 
     Attributes
@@ -363,6 +363,9 @@ class RNN(RecurrentNetwork):
                          dtype, device, seed)
 
     def _ops(self):
+        if self.device == "cuda":
+            from .functional_cuda import RNNOpsCUDA
+            return RNNOpsCUDA(self.nonlinearity)
         return RNNOps(self.nonlinearity)
 
 
@@ -398,6 +401,9 @@ class LSTM(RecurrentNetwork):
     _gates = 4
 
     def _ops(self):
+        if self.device == "cuda":
+            from .functional_cuda import LSTMOpsCUDA
+            return LSTMOpsCUDA()
         return LSTMOps()
 
 
@@ -427,4 +433,7 @@ class GRU(RecurrentNetwork):
     _gates = 3
 
     def _ops(self):
+        if self.device == "cuda":
+            from .functional_cuda import GRUOpsCUDA
+            return GRUOpsCUDA()
         return GRUOps()

@@ -1,0 +1,231 @@
+"""One layer direction on the GPU, with the interface of :mod:`numbarnn.functional`.
+
+First stage of the CUDA backend: the input projection for all timesteps is
+one tiled GEMM, each timestep is one fused kernel (recurrent product plus gate
+arithmetic), the backward runs two kernels per step, and the weight gradients
+are GEMMs after the loop. The tape stays on the device between forward and
+backward; in this stage inputs come from and results go back to host NumPy
+arrays, so the networks' stacking, bidirectional and dropout code is shared
+with the CPU path.
+"""
+
+import numpy as np
+
+from . import config
+from ._cuda import require_gpu
+from .functional import LayerTape
+
+#: Largest grid used by the 1-d kernels (tests set it to 1 to check single-block correctness).
+MAX_BLOCKS = 1024
+
+
+class _CudaOps:
+    gates = 1
+    has_cell_state = False
+
+    def __init__(self):
+        self.cuda = require_gpu()
+        from .kernels.cuda import common, gru, lstm, recurrent, rnn
+        self.k_common, self.k_lstm, self.k_gru, self.k_rnn, self.k_rec = common, lstm, gru, rnn, recurrent
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _dev(self, a):
+        return self.cuda.to_device(np.ascontiguousarray(a))
+
+    def _empty(self, shape, dtype):
+        return self.cuda.device_array(shape, dtype=dtype)
+
+    def _zeros(self, shape, dtype):
+        arr = self.cuda.device_array(shape, dtype=dtype)
+        if arr.size:
+            self._launch(self.k_common.fill, arr.size, arr.reshape(arr.size), 0)
+        return arr
+
+    def _launch(self, kernel, n, *args):
+        threads = config.THREADS_PER_BLOCK
+        blocks = max(1, min((n + threads - 1) // threads, MAX_BLOCKS))
+        kernel[blocks, threads](*args)
+
+    def _gemm(self, A, B, C, bias=None, trans_a=False, trans_b=False, accumulate=False):
+        tile = self.k_common.TILE
+        M, N = C.shape
+        tiles = ((M + tile - 1) // tile) * ((N + tile - 1) // tile)
+        blocks = max(1, min(tiles, MAX_BLOCKS))
+        if bias is None:
+            bias = self._empty(0, C.dtype)
+        self.k_common.gemm[blocks, (tile, tile)](A, B, C, bias, trans_a, trans_b, accumulate)
+
+    def _project(self, x, w_ih, bias):
+        T, B, D = x.shape
+        G = w_ih.shape[0]
+        xproj = self._empty((T, B, G), x.dtype)
+        self._gemm(x.reshape(T * B, D), w_ih, xproj.reshape(T * B, G), bias, trans_b=True)
+        return xproj
+
+    def _weight_grads(self, tape, dz_in, dz_hid):
+        d = tape.arrays["device"]
+        x, h_prev, w_ih = d["x"], d["h_prev"], d["w_ih"]
+        T, B, D = x.shape
+        G, H = dz_in.shape[2], h_prev.shape[2]
+        rows = T * B
+        din, dhid = dz_in.reshape(rows, G), dz_hid.reshape(rows, G)
+        dw_ih, dw_hh = self._empty((G, D), x.dtype), self._empty((G, H), x.dtype)
+        dx = self._empty((rows, D), x.dtype)
+        self._gemm(din, x.reshape(rows, D), dw_ih, trans_a=True)
+        self._gemm(dhid, h_prev.reshape(rows, H), dw_hh, trans_a=True)
+        self._gemm(din, w_ih, dx)
+        grads = {"w_ih": dw_ih.copy_to_host(), "w_hh": dw_hh.copy_to_host(),
+                 "input": dx.copy_to_host().reshape(T, B, D)}
+        if tape.params.b_ih is not None:
+            for name, src in (("b_ih", din), ("b_hh", dhid)):
+                out = self._empty(G, x.dtype)
+                self._launch(self.k_common.column_sums, G, src, out)
+                grads[name] = out.copy_to_host()
+        return grads
+
+    def _common_forward(self, x, params, lengths, fold_bias):
+        bias = None
+        if params.b_ih is not None:
+            bias = self._dev(params.b_ih + params.b_hh if fold_bias else params.b_ih)
+        d = {"x": self._dev(x), "w_ih": self._dev(params.w_ih), "w_hh": self._dev(params.w_hh),
+             "lengths": self._dev(lengths)}
+        return d, self._project(d["x"], d["w_ih"], bias)
+
+    def _tape_arrays(self, shape, dtype, record, n):
+        return [self._zeros(shape if record else (1, 1, 1), dtype) for _ in range(n)]
+
+
+class LSTMOpsCUDA(_CudaOps):
+    gates = 4
+    has_cell_state = True
+
+    def forward(self, x, params, h0, c0, lengths, reverse, record):
+        T, B, _ = x.shape
+        H = h0.shape[1]
+        d, xproj = self._common_forward(x, params, lengths, fold_bias=True)
+        out = self._zeros((T, B, H), x.dtype)
+        gates = self._tape_arrays((T, B, 4 * H), x.dtype, record, 1)[0]
+        c_prev, tanh_c, h_prev = self._tape_arrays((T, B, H), x.dtype, record, 3)
+        h = [self._dev(h0), self._empty((B, H), x.dtype)]
+        c = [self._dev(c0), self._empty((B, H), x.dtype)]
+        steps = int(lengths.max())
+        for s in range(steps):
+            a, b = s % 2, (s + 1) % 2
+            self._launch(self.k_lstm.lstm_step, B * H, s, xproj, d["w_hh"], h[a], c[a], d["lengths"], reverse,
+                         record, h[b], c[b], out, gates, c_prev, tanh_c, h_prev)
+        h_n, c_n = h[steps % 2].copy_to_host(), c[steps % 2].copy_to_host()
+        out_host = out.copy_to_host()
+        tape = None
+        if record:
+            d.update(gates=gates, c_prev=c_prev, tanh_c=tanh_c, h_prev=h_prev)
+            tape = LayerTape(x, out_host, lengths, reverse, params, None, {"device": d})
+        return out_host, h_n, c_n, tape
+
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+        d = tape.arrays["device"]
+        T, B, H = grad_out.shape
+        dtype = grad_out.dtype
+        go = self._dev(grad_out)
+        dh = [self._dev(grad_h_n), self._empty((B, H), dtype)]
+        dc = [self._dev(grad_c_n), self._empty((B, H), dtype)]
+        dz = self._zeros((T, B, 4 * H), dtype)
+        dzc = self._empty((B, 4 * H), dtype)
+        no_direct = self._empty((1, 1), dtype)
+        cur = 0
+        for s in reversed(range(int(tape.lengths.max()))):
+            self._launch(self.k_lstm.lstm_backward_step, B * H, s, go, dh[cur], dc[cur], d["lengths"],
+                         tape.reverse, d["gates"], d["c_prev"], d["tanh_c"], dc[1 - cur], dzc, dz)
+            self._launch(self.k_rec.recurrent_grad, B * H, s, dzc, d["w_hh"], d["lengths"], no_direct, False,
+                         dh[cur], dh[1 - cur])
+            cur = 1 - cur
+        grads = self._weight_grads(tape, dz, dz)
+        grads["h0"], grads["c0"] = dh[cur].copy_to_host(), dc[cur].copy_to_host()
+        return grads
+
+
+class GRUOpsCUDA(_CudaOps):
+    gates = 3
+
+    def forward(self, x, params, h0, c0, lengths, reverse, record):
+        T, B, _ = x.shape
+        H = h0.shape[1]
+        d, xproj = self._common_forward(x, params, lengths, fold_bias=False)
+        b_hh = self._dev(params.b_hh if params.b_hh is not None else np.zeros(3 * H, x.dtype))
+        out = self._zeros((T, B, H), x.dtype)
+        gates = self._tape_arrays((T, B, 3 * H), x.dtype, record, 1)[0]
+        hn, h_prev = self._tape_arrays((T, B, H), x.dtype, record, 2)
+        h = [self._dev(h0), self._empty((B, H), x.dtype)]
+        steps = int(lengths.max())
+        for s in range(steps):
+            self._launch(self.k_gru.gru_step, B * H, s, xproj, d["w_hh"], b_hh, h[s % 2], d["lengths"], reverse,
+                         record, h[(s + 1) % 2], out, gates, hn, h_prev)
+        out_host = out.copy_to_host()
+        tape = None
+        if record:
+            d.update(gates=gates, hn=hn, h_prev=h_prev)
+            tape = LayerTape(x, out_host, lengths, reverse, params, None, {"device": d})
+        return out_host, h[steps % 2].copy_to_host(), None, tape
+
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+        d = tape.arrays["device"]
+        T, B, H = grad_out.shape
+        dtype = grad_out.dtype
+        go = self._dev(grad_out)
+        dh = [self._dev(grad_h_n), self._empty((B, H), dtype)]
+        dz_in, dz_hid = self._zeros((T, B, 3 * H), dtype), self._zeros((T, B, 3 * H), dtype)
+        dzc, direct = self._empty((B, 3 * H), dtype), self._empty((B, H), dtype)
+        cur = 0
+        for s in reversed(range(int(tape.lengths.max()))):
+            self._launch(self.k_gru.gru_backward_step, B * H, s, go, dh[cur], d["lengths"], tape.reverse,
+                         d["gates"], d["hn"], d["h_prev"], direct, dzc, dz_in, dz_hid)
+            self._launch(self.k_rec.recurrent_grad, B * H, s, dzc, d["w_hh"], d["lengths"], direct, True,
+                         dh[cur], dh[1 - cur])
+            cur = 1 - cur
+        grads = self._weight_grads(tape, dz_in, dz_hid)
+        grads["h0"] = dh[cur].copy_to_host()
+        return grads
+
+
+class RNNOpsCUDA(_CudaOps):
+    def __init__(self, nonlinearity="tanh"):
+        super().__init__()
+        self.relu = nonlinearity == "relu"
+
+    def forward(self, x, params, h0, c0, lengths, reverse, record):
+        T, B, _ = x.shape
+        H = h0.shape[1]
+        d, xproj = self._common_forward(x, params, lengths, fold_bias=True)
+        out = self._zeros((T, B, H), x.dtype)
+        h_prev = self._tape_arrays((T, B, H), x.dtype, record, 1)[0]
+        h = [self._dev(h0), self._empty((B, H), x.dtype)]
+        steps = int(lengths.max())
+        for s in range(steps):
+            self._launch(self.k_rnn.rnn_step, B * H, s, xproj, d["w_hh"], h[s % 2], d["lengths"], reverse,
+                         self.relu, record, h[(s + 1) % 2], out, h_prev)
+        out_host = out.copy_to_host()
+        tape = None
+        if record:
+            d.update(h_prev=h_prev, out=out)
+            tape = LayerTape(x, out_host, lengths, reverse, params, None, {"device": d})
+        return out_host, h[steps % 2].copy_to_host(), None, tape
+
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+        d = tape.arrays["device"]
+        T, B, H = grad_out.shape
+        dtype = grad_out.dtype
+        go = self._dev(grad_out)
+        dh = [self._dev(grad_h_n), self._empty((B, H), dtype)]
+        dz = self._zeros((T, B, H), dtype)
+        dzc = self._empty((B, H), dtype)
+        no_direct = self._empty((1, 1), dtype)
+        cur = 0
+        for s in reversed(range(int(tape.lengths.max()))):
+            self._launch(self.k_rnn.rnn_backward_step, B * H, s, go, dh[cur], d["lengths"], tape.reverse,
+                         self.relu, d["out"], dzc, dz)
+            self._launch(self.k_rec.recurrent_grad, B * H, s, dzc, d["w_hh"], d["lengths"], no_direct, False,
+                         dh[cur], dh[1 - cur])
+            cur = 1 - cur
+        grads = self._weight_grads(tape, dz, dz)
+        grads["h0"] = dh[cur].copy_to_host()
+        return grads

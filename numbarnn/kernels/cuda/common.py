@@ -1,0 +1,87 @@
+"""GEMM, column sums and fills for the CUDA backend (no warp intrinsics: the simulator runs them)."""
+
+import math
+
+from ...config import CUDA_TILE
+from ..._cuda import cuda
+
+cuda = cuda()
+
+TILE = CUDA_TILE
+
+
+@cuda.jit
+def gemm(A, B, C, bias, trans_a, trans_b, accumulate):
+    """C = op(A) @ op(B) (+ bias) (+ C if accumulate), tiled through shared memory.
+
+    op(A) is (M, K): ``A`` itself, or ``A.T`` when ``trans_a``; likewise B (K, N).
+    ``bias`` is (N,) or empty. Each block computes TILE x TILE outputs and
+    walks the output tiles with a grid-stride loop.
+    """
+    sA = cuda.shared.array((TILE, TILE), dtype=C.dtype)
+    sB = cuda.shared.array((TILE, TILE), dtype=C.dtype)
+    M, N = C.shape
+    K = A.shape[0] if trans_a else A.shape[1]
+    tx = cuda.threadIdx.x
+    ty = cuda.threadIdx.y
+    tiles_m = (M + TILE - 1) // TILE
+    tiles_n = (N + TILE - 1) // TILE
+    for tile in range(cuda.blockIdx.x, tiles_m * tiles_n, cuda.gridDim.x):
+        row = (tile // tiles_n) * TILE + ty
+        col = (tile % tiles_n) * TILE + tx
+        acc = 0.0  # float64 accumulation: exact enough everywhere; a float32 variant is for stage 2
+        for k0 in range(0, K, TILE):
+            ka = k0 + tx
+            kb = k0 + ty
+            if row < M and ka < K:
+                sA[ty, tx] = A[ka, row] if trans_a else A[row, ka]
+            else:
+                sA[ty, tx] = 0
+            if col < N and kb < K:
+                sB[ty, tx] = B[col, kb] if trans_b else B[kb, col]
+            else:
+                sB[ty, tx] = 0
+            cuda.syncthreads()
+            for k in range(TILE):
+                acc += sA[ty, k] * sB[k, tx]
+            cuda.syncthreads()
+        if row < M and col < N:
+            if bias.shape[0] > 0:
+                acc += bias[col]
+            if accumulate:
+                acc += C[row, col]
+            C[row, col] = acc
+
+
+@cuda.jit
+def column_sums(A, out):
+    """out[j] = sum_i A[i, j]."""
+    start = cuda.grid(1)
+    for j in range(start, A.shape[1], cuda.gridsize(1)):
+        acc = 0.0
+        for i in range(A.shape[0]):
+            acc += A[i, j]
+        out[j] = acc
+
+
+@cuda.jit
+def fill(a, value):
+    """a[...] = value for a flat (1-d view of an) array."""
+    start = cuda.grid(1)
+    for i in range(start, a.shape[0], cuda.gridsize(1)):
+        a[i] = value
+
+
+@cuda.jit(device=True)
+def sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@cuda.jit(device=True)
+def step_time(s, length, reverse):
+    return length - 1 - s if reverse else s
+
+
+def launch_1d(n, threads):
+    """(blocks, threads) covering n items (at least one block)."""
+    return max(1, min((n + threads - 1) // threads, 1024)), threads
