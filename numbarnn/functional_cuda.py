@@ -92,6 +92,33 @@ class _CudaOps:
              "lengths": self._dev(lengths)}
         return d, self._project(d["x"], d["w_ih"], bias)
 
+    def _backward_steps(self, tape, grad_h_n, dzc, cell_step, direct=None):
+        """Run the BPTT loop: per step the cell's gate-gradient kernel, then ``dz @ w_hh``.
+
+        ``cell_step(s, dh_in)`` launches the cell kernel for step ``s``; returns the gradient
+        with respect to the initial h (on the host).
+        """
+        d = tape.arrays["device"]
+        B, H = grad_h_n.shape
+        dh = [self._dev(grad_h_n), self._empty((B, H), grad_h_n.dtype)]
+        has_direct = direct is not None
+        direct = direct if has_direct else self._empty((1, 1), grad_h_n.dtype)
+        cur = 0
+        for s in reversed(range(int(tape.lengths.max()))):
+            cell_step(s, dh[cur])
+            self._launch(self.k_rec.recurrent_grad, B * H, s, dzc, d["w_hh"], d["lengths"], direct, has_direct,
+                         dh[cur], dh[1 - cur])
+            cur = 1 - cur
+        return dh[cur].copy_to_host()
+
+    def _finish_forward(self, x, out, lengths, reverse, params, record, d, **tape_arrays):
+        """Copy the output to the host and, when recording, keep the device arrays in a tape."""
+        out_host = out.copy_to_host()
+        if not record:
+            return out_host, None
+        d.update(tape_arrays)
+        return out_host, LayerTape(x, out_host, lengths, reverse, params, None, {"device": d})
+
     def _tape_arrays(self, shape, dtype, record, n):
         return [self._zeros(shape if record else (1, 1, 1), dtype) for _ in range(n)]
 
@@ -114,33 +141,27 @@ class LSTMOpsCUDA(_CudaOps):
             a, b = s % 2, (s + 1) % 2
             self._launch(self.k_lstm.lstm_step, B * H, s, xproj, d["w_hh"], h[a], c[a], d["lengths"], reverse,
                          record, h[b], c[b], out, gates, c_prev, tanh_c, h_prev)
-        h_n, c_n = h[steps % 2].copy_to_host(), c[steps % 2].copy_to_host()
-        out_host = out.copy_to_host()
-        tape = None
-        if record:
-            d.update(gates=gates, c_prev=c_prev, tanh_c=tanh_c, h_prev=h_prev)
-            tape = LayerTape(x, out_host, lengths, reverse, params, None, {"device": d})
-        return out_host, h_n, c_n, tape
+        out_host, tape = self._finish_forward(x, out, lengths, reverse, params, record, d, gates=gates,
+                                              c_prev=c_prev, tanh_c=tanh_c, h_prev=h_prev)
+        return out_host, h[steps % 2].copy_to_host(), c[steps % 2].copy_to_host(), tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
         d = tape.arrays["device"]
         T, B, H = grad_out.shape
-        dtype = grad_out.dtype
         go = self._dev(grad_out)
-        dh = [self._dev(grad_h_n), self._empty((B, H), dtype)]
-        dc = [self._dev(grad_c_n), self._empty((B, H), dtype)]
-        dz = self._zeros((T, B, 4 * H), dtype)
-        dzc = self._empty((B, 4 * H), dtype)
-        no_direct = self._empty((1, 1), dtype)
-        cur = 0
-        for s in reversed(range(int(tape.lengths.max()))):
-            self._launch(self.k_lstm.lstm_backward_step, B * H, s, go, dh[cur], dc[cur], d["lengths"],
-                         tape.reverse, d["gates"], d["c_prev"], d["tanh_c"], dc[1 - cur], dzc, dz)
-            self._launch(self.k_rec.recurrent_grad, B * H, s, dzc, d["w_hh"], d["lengths"], no_direct, False,
-                         dh[cur], dh[1 - cur])
-            cur = 1 - cur
+        dc = [self._dev(grad_c_n), self._empty((B, H), grad_out.dtype)]
+        dz = self._zeros((T, B, 4 * H), grad_out.dtype)
+        dzc = self._empty((B, 4 * H), grad_out.dtype)
+        turn = [0]
+
+        def cell_step(s, dh_in):
+            a = turn[0]
+            self._launch(self.k_lstm.lstm_backward_step, B * H, s, go, dh_in, dc[a], d["lengths"], tape.reverse,
+                         d["gates"], d["c_prev"], d["tanh_c"], dc[1 - a], dzc, dz)
+            turn[0] = 1 - a
+        dh0 = self._backward_steps(tape, grad_h_n, dzc, cell_step)
         grads = self._weight_grads(tape, dz, dz)
-        grads["h0"], grads["c0"] = dh[cur].copy_to_host(), dc[cur].copy_to_host()
+        grads["h0"], grads["c0"] = dh0, dc[turn[0]].copy_to_host()
         return grads
 
 
@@ -160,30 +181,23 @@ class GRUOpsCUDA(_CudaOps):
         for s in range(steps):
             self._launch(self.k_gru.gru_step, B * H, s, xproj, d["w_hh"], b_hh, h[s % 2], d["lengths"], reverse,
                          record, h[(s + 1) % 2], out, gates, hn, h_prev)
-        out_host = out.copy_to_host()
-        tape = None
-        if record:
-            d.update(gates=gates, hn=hn, h_prev=h_prev)
-            tape = LayerTape(x, out_host, lengths, reverse, params, None, {"device": d})
+        out_host, tape = self._finish_forward(x, out, lengths, reverse, params, record, d, gates=gates, hn=hn,
+                                              h_prev=h_prev)
         return out_host, h[steps % 2].copy_to_host(), None, tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
         d = tape.arrays["device"]
         T, B, H = grad_out.shape
-        dtype = grad_out.dtype
         go = self._dev(grad_out)
-        dh = [self._dev(grad_h_n), self._empty((B, H), dtype)]
-        dz_in, dz_hid = self._zeros((T, B, 3 * H), dtype), self._zeros((T, B, 3 * H), dtype)
-        dzc, direct = self._empty((B, 3 * H), dtype), self._empty((B, H), dtype)
-        cur = 0
-        for s in reversed(range(int(tape.lengths.max()))):
-            self._launch(self.k_gru.gru_backward_step, B * H, s, go, dh[cur], d["lengths"], tape.reverse,
+        dz_in, dz_hid = self._zeros((T, B, 3 * H), grad_out.dtype), self._zeros((T, B, 3 * H), grad_out.dtype)
+        dzc, direct = self._empty((B, 3 * H), grad_out.dtype), self._empty((B, H), grad_out.dtype)
+
+        def cell_step(s, dh_in):
+            self._launch(self.k_gru.gru_backward_step, B * H, s, go, dh_in, d["lengths"], tape.reverse,
                          d["gates"], d["hn"], d["h_prev"], direct, dzc, dz_in, dz_hid)
-            self._launch(self.k_rec.recurrent_grad, B * H, s, dzc, d["w_hh"], d["lengths"], direct, True,
-                         dh[cur], dh[1 - cur])
-            cur = 1 - cur
+        dh0 = self._backward_steps(tape, grad_h_n, dzc, cell_step, direct)
         grads = self._weight_grads(tape, dz_in, dz_hid)
-        grads["h0"] = dh[cur].copy_to_host()
+        grads["h0"] = dh0
         return grads
 
 
@@ -203,29 +217,20 @@ class RNNOpsCUDA(_CudaOps):
         for s in range(steps):
             self._launch(self.k_rnn.rnn_step, B * H, s, xproj, d["w_hh"], h[s % 2], d["lengths"], reverse,
                          self.relu, record, h[(s + 1) % 2], out, h_prev)
-        out_host = out.copy_to_host()
-        tape = None
-        if record:
-            d.update(h_prev=h_prev, out=out)
-            tape = LayerTape(x, out_host, lengths, reverse, params, None, {"device": d})
+        out_host, tape = self._finish_forward(x, out, lengths, reverse, params, record, d, h_prev=h_prev, out=out)
         return out_host, h[steps % 2].copy_to_host(), None, tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
         d = tape.arrays["device"]
         T, B, H = grad_out.shape
-        dtype = grad_out.dtype
         go = self._dev(grad_out)
-        dh = [self._dev(grad_h_n), self._empty((B, H), dtype)]
-        dz = self._zeros((T, B, H), dtype)
-        dzc = self._empty((B, H), dtype)
-        no_direct = self._empty((1, 1), dtype)
-        cur = 0
-        for s in reversed(range(int(tape.lengths.max()))):
-            self._launch(self.k_rnn.rnn_backward_step, B * H, s, go, dh[cur], d["lengths"], tape.reverse,
+        dz = self._zeros((T, B, H), grad_out.dtype)
+        dzc = self._empty((B, H), grad_out.dtype)
+
+        def cell_step(s, dh_in):
+            self._launch(self.k_rnn.rnn_backward_step, B * H, s, go, dh_in, d["lengths"], tape.reverse,
                          self.relu, d["out"], dzc, dz)
-            self._launch(self.k_rec.recurrent_grad, B * H, s, dzc, d["w_hh"], d["lengths"], no_direct, False,
-                         dh[cur], dh[1 - cur])
-            cur = 1 - cur
+        dh0 = self._backward_steps(tape, grad_h_n, dzc, cell_step)
         grads = self._weight_grads(tape, dz, dz)
-        grads["h0"] = dh[cur].copy_to_host()
+        grads["h0"] = dh0
         return grads
