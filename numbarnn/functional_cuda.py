@@ -111,9 +111,9 @@ class _CudaOps:
             cur = 1 - cur
         return dh[cur].copy_to_host()
 
-    def _finish_forward(self, x, out, lengths, reverse, params, record, d, **tape_arrays):
+    def _finish_forward(self, x, out_device, lengths, reverse, params, record, d, **tape_arrays):
         """Copy the output to the host and, when recording, keep the device arrays in a tape."""
-        out_host = out.copy_to_host()
+        out_host = out_device.copy_to_host()
         if not record:
             return out_host, None
         d.update(tape_arrays)
