@@ -54,7 +54,7 @@ class _CudaOps:
         blocks = max(1, min(tiles, MAX_BLOCKS))
         if bias is None:
             bias = self._empty(0, C.dtype)
-        self.k_common.gemm[blocks, (tile, tile)](A, B, C, bias, trans_a, trans_b, accumulate)
+        self.k_common.gemm[blocks, (tile, tile)](A, B, C, bias, C.dtype.type(0), trans_a, trans_b, accumulate)
 
     def _project(self, x, w_ih, bias):
         T, B, D = x.shape
@@ -80,7 +80,7 @@ class _CudaOps:
         if tape.params.b_ih is not None:
             for name, src in (("b_ih", din), ("b_hh", dhid)):
                 out = self._empty(G, x.dtype)
-                self._launch(self.k_common.column_sums, G, src, out)
+                self._launch(self.k_common.column_sums, G, src, out, out.dtype.type(0))
                 grads[name] = out.copy_to_host()
         return grads
 
@@ -107,7 +107,7 @@ class _CudaOps:
         for s in reversed(range(int(tape.lengths.max()))):
             cell_step(s, dh[cur])
             self._launch(self.k_rec.recurrent_grad, B * H, s, dzc, d["w_hh"], d["lengths"], direct, has_direct,
-                         dh[cur], dh[1 - cur])
+                         grad_h_n.dtype.type(0), dh[cur], dh[1 - cur])
             cur = 1 - cur
         return dh[cur].copy_to_host()
 

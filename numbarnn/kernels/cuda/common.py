@@ -11,12 +11,13 @@ TILE = CUDA_TILE
 
 
 @cuda.jit
-def gemm(A, B, C, bias, trans_a, trans_b, accumulate):
+def gemm(A, B, C, bias, zero, trans_a, trans_b, accumulate):
     """C = op(A) @ op(B) (+ bias) (+ C if accumulate), tiled through shared memory.
 
     op(A) is (M, K): ``A`` itself, or ``A.T`` when ``trans_a``; likewise B (K, N).
-    ``bias`` is (N,) or empty. Each block computes TILE x TILE outputs and
-    walks the output tiles with a grid-stride loop.
+    ``bias`` is (N,) or empty; ``zero`` is 0 in C's dtype, so float32 products
+    accumulate in float32 (a float literal would make them float64). Each block
+    computes TILE x TILE outputs and walks the output tiles with a grid-stride loop.
     """
     sA = cuda.shared.array((TILE, TILE), dtype=C.dtype)
     sB = cuda.shared.array((TILE, TILE), dtype=C.dtype)
@@ -29,7 +30,7 @@ def gemm(A, B, C, bias, trans_a, trans_b, accumulate):
     for tile in range(cuda.blockIdx.x, tiles_m * tiles_n, cuda.gridDim.x):
         row = (tile // tiles_n) * TILE + ty
         col = (tile % tiles_n) * TILE + tx
-        acc = 0.0  # float64 accumulation: exact enough everywhere; a float32 variant is for stage 2
+        acc = zero
         for k0 in range(0, K, TILE):
             ka = k0 + tx
             kb = k0 + ty
@@ -54,11 +55,11 @@ def gemm(A, B, C, bias, trans_a, trans_b, accumulate):
 
 
 @cuda.jit
-def column_sums(A, out):
-    """out[j] = sum_i A[i, j]."""
+def column_sums(A, out, zero):
+    """out[j] = sum_i A[i, j], accumulated in the dtype of ``zero``."""
     start = cuda.grid(1)
     for j in range(start, A.shape[1], cuda.gridsize(1)):
-        acc = 0.0
+        acc = zero
         for i in range(A.shape[0]):
             acc += A[i, j]
         out[j] = acc

@@ -6,10 +6,11 @@ cuda = cuda()
 
 
 @cuda.jit
-def recurrent_grad(s, dzc, w_hh, lengths, direct, has_direct, dh_in, dh_out):
+def recurrent_grad(s, dzc, w_hh, lengths, direct, has_direct, zero, dh_in, dh_out):
     """dh_out[b, k] = sum_r dzc[b, r] w_hh[r, k] (+ direct[b, k]) for rows still inside their sequence.
 
-    Rows past their length carry ``dh_in`` unchanged.
+    Rows past their length carry ``dh_in`` unchanged. ``zero`` (0 in the arrays' dtype) sets
+    the accumulation type.
     """
     B, H = dh_in.shape
     G = dzc.shape[1]
@@ -19,7 +20,7 @@ def recurrent_grad(s, dzc, w_hh, lengths, direct, has_direct, dh_in, dh_out):
         if s >= lengths[b]:
             dh_out[b, k] = dh_in[b, k]
             continue
-        acc = 0.0
+        acc = zero
         for r in range(G):
             acc += dzc[b, r] * w_hh[r, k]
         if has_direct:
