@@ -2,12 +2,21 @@
 
 import copy
 import inspect
+import sys
 
 from . import _validation as v
 
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when an estimator is used before ``fit`` (compatible with scikit-learn's)."""
+
+
+def _not_fitted_error():
+    """Our NotFittedError, also scikit-learn's when scikit-learn is in use (we never import it ourselves)."""
+    sk = sys.modules.get("sklearn.exceptions")
+    if sk is None:
+        return NotFittedError
+    return type("NotFittedError", (NotFittedError, sk.NotFittedError), {})
 
 
 class BaseEstimator:
@@ -38,7 +47,7 @@ class BaseEstimator:
 
     def _check_fitted(self):
         if not getattr(self, "is_fitted_", False):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(...) before using it")
+            raise _not_fitted_error()(f"this {type(self).__name__} is not fitted yet; call fit(...) before using it")
 
 
 def clone(estimator):

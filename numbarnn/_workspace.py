@@ -44,11 +44,6 @@ class _Pool:
                 stack.append(block)
                 self.cached += block.nbytes
 
-    def clear(self):
-        with self.lock:
-            self.blocks.clear()
-            self.cached = 0
-
 
 _POOL = _Pool(config.WORKSPACE_BYTES)
 
@@ -78,7 +73,3 @@ def empty(shape, dtype):
         return np.empty(shape, dtype=dtype)
     return np.asarray(_Lease(_POOL.take(nbytes), shape, dtype))
 
-
-def clear():
-    """Free every cached block."""
-    _POOL.clear()

@@ -12,7 +12,7 @@ import xarray as xr
 from . import _validation as v
 from ._base import BaseEstimator, check_training_params
 from .data import as_dataarray, from_panel, future_time, to_panel
-from .training import SequenceModel, get_loss, train
+from .training import SequenceModel, get_loss, history_dataset, train
 from .training.losses import GaussianNLL
 from .training.optimizers import OPTIMIZERS
 from .training.schedules import make_schedule
@@ -138,11 +138,20 @@ class Forecaster(BaseEstimator):
         return to_panel(y, self.time_dim, self.feature_dim, name=name)
 
     def _covariate_panel(self, X, y_panel, name="X"):
-        xp = to_panel(X, self.time_dim, "feature" if _has_dim(X, "feature") else None, name=name)
+        # pandas and NumPy inputs name their feature axis "feature" themselves (see data.to_panel)
+        feature_dim = "feature" if isinstance(X, xr.DataArray) and "feature" in X.dims else None
+        xp = to_panel(X, self.time_dim, feature_dim, name=name)
         if xp.values.shape[1] not in (1, y_panel.values.shape[1]):
             raise ValueError(f"X has {xp.values.shape[1]} series but y has {y_panel.values.shape[1]}; "
                              "give X the same non-time dimensions as y, or none (shared by all series)")
         return xp
+
+    def _aligned_covariates(self, X, y_panel):
+        """X on y's exact time coordinate, broadcast to y's series: (T, S, C)."""
+        xp = self._covariate_panel(X, y_panel)
+        if len(xp.time) != len(y_panel.time) or not np.array_equal(np.asarray(xp.time), np.asarray(y_panel.time)):
+            raise ValueError("X must have the same time coordinate as y")
+        return np.broadcast_to(xp.values, y_panel.values.shape[:2] + (xp.values.shape[2],))
 
     # -- transforms ----------------------------------------------------------------
 
@@ -201,7 +210,7 @@ class Forecaster(BaseEstimator):
         hist = train(self.model_, self._loss(), opt, train_data, val_data, epochs=self.epochs,
                      batch_size=self.batch_size, schedule=schedule, clip_norm=self.clip_norm,
                      patience=self.patience, rng=rng, verbose=self.verbose)
-        self.history_ = _history_dataset(hist)
+        self.history_ = history_dataset(hist)
         self.is_fitted_ = True
         return self
 
@@ -221,10 +230,7 @@ class Forecaster(BaseEstimator):
         self.train_X_ = None if X is None else as_dataarray(X, self.time_dim, name="X")[0]
         cov = None
         if X is not None:
-            xp = self._covariate_panel(X, panel)
-            if len(xp.time) != len(panel.time) or not np.array_equal(np.asarray(xp.time), np.asarray(panel.time)):
-                raise ValueError("X must have the same time coordinate as y in fit")
-            cov = np.broadcast_to(xp.values, panel.values.shape[:2] + (xp.values.shape[2],))
+            cov = self._aligned_covariates(X, panel)
             if self.covariates == "known" and np.isnan(cov).any():
                 raise ValueError("X (known covariates) holds NaN; known covariates must be complete")
         self.panel_ = panel
@@ -314,8 +320,7 @@ class Forecaster(BaseEstimator):
             if self.n_covariates_ and self.covariates == "past":
                 if X is None:
                     raise ValueError("this model was fitted with past covariates: give X with the new y")
-                xp = self._covariate_panel(X, panel)
-                cov = np.broadcast_to(xp.values, panel.values.shape[:2] + (xp.values.shape[2],))
+                cov = self._aligned_covariates(X, panel)
         values = panel.values
         first, last = valid_span(values)
         needed = self.lookback + self.difference
@@ -409,26 +414,3 @@ class Forecaster(BaseEstimator):
             return pred
         mean, std = GaussianNLL.split(pred.astype(np.float64), F)
         return mean + std * rng.standard_normal(mean.shape) if sample else mean
-
-
-def _has_dim(obj, dim):
-    return isinstance(obj, xr.DataArray) and dim in obj.dims or (
-        hasattr(obj, "columns") and dim == "feature") or (np.ndim(obj) == 2 and not isinstance(obj, xr.DataArray))
-
-
-def _history_dataset(hist):
-    epochs = np.asarray(hist["epoch"])
-    ds = xr.Dataset(
-        {"train_loss": ("epoch", np.asarray(hist["train_loss"])),
-         "val_loss": ("epoch", np.asarray(hist["val_loss"])),
-         "grad_norm": ("epoch", np.asarray(hist["grad_norm"])),
-         "lr": ("epoch", np.asarray(hist["lr"])),
-         "skipped_steps": ("epoch", np.asarray(hist["skipped_steps"])),
-         "seconds": ("epoch", np.asarray(hist["seconds"])),
-         "step_grad_norm": ("step", np.asarray(hist["step_grad_norm"]))},
-        coords={"epoch": epochs, "step": np.arange(len(hist["step_grad_norm"]))},
-        attrs={"best_loss": float(hist["best_loss"]), "stopped": hist["stopped"] or ""})
-    ds["train_loss"].attrs["long_name"] = "mean training loss"
-    ds["grad_norm"].attrs["long_name"] = "mean pre-clip global gradient norm"
-    ds["step_grad_norm"].attrs["long_name"] = "pre-clip global gradient norm of each step"
-    return ds

@@ -81,7 +81,6 @@ def _weight_grads(tape, dz_in, dz_hid):
 class LayerOps:
     """Forward and backward of one cell type over one layer direction."""
 
-    gates = 1
     has_cell_state = False
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
@@ -105,7 +104,6 @@ class LayerOps:
 
 
 class LSTMOps(LayerOps):
-    gates = 4
     has_cell_state = True
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
@@ -140,7 +138,6 @@ class LSTMOps(LayerOps):
 
 
 class GRUOps(LayerOps):
-    gates = 3
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
         H = h0.shape[1]

@@ -20,7 +20,6 @@ MAX_BLOCKS = 1024
 
 
 class _CudaOps:
-    gates = 1
     has_cell_state = False
 
     def __init__(self):
@@ -124,7 +123,6 @@ class _CudaOps:
 
 
 class LSTMOpsCUDA(_CudaOps):
-    gates = 4
     has_cell_state = True
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
@@ -166,7 +164,6 @@ class LSTMOpsCUDA(_CudaOps):
 
 
 class GRUOpsCUDA(_CudaOps):
-    gates = 3
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
         T, B, _ = x.shape

@@ -36,7 +36,6 @@ class Tape:
     layers: list
     dropout_masks: list
     unbatched: bool
-    batch: int
 
 
 class RecurrentNetwork:
@@ -245,7 +244,7 @@ class RecurrentNetwork:
             layer_in = outs[0] if len(outs) == 1 else np.concatenate(outs, axis=2)
             layer_tapes.append(tapes)
         out = layer_in[:, 0, :] if unbatched else layer_in
-        tape = Tape(layer_tapes, masks, unbatched, B) if record else None
+        tape = Tape(layer_tapes, masks, unbatched) if record else None
         return out, self._pack_state(final, unbatched), tape
 
     def _dropout_mask(self, shape):

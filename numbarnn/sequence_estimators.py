@@ -22,7 +22,7 @@ import xarray as xr
 
 from . import _validation as v
 from ._base import BaseEstimator, check_training_params
-from .training import SequenceModel, get_loss, train
+from .training import SequenceModel, get_loss, history_dataset, train
 from .training.losses import CrossEntropy
 from .training.loop import slice_batch
 from .training.optimizers import OPTIMIZERS
@@ -81,14 +81,6 @@ def _lengths(arr):
     if empty.size:
         raise ValueError(f"X: sample {empty[0]} has no valid timestep (all NaN)")
     return lengths.astype(np.int64)
-
-
-def _not_fitted(est):
-    """Our NotFittedError, also an instance of scikit-learn's when scikit-learn is in use."""
-    from ._base import NotFittedError
-    sk = sys.modules.get("sklearn.exceptions")
-    cls = NotFittedError if sk is None else type("NotFittedError", (NotFittedError, sk.NotFittedError), {})
-    return cls(f"this {type(est).__name__} is not fitted yet; call fit(...) before using it")
 
 
 def _warn_column_vector():
@@ -173,8 +165,7 @@ class _SequenceEstimator(BaseEstimator):
                          slice_batch(data, va) if n_val else None,
                          epochs=self.epochs, batch_size=self.batch_size, schedule=schedule,
                          clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose)
-            from .estimators import _history_dataset
-            self.history_ = _history_dataset(hist)
+            self.history_ = history_dataset(hist)
             self.is_fitted_ = True
         except BaseException:
             for attr in [a for a in vars(self) if a.endswith("_")]:
@@ -223,10 +214,6 @@ class _SequenceEstimator(BaseEstimator):
                     classifier_tags=ClassifierTags(poor_score=True) if classifier else None,
                     regressor_tags=None if classifier else RegressorTags(poor_score=True),
                     transformer_tags=None)
-
-    def _check_fitted(self):
-        if not getattr(self, "is_fitted_", False):
-            raise _not_fitted(self)
 
     def _raw_predict(self, X):
         self._check_fitted()

@@ -95,10 +95,6 @@ class Trajectory:
             du = dh
         return out
 
-    def apply_transpose(self, t, G):
-        """``J_t.T @ G`` (for backpropagation of a loss gradient), via the dense Jacobian."""
-        return self.jacobian(t).T @ G
-
     def jacobian(self, t):
         """The dense N x N step Jacobian J_t."""
         return self.apply(t, np.eye(self.N))

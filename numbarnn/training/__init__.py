@@ -2,7 +2,7 @@
 
 from .clipping import clip_grad_norm, clip_grad_value, global_norm
 from .head import Linear
-from .loop import evaluate, train
+from .loop import evaluate, history_dataset, train
 from .losses import MAE, MSE, CrossEntropy, GaussianNLL, Huber, get_loss
 from .model import SequenceModel
 from .optimizers import SGD, Adam, AdamW
@@ -10,4 +10,4 @@ from .schedules import Constant, CosineLR, ReduceOnPlateau, StepLR
 
 __all__ = ["MAE", "MSE", "SGD", "Adam", "AdamW", "Constant", "CosineLR", "CrossEntropy", "GaussianNLL",
            "Huber", "Linear", "ReduceOnPlateau", "SequenceModel", "StepLR", "clip_grad_norm",
-           "clip_grad_value", "evaluate", "get_loss", "global_norm", "train"]
+           "clip_grad_value", "evaluate", "get_loss", "global_norm", "history_dataset", "train"]

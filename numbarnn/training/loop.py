@@ -5,14 +5,11 @@ import time
 import warnings
 
 import numpy as np
+import xarray as xr
 
 from .._blas import single_threaded_blas
 from .clipping import clip_grad_norm, clip_grad_value
 from .progress import progress_bar
-
-
-class TrainingDiverged(RuntimeError):
-    """Raised inside :func:`train` bookkeeping when too many steps in a row were non-finite."""
 
 
 def slice_batch(data, idx):
@@ -187,3 +184,22 @@ def _advance(model, xb, lb, state, s0, stride, s1, final):
     lw = np.clip(lb - s0, 1, nxt - s0)
     _, st, _ = model.net.forward(xb[s0:nxt], state, lw, record=False)
     return st
+
+
+def history_dataset(hist):
+    """The history dict of :func:`train` as an :class:`xarray.Dataset` over ``epoch`` and ``step``."""
+    epochs = np.asarray(hist["epoch"])
+    ds = xr.Dataset(
+        {"train_loss": ("epoch", np.asarray(hist["train_loss"])),
+         "val_loss": ("epoch", np.asarray(hist["val_loss"])),
+         "grad_norm": ("epoch", np.asarray(hist["grad_norm"])),
+         "lr": ("epoch", np.asarray(hist["lr"])),
+         "skipped_steps": ("epoch", np.asarray(hist["skipped_steps"])),
+         "seconds": ("epoch", np.asarray(hist["seconds"])),
+         "step_grad_norm": ("step", np.asarray(hist["step_grad_norm"]))},
+        coords={"epoch": epochs, "step": np.arange(len(hist["step_grad_norm"]))},
+        attrs={"best_loss": float(hist["best_loss"]), "stopped": hist["stopped"] or ""})
+    ds["train_loss"].attrs["long_name"] = "mean training loss"
+    ds["grad_norm"].attrs["long_name"] = "mean pre-clip global gradient norm"
+    ds["step_grad_norm"].attrs["long_name"] = "pre-clip global gradient norm of each step"
+    return ds

@@ -82,7 +82,3 @@ def sigmoid(x):
 def step_time(s, length, reverse):
     return length - 1 - s if reverse else s
 
-
-def launch_1d(n, threads):
-    """(blocks, threads) covering n items (at least one block)."""
-    return max(1, min((n + threads - 1) // threads, 1024)), threads
