@@ -17,7 +17,19 @@ def mae(actual, forecast):
 
 
 def mase(actual, forecast, train, m=1):
-    """Mean absolute scaled error of ``forecast`` for ``actual``, scaled on the series ``train``."""
+    """Mean absolute scaled error of ``forecast`` for ``actual``, scaled on the series ``train``.
+
+    ``actual`` and ``forecast`` are (h,) arrays; ``train`` is the (n,) in-sample series.
+
+    Examples
+    --------
+    >>> from numbarnn.metrics import mase, seasonal_naive
+    >>> train = [1.0, 2.0, 3.0, 4.0]                      # naive in-sample MAE: 1
+    >>> mase([5.0, 6.0], [5.5, 6.5], train)
+    0.5
+    >>> seasonal_naive(train, 3, m=2).tolist()
+    [3.0, 4.0, 3.0]
+    """
     train = np.asarray(train, float)
     scale = float(np.nanmean(np.abs(train[m:] - train[:-m])))
     return mae(actual, forecast) / scale

@@ -22,6 +22,14 @@ def qr_exponents(apply, n, steps, k=None, t_ons=1, frame_warmup=0, seed=0):
     n : int, state dimension. k : number of exponents (default n).
     steps, t_ons, frame_warmup : steps in all, re-orthonormalisation interval, steps not counted at the start.
     seed : seeds the random initial frame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numbarnn.analysis import qr_exponents
+    >>> W = np.diag([0.5, 2.0])
+    >>> np.round(qr_exponents(lambda t, Q: W @ Q, 2, 200, frame_warmup=20), 6).tolist()   # ln 2, ln 0.5
+    [0.693147, -0.693147]
     """
     k = n if k is None else int(k)
     if not 1 <= k <= n:
@@ -51,6 +59,13 @@ def kaplan_yorke(exponents):
 
     ``k`` is the largest index whose partial sum is still >= 0 (0 if the top exponent is negative,
     the full length if every partial sum is >= 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numbarnn.analysis import kaplan_yorke
+    >>> kaplan_yorke(np.array([0.2, -0.1, -0.4]))   # 2 + 0.1 / 0.4
+    2.25
     """
     s = np.cumsum(exponents)
     if exponents[0] < 0:

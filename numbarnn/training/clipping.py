@@ -16,7 +16,16 @@ def global_norm(grads):
 
 
 def clip_grad_norm(grads, max_norm):
-    """Scale every gradient by ``max_norm / norm`` when the global norm exceeds ``max_norm``."""
+    """Scale every gradient by ``max_norm / norm`` when the global norm exceeds ``max_norm``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numbarnn.training import clip_grad_norm
+    >>> grads = {"w": np.array([3.0, 0.0]), "b": np.array([4.0])}
+    >>> clip_grad_norm(grads, 1.0), grads["w"].tolist(), grads["b"].tolist()
+    (5.0, [0.6, 0.0], [0.8])
+    """
     norm = global_norm(grads)
     if max_norm is not None and math.isfinite(norm) and norm > max_norm:
         scale = max_norm / (norm + 1e-12)
@@ -26,7 +35,16 @@ def clip_grad_norm(grads, max_norm):
 
 
 def clip_grad_value(grads, clip_value):
-    """Clamp every gradient entry to ``[-clip_value, clip_value]``."""
+    """Clamp every gradient entry to ``[-clip_value, clip_value]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numbarnn.training import clip_grad_value
+    >>> grads = {"w": np.array([3.0, -0.5])}
+    >>> round(clip_grad_value(grads, 1.0), 4), grads["w"].tolist()
+    (3.0414, [1.0, -0.5])
+    """
     norm = global_norm(grads)
     if clip_value is not None:
         for g in grads.values():

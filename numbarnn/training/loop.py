@@ -81,6 +81,18 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
     BLAS is held at one thread for the whole loop: the network calls inside
     would otherwise switch it back and forth hundreds of times per epoch, and
     the parallelism comes from Numba's pool anyway.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numbarnn import datasets
+    >>> from numbarnn.training import MSE, Adam, SequenceModel, history_dataset, train
+    >>> x, y = datasets.adding_problem(64, 10, seed=0)
+    >>> data = (x.astype("float32"), y.astype("float32"), np.full(64, 10), None)
+    >>> model = SequenceModel("lstm", 2, 8, 1, readout="sequence", seed=0)
+    >>> hist = train(model, MSE(), Adam(0.01), data, epochs=3, batch_size=16, clip_norm=1.0)
+    >>> history_dataset(hist).sizes["epoch"], len(hist["step_grad_norm"])
+    (3, 12)
     """
     with single_threaded_blas():
         return _train(model, loss, optimizer, train_data, val_data, **kwargs)

@@ -24,6 +24,15 @@ class SequenceModel:
     Attributes
     ----------
     params : dict of live arrays, ``"rnn.<torch name>"`` and ``"head.weight"``/``"head.bias"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numbarnn.training import SequenceModel
+    >>> model = SequenceModel("gru", 3, 8, 2, readout="sequence", seed=0)
+    >>> y, state, tape = model.forward(np.zeros((10, 4, 3), dtype="float32"))
+    >>> y.shape, model.backward(tape, np.ones_like(y))["head.weight"].shape
+    ((4, 2), (2, 8))
     """
 
     def __init__(self, cell, input_size, hidden_size, output_size, readout="timestep", num_layers=1,
