@@ -9,6 +9,6 @@ from .sequence_estimators import SequenceClassifier, SequenceRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["GRU", "LSTM", "RNN", "Forecaster", "NotFittedError", "RecurrentNetwork", "SequenceClassifier", "SequenceRegressor",
-           "Tape", "__version__",
+__all__ = ["GRU", "LSTM", "RNN", "Forecaster", "NotFittedError", "RecurrentNetwork", "SequenceClassifier",
+           "SequenceRegressor", "Tape", "__version__",
            "clone", "datasets", "load", "metrics"]

@@ -54,24 +54,48 @@ def _project(x, w_ih, bias):
     xproj = _workspace.empty((T, B, w_ih.shape[0]), dtype=x.dtype)
     if bias is None:
         bias = np.zeros(0, dtype=x.dtype)
-    cpu.matmul_rows(x.reshape(rows, D), w_ih.T, bias, xproj.reshape(rows, -1), n_chunks_for(rows))
+    cpu.matmul_rows(x.reshape(rows, D), packed(w_ih, True), bias, xproj.reshape(rows, -1), n_chunks_for(rows))
     return xproj
 
 
+def packed(w, transpose=False):
+    """``w.T`` (``transpose``) or ``w`` packed for :mod:`numbarnn.kernels.cpu.packed`'s microkernel."""
+    k, n = (w.shape[1], w.shape[0]) if transpose else w.shape
+    out = _workspace.empty(cpu.packed_shape(k, n, w.dtype), dtype=w.dtype)
+    cpu.pack_panels(w, transpose, out)
+    return out
+
+
+def padded_empty(shape, dtype):
+    """An uninitialised array whose last axis has room to spare when its rows would be 512-byte multiples.
+
+    Returns the full array; callers keep to ``[..., :shape[-1]]``. A
+    power-of-two row stride makes :func:`numbarnn.kernels.cpu.matmul_tn`'s
+    column reads collide in the L1 cache; 64 spare bytes per row avoid it.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    width = shape[-1] + (64 // itemsize if (shape[-1] * itemsize) % 512 == 0 else 0)
+    return _workspace.empty(tuple(shape[:-1]) + (width,), dtype=dtype)
+
+
 def _weight_grads(tape, dz_in, dz_hid):
-    """Parameter and input gradients from pre-activation gradients, as GEMMs over all rows."""
+    """Parameter and input gradients from pre-activation gradients, as GEMMs over all rows.
+
+    ``dz_in``, ``dz_hid`` : (T, B, G') from :func:`padded_empty`, of which the first ``G`` columns count.
+    """
     p = tape.params
     T, B, D = tape.x.shape
-    rows, G = T * B, dz_in.shape[2]
+    rows, G = T * B, p.w_ih.shape[0]
     H = tape.h_prev.shape[2]
-    din = dz_in.reshape(rows, G)
-    dhid = dz_hid.reshape(rows, G)
-    n = n_chunks_for(rows)
+    din = dz_in.reshape(rows, -1)[:, :G]
+    dhid = dz_hid.reshape(rows, -1)[:, :G]
+    n_out = n_chunks_for(-(-G // cpu.MR))
     grads = {"w_ih": _workspace.empty((G, D), dtype=din.dtype), "w_hh": _workspace.empty((G, H), dtype=din.dtype),
              "input": _workspace.empty((T, B, D), dtype=din.dtype)}
-    cpu.matmul_tn(din, tape.x.reshape(rows, D), grads["w_ih"], n)
-    cpu.matmul_tn(dhid, tape.h_prev.reshape(rows, H), grads["w_hh"], n)
-    cpu.matmul_rows(din, p.w_ih, np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D), n)
+    cpu.matmul_tn(din, packed(tape.x.reshape(rows, D)), grads["w_ih"], n_out)
+    cpu.matmul_tn(dhid, packed(tape.h_prev.reshape(rows, H)), grads["w_hh"], n_out)
+    cpu.matmul_rows(din, packed(p.w_ih), np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D),
+                    n_chunks_for(rows))
     if p.b_ih is not None:
         grads["b_ih"] = din.sum(axis=0)
         grads["b_hh"] = dhid.sum(axis=0)
@@ -114,7 +138,7 @@ class LSTMOps(LayerOps):
         gates = _workspace.empty(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
         c_n = np.empty_like(c0)
-        cpu.lstm_forward(xproj, np.ascontiguousarray(params.w_hh.T), h0, c0, lengths,
+        cpu.lstm_forward(xproj, packed(params.w_hh, True), h0, c0, lengths,
                          reverse, record, n_chunks_for(x.shape[1]),
                          out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
         tape = None
@@ -125,10 +149,10 @@ class LSTMOps(LayerOps):
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
         a = tape.arrays
-        dz = _workspace.empty(a["gates"].shape, a["gates"].dtype)
+        dz = padded_empty(a["gates"].shape, a["gates"].dtype)
         dh0 = np.empty_like(grad_h_n)
         dc0 = np.empty_like(grad_c_n)
-        cpu.lstm_backward(grad_out, grad_h_n, grad_c_n, tape.params.w_hh, tape.lengths,
+        cpu.lstm_backward(grad_out, grad_h_n, grad_c_n, packed(tape.params.w_hh, False), tape.lengths,
                           tape.reverse, n_chunks_for(grad_out.shape[1]),
                           a["gates"], a["c_prev"], a["tanh_c"], dz, dh0, dc0)
         grads = _weight_grads(tape, dz, dz)
@@ -146,7 +170,7 @@ class GRUOps(LayerOps):
         out, (hn, h_prev) = self._alloc(x, H, record, 2)
         gates = _workspace.empty(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
-        cpu.gru_forward(xproj, np.ascontiguousarray(params.w_hh.T), b_hh, h0, lengths,
+        cpu.gru_forward(xproj, packed(params.w_hh, True), b_hh, h0, lengths,
                         reverse, record, n_chunks_for(x.shape[1]),
                         out, h_n, gates, hn, h_prev)
         tape = None
@@ -157,10 +181,10 @@ class GRUOps(LayerOps):
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
         a = tape.arrays
-        dz_in = _workspace.empty(a["gates"].shape, a["gates"].dtype)
-        dz_hid = _workspace.empty(a["gates"].shape, a["gates"].dtype)
+        dz_in = padded_empty(a["gates"].shape, a["gates"].dtype)
+        dz_hid = padded_empty(a["gates"].shape, a["gates"].dtype)
         dh0 = np.empty_like(grad_h_n)
-        cpu.gru_backward(grad_out, grad_h_n, tape.params.w_hh, tape.lengths, tape.reverse,
+        cpu.gru_backward(grad_out, grad_h_n, packed(tape.params.w_hh, False), tape.lengths, tape.reverse,
                          n_chunks_for(grad_out.shape[1]),
                          a["gates"], a["hn"], tape.h_prev, dz_in, dz_hid, dh0)
         grads = _weight_grads(tape, dz_in, dz_hid)
@@ -178,15 +202,15 @@ class RNNOps(LayerOps):
         xproj = _project(x, params.w_ih, bias)
         out, (h_prev,) = self._alloc(x, H, record, 1)
         h_n = np.empty_like(h0)
-        cpu.rnn_forward(xproj, np.ascontiguousarray(params.w_hh.T), h0, lengths, reverse,
+        cpu.rnn_forward(xproj, packed(params.w_hh, True), h0, lengths, reverse,
                         self.relu, record, n_chunks_for(x.shape[1]), out, h_n, h_prev)
         tape = LayerTape(x, out, lengths, reverse, params, h_prev) if record else None
         return out, h_n, None, tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        dz = _workspace.empty(tape.out.shape, tape.out.dtype)
+        dz = padded_empty(tape.out.shape, tape.out.dtype)
         dh0 = np.empty_like(grad_h_n)
-        cpu.rnn_backward(grad_out, grad_h_n, tape.params.w_hh, tape.lengths, tape.reverse,
+        cpu.rnn_backward(grad_out, grad_h_n, packed(tape.params.w_hh, False), tape.lengths, tape.reverse,
                          self.relu, n_chunks_for(grad_out.shape[1]), tape.out, dz, dh0)
         grads = _weight_grads(tape, dz, dz)
         grads["h0"] = dh0

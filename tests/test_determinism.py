@@ -46,3 +46,21 @@ def test_same_seed_same_network():
         np.testing.assert_array_equal(a.params[name], b.params[name])
     c = make_net("lstm", None, 3, 4, seed=43)
     assert not np.array_equal(a.params["weight_hh_l0"], c.params["weight_hh_l0"])
+
+
+@pytest.mark.parametrize("cell,nonlinearity", CELLS, ids=CELL_IDS)
+def test_bitwise_across_batch_partitions(cell, nonlinearity, monkeypatch):
+    # Every product is an ordered sum per output element (numbarnn.kernels.cpu.packed),
+    # so not even the batch partition changes a bit.
+    from numbarnn import config
+
+    rng = np.random.default_rng(1)
+    net = make_net(cell, nonlinearity, 5, 40, num_layers=2, bidirectional=True, seed=0)
+    x = rng.standard_normal((20, 11, 5))
+    lengths = rng.integers(1, 21, 11)
+    results = []
+    for chunks in (1, 2, 3, 11):
+        monkeypatch.setattr(config, "BATCH_CHUNKS", chunks)
+        results.append(_run(net, x.astype(net.dtype), lengths))
+    for other in results[1:]:
+        _assert_same(results[0], other, net)

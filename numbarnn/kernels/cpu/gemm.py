@@ -1,45 +1,42 @@
-"""Matrix products split over fixed row chunks, for the GEMMs outside the time loop.
+"""Matrix products over all ``T*B`` rows, for the work outside the time loop.
 
-All parallel work runs in Numba's one thread pool with BLAS held at one
-thread, so two pools never fight over the cores. Each chunk's rows are
-computed by one BLAS call and partial sums are added in chunk order, so the
-result depends on ``n_chunks`` only, never on the number of threads.
+Both run the packed microkernel of :mod:`.packed` in Numba's thread pool,
+split over fixed chunks of output rows. Every output element is one ordered
+sum, so the result depends neither on ``n_chunks`` nor on the thread count.
 """
 
-import numpy as np
 from numba import njit, prange
 
 from ...config import JIT_OPTIONS
 from ._chunks import chunk_bounds
+from .packed import MR, packed_matmul, packed_matmul_tn
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def matmul_rows(a, b, bias, out, n_chunks):
-    """``out = a @ b + bias`` with the rows of ``a`` cut in ``n_chunks`` pieces.
+def matmul_rows(a, wp, bias, out, n_chunks):
+    """``out = a @ W + bias`` with the rows of ``a`` cut in ``n_chunks`` pieces.
 
-    a : (M, K) C-contiguous; b : (K, N) C- or F-contiguous; bias : (N,) or
-    empty for none; out : (M, N) C-contiguous.
+    a : (M, K), unit column stride; wp : ``W`` (K, N) packed by :func:`.packed.pack_panels`;
+    bias : (N,) or empty for none; out : (M, N) C-contiguous.
     """
     M = a.shape[0]
     for k in prange(n_chunks):
         r0, r1 = chunk_bounds(k, n_chunks, M)
-        np.dot(a[r0:r1], b, out[r0:r1])
+        packed_matmul(a, wp, out, r0, r1)
         if bias.shape[0] > 0:
             for r in range(r0, r1):
                 out[r] += bias
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def matmul_tn(a, b, out, n_chunks):
-    """``out = a.T @ b``, a sum over the rows of ``a`` and ``b`` in ``n_chunks`` pieces.
+def matmul_tn(a, bp, out, n_chunks):
+    """``out = a.T @ b``, a sum over the rows of ``a`` and ``b``, with the rows of ``out`` in ``n_chunks`` pieces.
 
-    a : (M, P) and b : (M, N) C-contiguous; out : (P, N).
+    a : (M, P), unit column stride, read in place (see :func:`.packed.packed_matmul_tn`
+    on its row stride); bp : ``b`` (M, N) packed by :func:`.packed.pack_panels`;
+    out : (P, N) C-contiguous.
     """
-    M = a.shape[0]
-    partial = np.empty((n_chunks, a.shape[1], b.shape[1]), dtype=out.dtype)
+    blocks = -(-out.shape[0] // MR)
     for k in prange(n_chunks):
-        r0, r1 = chunk_bounds(k, n_chunks, M)
-        np.dot(a[r0:r1].T, b[r0:r1], partial[k])
-    out[:] = partial[0]
-    for k in range(1, n_chunks):
-        out += partial[k]
+        i0, i1 = chunk_bounds(k, n_chunks, blocks)
+        packed_matmul_tn(a, bp, out, i0 * MR, min(i1 * MR, out.shape[0]))

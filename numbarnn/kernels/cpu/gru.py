@@ -19,6 +19,7 @@ from numba import njit, prange
 
 from ...config import JIT_OPTIONS
 from ._chunks import chunk_bounds, max_length, step_time, zero_padding
+from .packed import packed_matmul
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
 
@@ -39,7 +40,7 @@ def _forward_row(z, xp, b_hh, h, gates, hn):
 
 
 @njit(**JIT_OPTIONS)
-def _forward_chunk(b0, b1, xproj, w_hh_t, b_hh, h0, lengths, reverse, record,
+def _forward_chunk(b0, b1, xproj, w_hh_packed, b_hh, h0, lengths, reverse, record,
                    out, h_n, gates, hn, h_prev):
     H = h0.shape[1]
     zero_padding(out, lengths, b0, b1)
@@ -50,7 +51,7 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, b_hh, h0, lengths, reverse, record,
     gates_scratch = np.empty(3 * H, dtype=h.dtype)
     hn_scratch = np.empty(H, dtype=h.dtype)
     for s in range(max_length(lengths, b0, b1)):
-        np.dot(h, w_hh_t, z)
+        packed_matmul(h, w_hh_packed, z, 0, b1 - b0)
         for r in range(b1 - b0):
             b = b0 + r
             if s >= lengths[b]:
@@ -66,14 +67,14 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, b_hh, h0, lengths, reverse, record,
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def gru_forward(xproj, w_hh_t, b_hh, h0, lengths, reverse, record, n_chunks,
+def gru_forward(xproj, w_hh_packed, b_hh, h0, lengths, reverse, record, n_chunks,
                 out, h_n, gates, hn, h_prev):
     """Run one GRU direction over a padded batch.
 
     Parameters
     ----------
     xproj : (T, B, 3H) input projection ``x W_ih^T + b_ih``.
-    w_hh_t : (H, 3H) ``weight_hh.T``, C-contiguous.
+    w_hh_packed : ``weight_hh.T`` (H, 3H) packed by :func:`.packed.pack_panels`.
     b_hh : (3H,) hidden bias (zeros when the network has no bias).
     h0 : (B, H) initial state.
     lengths, reverse, record, n_chunks : as in :func:`.lstm.lstm_forward`.
@@ -85,7 +86,7 @@ def gru_forward(xproj, w_hh_t, b_hh, h0, lengths, reverse, record, n_chunks,
     B = h0.shape[0]
     for k in prange(n_chunks):
         b0, b1 = chunk_bounds(k, n_chunks, B)
-        _forward_chunk(b0, b1, xproj, w_hh_t, b_hh, h0, lengths, reverse, record,
+        _forward_chunk(b0, b1, xproj, w_hh_packed, b_hh, h0, lengths, reverse, record,
                        out, h_n, gates, hn, h_prev)
 
 
@@ -111,7 +112,7 @@ def _backward_row(dh, grad_out, gates, hn, h_prev, dz_in, dz_hid):
 
 
 @njit(**JIT_OPTIONS)
-def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse,
+def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh_packed, lengths, reverse,
                     gates, hn, h_prev, dz_in, dz_hid, grad_h0):
     H = grad_h_n.shape[1]
     zero_padding(dz_in, lengths, b0, b1)
@@ -128,8 +129,8 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse,
             t = step_time(s, lengths[b], reverse)
             _backward_row(dh[r], grad_out[t, b], gates[t, b], hn[t, b], h_prev[t, b],
                           dz_in[t, b], dzc[r])
-            dz_hid[t, b] = dzc[r]
-        np.dot(dzc, w_hh, dh_rec)
+            dz_hid[t, b, :3 * H] = dzc[r]
+        packed_matmul(dzc, w_hh_packed, dh_rec, 0, b1 - b0)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
                 dh[r] += dh_rec[r]
@@ -137,16 +138,17 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse,
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def gru_backward(grad_out, grad_h_n, w_hh, lengths, reverse, n_chunks,
+def gru_backward(grad_out, grad_h_n, w_hh_packed, lengths, reverse, n_chunks,
                  gates, hn, h_prev, dz_in, dz_hid, grad_h0):
     """Backpropagate through one GRU direction (BPTT).
 
     Parameters
     ----------
     grad_out : (T, B, H); grad_h_n : (B, H).
-    w_hh : (3H, H) recurrent weights, C-contiguous.
+    w_hh_packed : ``weight_hh`` (3H, H) packed by :func:`.packed.pack_panels`.
     gates, hn, h_prev : the tape written by :func:`gru_forward`.
-    dz_in, dz_hid : (T, B, 3H) outputs, padding zeroed here: pre-activation gradients
+    dz_in, dz_hid : (T, B, >= 3H) outputs (columns past 3H are left alone; a wider
+        row gives a GEMM-friendly stride), padding zeroed here: pre-activation gradients
         seen from the input side (for ``weight_ih``, ``bias_ih`` and the input)
         and from the hidden side (for ``weight_hh``, ``bias_hh``).
     grad_h0 : (B, H) output.
@@ -154,5 +156,5 @@ def gru_backward(grad_out, grad_h_n, w_hh, lengths, reverse, n_chunks,
     B = grad_h_n.shape[0]
     for k in prange(n_chunks):
         b0, b1 = chunk_bounds(k, n_chunks, B)
-        _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse,
+        _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh_packed, lengths, reverse,
                         gates, hn, h_prev, dz_in, dz_hid, grad_h0)

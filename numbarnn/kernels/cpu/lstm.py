@@ -10,7 +10,8 @@
 
 The input projection ``xproj = x W_ih^T + b_ih + b_hh`` (T, B, 4H) is
 computed by one GEMM before the call; the weight gradients are GEMMs over the
-``dz`` (T, B, 4H) this backward writes. Rows of the batch are cut into
+``dz`` (T, B, 4H) this backward writes. The recurrent product of each step runs
+against weights packed once per call (:mod:`.packed`). Rows of the batch are cut into
 ``n_chunks`` independent pieces, each run serially through time, so there is
 no barrier inside the time loop. Row ``b`` runs ``lengths[b]`` steps: forwards
 over ``t = 0 .. L-1`` or, with ``reverse``, over ``t = L-1 .. 0``; its state
@@ -22,6 +23,7 @@ from numba import njit, prange
 
 from ...config import JIT_OPTIONS
 from ._chunks import chunk_bounds, max_length, step_time, zero_padding
+from .packed import packed_matmul
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
 
@@ -48,7 +50,7 @@ def _forward_row(z, xp, c, h, out, gates, tanh_c):
 
 
 @njit(**JIT_OPTIONS)
-def _forward_chunk(b0, b1, xproj, w_hh_t, h0, c0, lengths, reverse, record,
+def _forward_chunk(b0, b1, xproj, w_hh_packed, h0, c0, lengths, reverse, record,
                    out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
     H = h0.shape[1]
     zero_padding(out, lengths, b0, b1)
@@ -60,7 +62,7 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, h0, c0, lengths, reverse, record,
     gates_scratch = np.empty(4 * H, dtype=h.dtype)
     tanh_scratch = np.empty(H, dtype=h.dtype)
     for s in range(max_length(lengths, b0, b1)):
-        np.dot(h, w_hh_t, z)
+        packed_matmul(h, w_hh_packed, z, 0, b1 - b0)
         for r in range(b1 - b0):
             b = b0 + r
             if s >= lengths[b]:
@@ -77,14 +79,14 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, h0, c0, lengths, reverse, record,
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def lstm_forward(xproj, w_hh_t, h0, c0, lengths, reverse, record, n_chunks,
+def lstm_forward(xproj, w_hh_packed, h0, c0, lengths, reverse, record, n_chunks,
                  out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
     """Run one LSTM direction over a padded batch.
 
     Parameters
     ----------
     xproj : (T, B, 4H) input projection with both biases added.
-    w_hh_t : (H, 4H) recurrent weights, transposed (``weight_hh.T``), C-contiguous.
+    w_hh_packed : ``weight_hh.T`` (H, 4H) packed by :func:`.packed.pack_panels`.
     h0, c0 : (B, H) initial state.
     lengths : (B,) int64 steps per sequence, each in ``[0, T]``.
     reverse : bool, run each sequence from its last valid step back to 0.
@@ -98,7 +100,7 @@ def lstm_forward(xproj, w_hh_t, h0, c0, lengths, reverse, record, n_chunks,
     B = h0.shape[0]
     for k in prange(n_chunks):
         b0, b1 = chunk_bounds(k, n_chunks, B)
-        _forward_chunk(b0, b1, xproj, w_hh_t, h0, c0, lengths, reverse, record,
+        _forward_chunk(b0, b1, xproj, w_hh_packed, h0, c0, lengths, reverse, record,
                        out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
 
 
@@ -122,7 +124,7 @@ def _backward_row(dh, dc, grad_out, gates, c_prev, tanh_c, dz):
 
 
 @njit(**JIT_OPTIONS)
-def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse,
+def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh_packed, lengths, reverse,
                     gates, c_prev, tanh_c, dz, grad_h0, grad_c0):
     H = grad_h_n.shape[1]
     zero_padding(dz, lengths, b0, b1)
@@ -138,8 +140,8 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse
                 continue
             t = step_time(s, lengths[b], reverse)
             _backward_row(dh[r], dc[r], grad_out[t, b], gates[t, b], c_prev[t, b], tanh_c[t, b], dzc[r])
-            dz[t, b] = dzc[r]
-        np.dot(dzc, w_hh, dh_rec)
+            dz[t, b, :4 * H] = dzc[r]
+        packed_matmul(dzc, w_hh_packed, dh_rec, 0, b1 - b0)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
                 dh[r] = dh_rec[r]
@@ -148,7 +150,7 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def lstm_backward(grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse, n_chunks,
+def lstm_backward(grad_out, grad_h_n, grad_c_n, w_hh_packed, lengths, reverse, n_chunks,
                   gates, c_prev, tanh_c, dz, grad_h0, grad_c0):
     """Backpropagate through one LSTM direction (BPTT).
 
@@ -156,15 +158,16 @@ def lstm_backward(grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse, n_chunks
     ----------
     grad_out : (T, B, H) gradient of the loss with respect to ``out``.
     grad_h_n, grad_c_n : (B, H) gradient with respect to the final state.
-    w_hh : (4H, H) recurrent weights, C-contiguous.
+    w_hh_packed : ``weight_hh`` (4H, H) packed by :func:`.packed.pack_panels`.
     lengths, reverse, n_chunks : as in :func:`lstm_forward`.
     gates, c_prev, tanh_c : the tape written by :func:`lstm_forward`.
-    dz : (T, B, 4H) output, padding zeroed here: gradient with respect
+    dz : (T, B, >= 4H) output (columns past 4H are left alone; a wider row gives
+        a GEMM-friendly stride), padding zeroed here: gradient with respect
         to the gate pre-activations (input and hidden side alike).
     grad_h0, grad_c0 : (B, H) output, gradient with respect to the initial state.
     """
     B = grad_h_n.shape[0]
     for k in prange(n_chunks):
         b0, b1 = chunk_bounds(k, n_chunks, B)
-        _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh, lengths, reverse,
+        _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh_packed, lengths, reverse,
                         gates, c_prev, tanh_c, dz, grad_h0, grad_c0)

@@ -10,6 +10,7 @@ from numba import njit, prange
 
 from ...config import JIT_OPTIONS
 from ._chunks import chunk_bounds, max_length, step_time, zero_padding
+from .packed import packed_matmul
 from .activations import one_minus_square, relu_grad, relu as relu_fn, tanh
 
 
@@ -25,7 +26,7 @@ def _forward_row(z, xp, relu, h):
 
 
 @njit(**JIT_OPTIONS)
-def _forward_chunk(b0, b1, xproj, w_hh_t, h0, lengths, reverse, relu, record,
+def _forward_chunk(b0, b1, xproj, w_hh_packed, h0, lengths, reverse, relu, record,
                    out, h_n, h_prev):
     H = h0.shape[1]
     zero_padding(out, lengths, b0, b1)
@@ -34,7 +35,7 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, h0, lengths, reverse, relu, record,
     h = h0[b0:b1].copy()
     z = np.empty((b1 - b0, H), dtype=h.dtype)
     for s in range(max_length(lengths, b0, b1)):
-        np.dot(h, w_hh_t, z)
+        packed_matmul(h, w_hh_packed, z, 0, b1 - b0)
         for r in range(b1 - b0):
             b = b0 + r
             if s >= lengths[b]:
@@ -48,14 +49,14 @@ def _forward_chunk(b0, b1, xproj, w_hh_t, h0, lengths, reverse, relu, record,
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def rnn_forward(xproj, w_hh_t, h0, lengths, reverse, relu, record, n_chunks,
+def rnn_forward(xproj, w_hh_packed, h0, lengths, reverse, relu, record, n_chunks,
                 out, h_n, h_prev):
     """Run one Elman RNN direction over a padded batch.
 
     Parameters
     ----------
     xproj : (T, B, H) ``x W_ih^T + b_ih + b_hh``.
-    w_hh_t : (H, H) ``weight_hh.T``, C-contiguous.
+    w_hh_packed : ``weight_hh.T`` (H, H) packed by :func:`.packed.pack_panels`.
     h0 : (B, H) initial state.
     lengths, reverse, record, n_chunks : as in :func:`.lstm.lstm_forward`.
     relu : bool, relu instead of tanh.
@@ -64,7 +65,7 @@ def rnn_forward(xproj, w_hh_t, h0, lengths, reverse, relu, record, n_chunks,
     B = h0.shape[0]
     for k in prange(n_chunks):
         b0, b1 = chunk_bounds(k, n_chunks, B)
-        _forward_chunk(b0, b1, xproj, w_hh_t, h0, lengths, reverse, relu, record,
+        _forward_chunk(b0, b1, xproj, w_hh_packed, h0, lengths, reverse, relu, record,
                        out, h_n, h_prev)
 
 
@@ -80,7 +81,7 @@ def _backward_row(dh, grad_out, y, relu, dz):
 
 
 @njit(**JIT_OPTIONS)
-def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse, relu,
+def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh_packed, lengths, reverse, relu,
                     out, dz, grad_h0):
     H = grad_h_n.shape[1]
     zero_padding(dz, lengths, b0, b1)
@@ -95,8 +96,8 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse, relu,
                 continue
             t = step_time(s, lengths[b], reverse)
             _backward_row(dh[r], grad_out[t, b], out[t, b], relu, dzc[r])
-            dz[t, b] = dzc[r]
-        np.dot(dzc, w_hh, dh_rec)
+            dz[t, b, :H] = dzc[r]
+        packed_matmul(dzc, w_hh_packed, dh_rec, 0, b1 - b0)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
                 dh[r] = dh_rec[r]
@@ -104,19 +105,21 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse, relu,
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def rnn_backward(grad_out, grad_h_n, w_hh, lengths, reverse, relu, n_chunks,
+def rnn_backward(grad_out, grad_h_n, w_hh_packed, lengths, reverse, relu, n_chunks,
                  out, dz, grad_h0):
     """Backpropagate through one Elman RNN direction (BPTT).
 
     Parameters
     ----------
-    grad_out : (T, B, H); grad_h_n : (B, H); w_hh : (H, H) C-contiguous.
+    grad_out : (T, B, H); grad_h_n : (B, H); w_hh_packed : ``weight_hh`` packed by
+        :func:`.packed.pack_panels`.
     out : (T, B, H) the forward's output (the activations).
-    dz : (T, B, H) output, padding zeroed here: gradient with respect to the pre-activation.
+    dz : (T, B, >= H) output (columns past H are left alone), padding zeroed here:
+        gradient with respect to the pre-activation.
     grad_h0 : (B, H) output.
     """
     B = grad_h_n.shape[0]
     for k in prange(n_chunks):
         b0, b1 = chunk_bounds(k, n_chunks, B)
-        _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh, lengths, reverse, relu,
+        _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh_packed, lengths, reverse, relu,
                         out, dz, grad_h0)

@@ -1,0 +1,96 @@
+"""The packed-panel microkernel (numbarnn.kernels.cpu.packed) against NumPy."""
+
+import numpy as np
+import pytest
+
+from numbarnn.functional import packed, padded_empty
+from numbarnn.kernels import cpu
+from numbarnn.kernels.cpu import packed as pk
+
+DTYPES = [np.float32, np.float64]
+TOL = {np.float32: 2e-5, np.float64: 1e-13}
+# (M, K, N): single rows, every row tail below MR, partial last panels, several KC blocks.
+SHAPES = [(1, 1, 1), (1, 64, 256), (7, 5, 3), (9, 33, 65), (16, 128, 512), (23, 300, 70), (64, 513, 40)]
+
+
+def _rel_err(got, want):
+    return np.abs(got - want).max() / max(np.abs(want).max(), 1.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_matmul_rows_matches_numpy(dtype, shape):
+    M, K, N = shape
+    rng = np.random.default_rng(M * K * N)
+    a = rng.standard_normal((M, K)).astype(dtype)
+    w = rng.standard_normal((N, K)).astype(dtype)
+    bias = rng.standard_normal(N).astype(dtype)
+    out = np.full((M, N), np.nan, dtype)
+    cpu.matmul_rows(a, packed(w, True), bias, out, min(M, 3))
+    assert _rel_err(out, a.astype(np.float64) @ w.T.astype(np.float64) + bias) < TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_matmul_tn_matches_numpy(dtype, shape):
+    M, K, N = shape  # out (K, N) = a.T @ b over M rows
+    rng = np.random.default_rng(M + K + N)
+    a = rng.standard_normal((M, K)).astype(dtype)
+    b = rng.standard_normal((M, N)).astype(dtype)
+    out = np.full((K, N), np.nan, dtype)
+    cpu.matmul_tn(a, packed(b), out, 2)
+    assert _rel_err(out, a.T.astype(np.float64) @ b.astype(np.float64)) < TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_strided_rows_and_padded_allocation(dtype):
+    rng = np.random.default_rng(5)
+    full = padded_empty((3, 40, 128), dtype)  # 128 columns: rows padded off the power-of-two stride
+    assert full.shape[-1] > 128
+    full[...] = rng.standard_normal(full.shape)
+    a = full.reshape(120, -1)[:, :128]
+    b = rng.standard_normal((120, 70)).astype(dtype)
+    out = np.empty((128, 70), dtype)
+    cpu.matmul_tn(a, packed(b), out, 3)
+    assert _rel_err(out, a.T @ b) < TOL[dtype]
+    w = rng.standard_normal((128, 9)).astype(dtype)
+    out2 = np.empty((120, 9), dtype)
+    cpu.matmul_rows(a, packed(w), np.zeros(0, dtype), out2, 2)
+    assert _rel_err(out2, a @ w) < TOL[dtype]
+
+
+def test_result_independent_of_row_split():
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((301, 270)).astype(np.float32)
+    w = rng.standard_normal((270, 77)).astype(np.float32)
+    wp = packed(w)
+    outs = []
+    for chunks in (1, 2, 5, 301):
+        out = np.empty((301, 77), np.float32)
+        cpu.matmul_rows(a, wp, np.zeros(0, np.float32), out, chunks)
+        outs.append(out)
+        t = np.empty((270, 77), np.float32)
+        cpu.matmul_tn(a, packed(rng.standard_normal((301, 77)).astype(np.float32)), t, chunks)
+    for out in outs[1:]:
+        np.testing.assert_array_equal(outs[0], out)
+
+
+def test_nan_and_inf_propagate():
+    a = np.ones((9, 4), np.float32)
+    a[3, 2] = np.nan
+    a[5, 0] = np.inf
+    out = np.empty((9, 3), np.float32)
+    cpu.matmul_rows(a, packed(np.ones((4, 3), np.float32)), np.zeros(0, np.float32), out, 1)
+    assert np.isnan(out[3]).all() and np.isposinf(out[5]).all()
+    assert np.isfinite(np.delete(out, [3, 5], axis=0)).all()
+
+
+def test_packed_layout():
+    w = np.arange(3 * 5, dtype=np.float64).reshape(3, 5)  # K=3, N=5
+    wp = packed(w)
+    KB, P, KC, NR = wp.shape
+    assert (KB, KC, NR) == (1, 3, pk.panel_width(np.float64)) and P == -(-5 // NR)
+    np.testing.assert_array_equal(wp[0, 0, :, :5], w)
+    assert not wp[0, 0, :, 5:].any()
+    np.testing.assert_array_equal(packed(w.T.copy(), True), wp)
+    assert pk.packed_shape(600, 10, np.float32)[:3] == (3, 1, pk.KC)
