@@ -73,7 +73,10 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    r"""Adam with decoupled weight decay (Loshchilov & Hutter): :math:`p \leftarrow p - \eta\lambda p` beside the Adam step."""
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter).
+
+    :math:`p \leftarrow p - \eta\lambda p` beside the Adam step.
+    """
 
     decoupled = True
 

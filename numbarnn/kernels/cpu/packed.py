@@ -10,14 +10,20 @@ fits in the L1 cache. The same layout serves the large products outside the
 time loop (input projection, input and weight gradients), so no BLAS call
 remains on a network's path.
 
-:func:`packed_matmul` (and :func:`packed_matmul_tn` for ``a.T @ b``) computes ``MR`` rows by ``NR`` columns at a time with
-a register-blocked microkernel written in LLVM IR (``_tile``): ``2*MR``
-vector accumulators, one broadcast and two fused multiply-adds per row and
-``k``. Each output element is one fused multiply-add chain over ``k = 0 ..
-K-1`` in order (a stored and reloaded partial sum is exact), so results do
-not depend on ``KC``, on how rows are split, or on the number of threads. Vector width follows the host CPU (512 bits with
-AVX-512, 256 with AVX, else 128); LLVM legalises wider vectors on narrower
-hardware, so the code is correct on every CPU and fast where it was tuned.
+:func:`packed_matmul` (and :func:`packed_matmul_tn` for ``a.T @ b``)
+computes ``MR`` rows by ``NR`` columns at a time with a register-blocked
+microkernel written in LLVM IR (``_tile``): ``2*MR`` vector accumulators,
+one broadcast and two fused multiply-adds per row and ``k``. Each output
+element is one fused multiply-add chain over ``k = 0 .. K-1`` in order (a
+stored and reloaded partial sum is exact), so results do not depend on
+``KC``, on how rows are split, or on the number of threads. Vector width
+follows the host CPU (512 bits with AVX-512, 256 with AVX, else 128); LLVM
+legalises wider vectors on narrower hardware, so the code is correct on
+every CPU and fast where it was tuned.
+
+Measured at 1 thread on the development machine (Zen 5), float32: 200-230
+GFLOP/s for the per-step shapes (against 30-140 for OpenBLAS ``sgemm``
+through ``np.dot``, which re-packs) and about 205 for the weight gradients.
 """
 
 import llvmlite.binding as llvm
