@@ -98,7 +98,7 @@ def _weight_grads(tape, dz_in, dz_hid):
                     n_chunks_for(rows))
     if p.b_ih is not None:
         grads["b_ih"] = din.sum(axis=0)
-        grads["b_hh"] = dhid.sum(axis=0)
+        grads["b_hh"] = grads["b_ih"].copy() if dz_hid is dz_in else dhid.sum(axis=0)
     return grads
 
 
@@ -132,14 +132,13 @@ class LSTMOps(LayerOps):
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
         H = h0.shape[1]
-        bias = None if params.b_ih is None else params.b_ih + params.b_hh
-        xproj = _project(x, params.w_ih, bias)
+        bias = np.zeros(4 * H, dtype=x.dtype) if params.b_ih is None else params.b_ih + params.b_hh
+        w = packed(np.concatenate([params.w_ih, params.w_hh], axis=1), True)
         out, (c_prev, tanh_c, h_prev) = self._alloc(x, H, record, 3)
-        gates = _workspace.empty(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
+        gates = _workspace.empty((*x.shape[:2], 4 * H) if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
         c_n = np.empty_like(c0)
-        cpu.lstm_forward(xproj, packed(params.w_hh, True), h0, c0, lengths,
-                         reverse, record, n_chunks_for(x.shape[1]),
+        cpu.lstm_forward(x, w, bias, h0, c0, lengths, reverse, record, n_chunks_for(x.shape[1]),
                          out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
         tape = None
         if record:

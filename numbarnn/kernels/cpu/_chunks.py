@@ -37,3 +37,27 @@ def zero_padding(arr, lengths, b0, b1):
     for b in range(b0, b1):
         for t in range(lengths[b], arr.shape[0]):
             arr[t, b] = 0
+
+
+@njit(**JIT_OPTIONS)
+def step_rows(src, cols, scratch, lengths, b0, b1, s, reverse):
+    """Rows ``[b0, b1)`` of ``src`` (T, B, >= cols) at step ``s``, as a (b1-b0, cols) matrix.
+
+    When every row runs step ``s`` at one time index ``t`` (equal lengths, the
+    common case) this is the view ``src[t, b0:b1, :cols]``; otherwise the rows
+    are gathered into ``scratch``, with zeros for rows that have ended.
+    """
+    t = -1
+    for b in range(b0, b1):
+        tb = step_time(s, lengths[b], reverse) if s < lengths[b] else -1
+        if tb < 0 or (t >= 0 and tb != t):
+            break
+        t = tb
+    else:
+        return src[t, b0:b1, :cols]
+    for b in range(b0, b1):
+        if s < lengths[b]:
+            scratch[b - b0, :cols] = src[step_time(s, lengths[b], reverse), b, :cols]
+        else:
+            scratch[b - b0, :cols] = 0
+    return scratch[:, :cols]

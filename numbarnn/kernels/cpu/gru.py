@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from ...config import JIT_OPTIONS
-from ._chunks import chunk_bounds, max_length, step_time, zero_padding
+from ._chunks import chunk_bounds, max_length, step_rows, step_time, zero_padding
 from .packed import packed_matmul
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
@@ -124,13 +124,11 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh_packed, lengths, reverse,
         for r in range(b1 - b0):
             b = b0 + r
             if s >= lengths[b]:
-                dzc[r] = 0
                 continue
             t = step_time(s, lengths[b], reverse)
             _backward_row(dh[r], grad_out[t, b], gates[t, b], hn[t, b], h_prev[t, b],
-                          dz_in[t, b], dzc[r])
-            dz_hid[t, b, :3 * H] = dzc[r]
-        packed_matmul(dzc, w_hh_packed, dh_rec, 0, b1 - b0)
+                          dz_in[t, b], dz_hid[t, b])
+        packed_matmul(step_rows(dz_hid, 3 * H, dzc, lengths, b0, b1, s, reverse), w_hh_packed, dh_rec, 0, b1 - b0)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
                 dh[r] += dh_rec[r]

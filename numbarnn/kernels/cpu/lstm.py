@@ -8,10 +8,10 @@
     o_t = \\sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) \\\\
     c_t = f_t c_{t-1} + i_t g_t \\qquad h_t = o_t \\tanh(c_t)
 
-The input projection ``xproj = x W_ih^T + b_ih + b_hh`` (T, B, 4H) is
-computed by one GEMM before the call; the weight gradients are GEMMs over the
-``dz`` (T, B, 4H) this backward writes. The recurrent product of each step runs
-against weights packed once per call (:mod:`.packed`). Rows of the batch are cut into
+Each forward step computes both projections with one product
+``[x_t, h_{t-1}] @ [W_ih, W_hh]^T`` against weights packed once per call
+(:mod:`.packed`); the weight gradients are GEMMs over the ``dz`` (T, B, 4H)
+this backward writes. Rows of the batch are cut into
 ``n_chunks`` independent pieces, each run serially through time, so there is
 no barrier inside the time loop. Row ``b`` runs ``lengths[b]`` steps: forwards
 over ``t = 0 .. L-1`` or, with ``reverse``, over ``t = L-1 .. 0``; its state
@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from ...config import JIT_OPTIONS
-from ._chunks import chunk_bounds, max_length, step_time, zero_padding
+from ._chunks import chunk_bounds, max_length, step_rows, step_time, zero_padding
 from .packed import packed_matmul
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
@@ -50,43 +50,55 @@ def _forward_row(z, xp, c, h, out, gates, tanh_c):
 
 
 @njit(**JIT_OPTIONS)
-def _forward_chunk(b0, b1, xproj, w_hh_packed, h0, c0, lengths, reverse, record,
+def _forward_chunk(b0, b1, x, w_packed, bias, h0, c0, lengths, reverse, record,
                    out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
     H = h0.shape[1]
+    D = x.shape[2]
     zero_padding(out, lengths, b0, b1)
     if record:
         zero_padding(h_prev, lengths, b0, b1)
-    h = h0[b0:b1].copy()
+    # Row r of xh is [x_t, h_{t-1}] of sequence b0 + r: one product per step gives
+    # both projections. Rows that have ended keep their last (finite) values.
+    xh = np.zeros((b1 - b0, D + H), dtype=h0.dtype)
+    xh[:, D:] = h0[b0:b1]
     c = c0[b0:b1].copy()
-    z = np.empty((b1 - b0, 4 * H), dtype=h.dtype)
-    gates_scratch = np.empty(4 * H, dtype=h.dtype)
-    tanh_scratch = np.empty(H, dtype=h.dtype)
+    z = np.empty((b1 - b0, 4 * H), dtype=h0.dtype)
+    gates_scratch = np.empty(4 * H, dtype=h0.dtype)
+    tanh_scratch = np.empty(H, dtype=h0.dtype)
     for s in range(max_length(lengths, b0, b1)):
-        packed_matmul(h, w_hh_packed, z, 0, b1 - b0)
+        for r in range(b1 - b0):
+            b = b0 + r
+            if s < lengths[b]:
+                xh[r, :D] = x[step_time(s, lengths[b], reverse), b]
+        packed_matmul(xh, w_packed, z, 0, b1 - b0)
         for r in range(b1 - b0):
             b = b0 + r
             if s >= lengths[b]:
                 continue
             t = step_time(s, lengths[b], reverse)
+            h = xh[r, D:]
             g_row, tc_row = gates_scratch, tanh_scratch
             if record:
-                h_prev[t, b] = h[r]
+                h_prev[t, b] = h
                 c_prev[t, b] = c[r]
                 g_row, tc_row = gates[t, b], tanh_c[t, b]
-            _forward_row(z[r], xproj[t, b], c[r], h[r], out[t, b], g_row, tc_row)
-    h_n[b0:b1] = h
+            _forward_row(z[r], bias, c[r], h, out[t, b], g_row, tc_row)
+    h_n[b0:b1] = xh[:, D:]
     c_n[b0:b1] = c
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def lstm_forward(xproj, w_hh_packed, h0, c0, lengths, reverse, record, n_chunks,
+def lstm_forward(x, w_packed, bias, h0, c0, lengths, reverse, record, n_chunks,
                  out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
     """Run one LSTM direction over a padded batch.
 
     Parameters
     ----------
-    xproj : (T, B, 4H) input projection with both biases added.
-    w_hh_packed : ``weight_hh.T`` (H, 4H) packed by :func:`.packed.pack_panels`.
+    x : (T, B, D) input; padding (steps past a sequence's length) is never read.
+    w_packed : ``[weight_ih, weight_hh].T`` (D+H, 4H) packed by :func:`.packed.pack_panels`:
+        each step's one product ``[x_t, h_{t-1}] @ w`` gives both projections,
+        so no (T, B, 4H) input projection goes through memory.
+    bias : (4H,) ``bias_ih + bias_hh`` (zeros without bias).
     h0, c0 : (B, H) initial state.
     lengths : (B,) int64 steps per sequence, each in ``[0, T]``.
     reverse : bool, run each sequence from its last valid step back to 0.
@@ -100,7 +112,7 @@ def lstm_forward(xproj, w_hh_packed, h0, c0, lengths, reverse, record, n_chunks,
     B = h0.shape[0]
     for k in prange(n_chunks):
         b0, b1 = chunk_bounds(k, n_chunks, B)
-        _forward_chunk(b0, b1, xproj, w_hh_packed, h0, c0, lengths, reverse, record,
+        _forward_chunk(b0, b1, x, w_packed, bias, h0, c0, lengths, reverse, record,
                        out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
 
 
@@ -136,12 +148,10 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh_packed, lengths, 
         for r in range(b1 - b0):
             b = b0 + r
             if s >= lengths[b]:
-                dzc[r] = 0
                 continue
             t = step_time(s, lengths[b], reverse)
-            _backward_row(dh[r], dc[r], grad_out[t, b], gates[t, b], c_prev[t, b], tanh_c[t, b], dzc[r])
-            dz[t, b, :4 * H] = dzc[r]
-        packed_matmul(dzc, w_hh_packed, dh_rec, 0, b1 - b0)
+            _backward_row(dh[r], dc[r], grad_out[t, b], gates[t, b], c_prev[t, b], tanh_c[t, b], dz[t, b])
+        packed_matmul(step_rows(dz, 4 * H, dzc, lengths, b0, b1, s, reverse), w_hh_packed, dh_rec, 0, b1 - b0)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
                 dh[r] = dh_rec[r]

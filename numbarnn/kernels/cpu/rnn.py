@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit, prange
 
 from ...config import JIT_OPTIONS
-from ._chunks import chunk_bounds, max_length, step_time, zero_padding
+from ._chunks import chunk_bounds, max_length, step_rows, step_time, zero_padding
 from .packed import packed_matmul
 from .activations import one_minus_square, relu_grad, relu as relu_fn, tanh
 
@@ -92,12 +92,10 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh_packed, lengths, reverse, r
         for r in range(b1 - b0):
             b = b0 + r
             if s >= lengths[b]:
-                dzc[r] = 0
                 continue
             t = step_time(s, lengths[b], reverse)
-            _backward_row(dh[r], grad_out[t, b], out[t, b], relu, dzc[r])
-            dz[t, b, :H] = dzc[r]
-        packed_matmul(dzc, w_hh_packed, dh_rec, 0, b1 - b0)
+            _backward_row(dh[r], grad_out[t, b], out[t, b], relu, dz[t, b])
+        packed_matmul(step_rows(dz, H, dzc, lengths, b0, b1, s, reverse), w_hh_packed, dh_rec, 0, b1 - b0)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
                 dh[r] = dh_rec[r]
