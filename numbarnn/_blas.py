@@ -1,16 +1,17 @@
-"""Keep BLAS at one thread while parallel Numba kernels call it.
+"""Keep BLAS at one thread while numbarnn's parallel Numba code runs.
 
-The CPU kernels call BLAS (through Numba's ``np.dot``) from each batch chunk
-in parallel. A multi-threaded BLAS under that would put threads on threads, so
-while a kernel runs we limit every loaded BLAS to one thread with
-threadpoolctl, when it is installed (the ``fast`` extra). Without it the
-results are the same; only speed can suffer. The GEMMs outside the kernels
-keep BLAS's own threading.
+The network kernels call no BLAS (see :mod:`numbarnn.kernels.cpu.packed`),
+but the NumPy work between them (heads, losses, optimizers, analysis) does.
+A multi-threaded BLAS there would start a second thread pool beside Numba's,
+and two pools on the same cores stall each other (measured: 4 ms per parallel
+region on a loaded 2-core machine). So network calls and training loops hold
+every loaded BLAS at one thread with threadpoolctl, when it is installed (the
+``fast`` extra). Without it the results are the same; only speed can suffer.
 """
 
 import contextlib
 
-# Numba's np.dot calls SciPy's BLAS; load it now so the controller below sees it.
+# SciPy's BLAS loads late; load it now so the controller below sees it.
 import scipy.linalg.cython_blas  # noqa: F401
 
 try:

@@ -11,11 +11,10 @@
 ``BATCH_CHUNKS``
     How many pieces the batch is cut into for the parallel CPU kernels
     (``NUMBARNN_BATCH_CHUNKS``; default: Numba's thread-pool size at start-up,
-    ``NUMBA_NUM_THREADS``, so a single-threaded process gets one chunk). The
-    partition depends on this number and the batch size only, never on how
-    many threads run it: ``numba.set_num_threads`` does not change a single
-    bit of any result. (Changing the partition itself may change the last bit,
-    as BLAS kernels differ by matrix size.)
+    ``NUMBA_NUM_THREADS``, so a single-threaded process gets one chunk).
+    Neither this number nor ``numba.set_num_threads`` changes a single bit of
+    any result: every product sums in one fixed order per output element
+    (:mod:`numbarnn.kernels.cpu.packed`).
 ``WORKSPACE_BYTES``
     Most bytes of freed scratch blocks kept for reuse (``NUMBARNN_WORKSPACE_MB``,
     default 1024 MB; see :mod:`numbarnn._workspace`).

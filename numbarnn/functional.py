@@ -1,14 +1,15 @@
-"""One layer, one direction: allocate, project, dispatch to a kernel, form weight gradients.
+"""One layer, one direction: allocate, pack weights, dispatch to a kernel, form weight gradients.
 
 Each cell is a :class:`LayerOps` object with a ``forward`` and a ``backward``.
-``forward`` does the input projection for all timesteps as one GEMM, runs the
-recurrent kernel, and (when recording) returns a :class:`LayerTape` holding
-what the backward needs. ``backward`` runs the BPTT kernel and turns the
-pre-activation gradients ``dz`` into parameter and input gradients with GEMMs
-over all ``T*B`` rows. Callers hold BLAS at one thread
-(:func:`numbarnn._blas.single_threaded_blas`): all parallel work runs in
-Numba's thread pool. Inputs here are already validated: C-contiguous,
-time-major, of one floating dtype.
+``forward`` packs the weights for :mod:`numbarnn.kernels.cpu.packed`'s
+microkernel, runs the recurrent kernel (the GRU and RNN after an input
+projection for all timesteps; the LSTM projects inside its time loop), and
+(when recording) returns a :class:`LayerTape` holding what the backward
+needs. ``backward`` runs the BPTT kernel and turns the pre-activation
+gradients ``dz`` into parameter and input gradients with products over all
+``T*B`` rows. All parallel work runs in Numba's thread pool; no BLAS is
+called. Inputs here are already validated: C-contiguous, time-major, of one
+floating dtype.
 """
 
 from dataclasses import dataclass, field
