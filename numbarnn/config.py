@@ -23,6 +23,11 @@
 ``CUDA_TILE``
     Edge of the square shared-memory tiles of the CUDA GEMM (``NUMBARNN_CUDA_TILE``,
     default 16; the simulator tests use 4 to stay fast).
+``CUDA_PERSISTENT_MAX_BATCH``
+    Largest batch for which ``device="cuda"`` runs the persistent cooperative kernels
+    (one launch per sequence, weights in shared memory) instead of one launch per step
+    (``NUMBARNN_CUDA_PERSISTENT_MAX_BATCH``, default 64, from the H100 measurements in
+    ``docs/performance.rst``; 0 turns them off, a large value always uses them).
 ``DEFAULT_DTYPE``
     The floating type of new networks when none is given.
 """
@@ -34,7 +39,7 @@ from numba.core.config import NUMBA_NUM_THREADS
 _FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 
-def _env_int(name, default):
+def _env_int(name, default, minimum=1):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
@@ -42,8 +47,8 @@ def _env_int(name, default):
         parsed = int(value)
     except ValueError:
         raise ValueError(f"{name}={value!r} is not an integer; unset it or give a positive integer") from None
-    if parsed < 1:
-        raise ValueError(f"{name}={value!r} must be a positive integer")
+    if parsed < minimum:
+        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
     return parsed
 
 
@@ -53,4 +58,5 @@ BATCH_CHUNKS = _env_int("NUMBARNN_BATCH_CHUNKS", NUMBA_NUM_THREADS)
 WORKSPACE_BYTES = _env_int("NUMBARNN_WORKSPACE_MB", 1024) * 2**20
 THREADS_PER_BLOCK = _env_int("NUMBARNN_THREADS_PER_BLOCK", 128)
 CUDA_TILE = _env_int("NUMBARNN_CUDA_TILE", 16)
+CUDA_PERSISTENT_MAX_BATCH = _env_int("NUMBARNN_CUDA_PERSISTENT_MAX_BATCH", 64, minimum=0)
 DEFAULT_DTYPE = "float32"

@@ -1,35 +1,85 @@
 """One layer direction on the GPU, with the interface of :mod:`numbarnn.functional`.
 
-First stage of the CUDA backend: the input projection for all timesteps is
-one tiled GEMM, each timestep is one fused kernel (recurrent product plus gate
-arithmetic), the backward runs two kernels per step, and the weight gradients
-are GEMMs after the loop. The tape stays on the device between forward and
-backward; in this stage inputs come from and results go back to host NumPy
-arrays, so the networks' stacking, bidirectional and dropout code is shared
-with the CPU path.
+Two stages run the recurrence:
+
+* **Persistent** (batches up to ``config.CUDA_PERSISTENT_MAX_BATCH``): one
+  cooperative launch per sequence, forward and backward; each block keeps
+  its slice of ``w_hh`` in shared memory and the grid synchronises once per
+  step (:mod:`numbarnn.kernels.cuda.persistent`).
+* **Per step**: one fused kernel per timestep (recurrent product plus gate
+  arithmetic), two per backward step.
+
+Around either, the input projection for all timesteps is one GEMM before the
+loop and the weight gradients are GEMMs after it: CuPy's (cuBLAS, strict
+float32) when CuPy is installed, else a tiled numba GEMM. Inputs may be host
+NumPy arrays or GPU arrays; what a layer returns stays on the GPU (numba
+device arrays, zero-copy views of the caller's memory where possible), and
+the networks decide what goes back to the host. Parameter gradients are
+returned as host arrays, where the parameters live.
 """
+
+import math
 
 import numpy as np
 
 from . import config
-from ._cuda import require_gpu
+from ._cuda import SIM, as_device, is_device_array, require_gpu
 from .functional import LayerTape
 
 #: Largest grid used by the 1-d kernels (tests set it to 1 to check single-block correctness).
 MAX_BLOCKS = 1024
+#: Hidden units per block of the persistent kernels; ``None`` spreads the units over the SMs (tests set it).
+PERSISTENT_UNITS = None
+#: Threads per block of the persistent kernels (at least the columns a block owns).
+PERSISTENT_THREADS = 256
+#: "auto" uses CuPy's GEMM when CuPy is importable, "numba" always the tiled numba GEMM.
+GEMM = "auto"
+
+_DEFAULT_SHARED = 48 * 1024
+#: Placeholder for the persistent kernels' ``use_smem`` argument, decided at launch.
+_SMEM = object()
+
+
+_FACTS = {}
+
+
+def _device_facts(cuda):
+    """SM count and the opt-in shared memory per block of the current GPU (looked up once)."""
+    if SIM:
+        return {"sms": 1, "shared": _DEFAULT_SHARED}
+    dev = cuda.get_current_device()
+    if dev.id not in _FACTS:
+        try:
+            shared = dev.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
+        except AttributeError:  # pragma: no cover - depends on the driver binding
+            shared = _DEFAULT_SHARED
+        _FACTS[dev.id] = {"sms": dev.MULTIPROCESSOR_COUNT, "shared": shared}
+    return _FACTS[dev.id]
 
 
 class _CudaOps:
     has_cell_state = False
+    gates = 1
 
     def __init__(self):
         self.cuda = require_gpu()
-        from .kernels.cuda import common, gru, lstm, recurrent, rnn
+        from .kernels.cuda import common, gru, lstm, persistent, recurrent, rnn
         self.k_common, self.k_lstm, self.k_gru, self.k_rnn, self.k_rec = common, lstm, gru, rnn, recurrent
+        self.k_pers = persistent
+        self._cupy = None
+        if GEMM == "auto" and not SIM:
+            try:
+                import cupy
+                self._cupy = cupy
+            except ImportError:
+                pass
 
-    # -- helpers ---------------------------------------------------------------------
+    # -- arrays ------------------------------------------------------------------------
 
     def _dev(self, a):
+        """A device array: GPU arrays as zero-copy views, host arrays copied over."""
+        if is_device_array(a):
+            return as_device(a)
         return self.cuda.to_device(np.ascontiguousarray(a))
 
     def _empty(self, shape, dtype):
@@ -46,7 +96,23 @@ class _CudaOps:
         blocks = max(1, min((n + threads - 1) // threads, MAX_BLOCKS))
         kernel[blocks, threads](*args)
 
+    def _one(self, dtype):
+        return np.dtype(dtype).type(1)
+
+    # -- products ----------------------------------------------------------------------
+
     def _gemm(self, A, B, C, bias=None, trans_a=False, trans_b=False, accumulate=False):
+        """C = op(A) @ op(B) (+ bias) (+ C if accumulate)."""
+        if self._cupy is not None:
+            cp = self._cupy
+            a, b, c = cp.asarray(A), cp.asarray(B), cp.asarray(C)
+            prod = cp.matmul(a.T if trans_a else a, b.T if trans_b else b)
+            if accumulate:
+                prod += c
+            if bias is not None:
+                prod += cp.asarray(bias)
+            c[...] = prod
+            return
         tile = self.k_common.TILE
         M, N = C.shape
         tiles = ((M + tile - 1) // tile) * ((N + tile - 1) // tile)
@@ -70,12 +136,11 @@ class _CudaOps:
         rows = T * B
         din, dhid = dz_in.reshape(rows, G), dz_hid.reshape(rows, G)
         dw_ih, dw_hh = self._empty((G, D), x.dtype), self._empty((G, H), x.dtype)
-        dx = self._empty((rows, D), x.dtype)
+        dx = self._empty((T, B, D), x.dtype)
         self._gemm(din, x.reshape(rows, D), dw_ih, trans_a=True)
         self._gemm(dhid, h_prev.reshape(rows, H), dw_hh, trans_a=True)
-        self._gemm(din, w_ih, dx)
-        grads = {"w_ih": dw_ih.copy_to_host(), "w_hh": dw_hh.copy_to_host(),
-                 "input": dx.copy_to_host().reshape(T, B, D)}
+        self._gemm(din, w_ih, dx.reshape(rows, D))
+        grads = {"w_ih": dw_ih.copy_to_host(), "w_hh": dw_hh.copy_to_host(), "input": dx}
         if tape.params.b_ih is not None:
             for name, src in (("b_ih", din), ("b_hh", dhid)):
                 out = self._empty(G, x.dtype)
@@ -83,151 +148,369 @@ class _CudaOps:
                 grads[name] = out.copy_to_host()
         return grads
 
+    # -- the persistent stage ----------------------------------------------------------
+
+    def _use_persistent(self, batch):
+        return batch <= config.CUDA_PERSISTENT_MAX_BATCH
+
+    def _persistent_plan(self, H, itemsize):
+        """Units per block J, tiles, threads, shared bytes (partials, weights), whether the weights fit on chip.
+
+        A block owns J units: G*J columns of an H-long sum forward, J columns of a G*H-long sum backward.
+        """
+        G = self.gates
+        device = _device_facts(self.cuda)
+        J = PERSISTENT_UNITS or max(1, math.ceil(H / device["sms"]))
+        J = min(J, H, max(1, 1024 // G))
+        threads = max(PERSISTENT_THREADS, 32 * math.ceil(G * J / 32))
+        tiles = math.ceil(H / J)
+        partial_bytes = threads * self.k_pers.BT * itemsize
+        weight_bytes = G * J * H * itemsize
+        use_smem = weight_bytes + partial_bytes <= device["shared"]
+        return J, tiles, threads, partial_bytes, weight_bytes, use_smem
+
+    def _launch_persistent(self, kernel, plan, *args):
+        """Cooperative launch with as many blocks as can be co-resident (one, under the simulator)."""
+        J, tiles, threads, partial_bytes, weight_bytes, use_smem = plan
+        args = list(args)
+        base = kernel
+        i_smem = next(i for i, a in enumerate(args) if a is _SMEM)
+        for attempt in (use_smem, False):
+            args[i_smem] = attempt
+            shared = partial_bytes + (weight_bytes if attempt else 0)
+            if SIM:
+                grid = 1
+            else:
+                kernel = base.specialize(*args)
+                fn = next(iter(kernel.overloads.values()))
+                if shared > _DEFAULT_SHARED:  # opt in to more than 48 KiB of dynamic shared memory
+                    from numba.cuda.cudadrv.driver import binding, driver
+                    cufunc = fn._codelibrary.get_cufunc()
+                    attr = binding.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+                    driver.cuKernelSetAttribute(attr, shared, cufunc.handle, cufunc.device.id)
+                grid = min(tiles, fn.max_cooperative_grid_blocks(threads, shared))
+            if grid >= 1 and (not attempt or grid == tiles):
+                kernel[grid, threads, 0, shared](*args)
+                return
+        raise RuntimeError("the persistent kernel cannot be launched on this GPU; "
+                           "set NUMBARNN_CUDA_PERSISTENT_MAX_BATCH=0 to use the per-step kernels")
+
+    def _packed(self, w_hh, plan, forward):
+        J, tiles = plan[0], plan[1]
+        G = self.gates
+        H = w_hh.shape[1]
+        if forward:
+            out = self._empty((tiles, H, G * J), w_hh.dtype)
+            self._launch(self.k_common.pack_rows, out.size, w_hh, G, J, out)
+        else:
+            out = self._empty((tiles, G * H, J), w_hh.dtype)
+            self._launch(self.k_common.pack_columns, out.size, w_hh, J, out)
+        return out.reshape(out.size)
+
+    # -- shared forward and backward machinery -----------------------------------------
+
     def _common_forward(self, x, params, lengths, fold_bias):
         bias = None
         if params.b_ih is not None:
-            bias = self._dev(params.b_ih + params.b_hh if fold_bias else params.b_ih)
+            b = params.b_ih + params.b_hh if fold_bias and not is_device_array(params.b_ih) else params.b_ih
+            bias = self._dev(b)
+            if fold_bias and is_device_array(params.b_ih):
+                self._launch(self.k_common.add, bias.size, bias, self._dev(params.b_hh), bias)
         d = {"x": self._dev(x), "w_ih": self._dev(params.w_ih), "w_hh": self._dev(params.w_hh),
-             "lengths": self._dev(lengths)}
+             "lengths": self._dev(np.asarray(lengths, dtype=np.int64))}
         return d, self._project(d["x"], d["w_ih"], bias)
 
-    def _backward_steps(self, tape, grad_h_n, dzc, cell_step, direct=None):
-        """Run the BPTT loop: per step the cell's gate-gradient kernel, then ``dz @ w_hh``.
+    def _state_buffers(self, h0, record_shape, dtype):
+        """Double buffer for h with h0 in its first half."""
+        B, H = record_shape
+        hbuf = self._empty((2, B, H), dtype)
+        hbuf[0].copy_to_device(self._dev(h0))
+        return hbuf
 
-        ``cell_step(s, dh_in)`` launches the cell kernel for step ``s``; returns the gradient
-        with respect to the initial h (on the host).
+    def _run_forward(self, x, params, h0, lengths, reverse, record, tape_shapes, cell_args, fold_bias, c0=None):
+        """Allocate, run the persistent or the per-step forward, and build the tape.
+
+        ``tape_shapes`` maps tape names to their last dimension in units of H; ``cell_args``
+        gives the cell's extra kernel arguments: ``(persistent_extra, step_extra)``.
         """
-        d = tape.arrays["device"]
-        B, H = grad_h_n.shape
-        dh = [self._dev(grad_h_n), self._empty((B, H), grad_h_n.dtype)]
-        has_direct = direct is not None
-        direct = direct if has_direct else self._empty((1, 1), grad_h_n.dtype)
-        cur = 0
-        for s in reversed(range(int(tape.lengths.max()))):
-            cell_step(s, dh[cur])
-            self._launch(self.k_rec.recurrent_grad, B * H, s, dzc, d["w_hh"], d["lengths"], direct, has_direct,
-                         grad_h_n.dtype.type(0), dh[cur], dh[1 - cur])
-            cur = 1 - cur
-        return dh[cur].copy_to_host()
-
-    def _finish_forward(self, x, out_device, lengths, reverse, params, record, d, **tape_arrays):
-        """Copy the output to the host and, when recording, keep the device arrays in a tape."""
-        out_host = out_device.copy_to_host()
+        T, B, _ = x.shape
+        H = h0.shape[1]
+        dtype = np.dtype(params.w_hh.dtype)
+        d, xproj = self._common_forward(x, params, lengths, fold_bias)
+        out = self._zeros((T, B, H), dtype)
+        tape = {name: self._zeros((T, B, k * H) if record else (1, 1, 1), dtype) for name, k in tape_shapes.items()}
+        hbuf = self._state_buffers(h0, (B, H), dtype)
+        cbuf = None
+        if c0 is not None:
+            cbuf = self._empty((B, H), dtype)
+            cbuf.copy_to_device(self._dev(c0))
+        steps = int(np.max(lengths))
+        one = self._one(dtype)
+        if self._use_persistent(B):
+            plan = self._persistent_plan(H, dtype.itemsize)
+            wflat = self._packed(d["w_hh"], plan, forward=True)
+            hflat = hbuf.reshape(hbuf.size)
+            self._persistent_forward(plan, steps, xproj, wflat, hbuf, hflat, cbuf, d, reverse, record, one, out,
+                                     tape, cell_args)
+            final = steps % 2
+        else:
+            w_t = self._empty((H, self.gates * H), dtype)
+            self._launch(self.k_common.transpose, w_t.size, d["w_hh"], w_t)
+            final = self._step_forward(steps, xproj, w_t, hbuf, cbuf, d, reverse, record, one, out, tape, cell_args)
+        h_n = self._empty((B, H), dtype)
+        h_n.copy_to_device(hbuf[final])
         if not record:
-            return out_host, None
-        d.update(tape_arrays)
-        return out_host, LayerTape(x, out_host, lengths, reverse, params, None, {"device": d})
+            return out, h_n, cbuf, None
+        d.update(tape)
+        d["out"] = out
+        return out, h_n, cbuf, LayerTape(d["x"], out, np.asarray(lengths), reverse, params, None, {"device": d})
 
-    def _tape_arrays(self, shape, dtype, record, n):
-        return [self._zeros(shape if record else (1, 1, 1), dtype) for _ in range(n)]
+    def _run_backward(self, tape, grad_out, grad_h_n, grad_c_n, dz_names):
+        """Allocate, run the persistent or the per-step BPTT, then the weight-gradient GEMMs."""
+        d = tape.arrays["device"]
+        T, B, H = d["out"].shape
+        dtype = d["out"].dtype
+        G = self.gates
+        go = self._dev(grad_out)
+        dz = {name: self._zeros((T, B, G * H), dtype) for name in dz_names}
+        dh = self._empty((B, H), dtype)
+        dh.copy_to_device(self._dev(grad_h_n))
+        dc = None
+        if grad_c_n is not None:
+            dc = self._empty((B, H), dtype)
+            dc.copy_to_device(self._dev(grad_c_n))
+        steps = int(np.max(tape.lengths))
+        one = self._one(dtype)
+        if self._use_persistent(B):
+            plan = self._persistent_plan(H, dtype.itemsize)
+            wflat = self._packed(d["w_hh"], plan, forward=False)
+            dzc = self._zeros((2, B, G * H), dtype)
+            self._persistent_backward(plan, steps, go, wflat, dzc, dh, dc, d, tape.reverse, one, dz)
+        else:
+            dh = self._step_backward(steps, go, dh, dc, d, tape.reverse, one, dz)
+        dz_list = list(dz.values())
+        grads = self._weight_grads(tape, dz_list[0], dz_list[-1])
+        grads["h0"], grads["c0"] = dh, dc
+        return grads
+
+    def _step_backward(self, steps, go, dh0, dc, d, reverse, one, dz):
+        """Per-step BPTT: the cell's gate-gradient kernel, then ``dz @ w_hh`` (+ the direct term)."""
+        B, H = dh0.shape
+        dtype = dh0.dtype
+        dh = [dh0, self._empty((B, H), dtype)]
+        dcs = [dc, self._empty((B, H), dtype) if dc is not None else None]
+        dzc = self._empty((B, self.gates * H), dtype)
+        direct = self._empty((B, H), dtype)
+        cur = 0
+        for s in reversed(range(steps)):
+            has_direct = self._cell_backward_step(s, go, dh[cur], dcs, cur, d, reverse, one, dzc, direct, dz)
+            self._launch(self.k_rec.recurrent_grad, B * H, s, dzc, d["w_hh"], d["lengths"], direct, has_direct,
+                         dtype.type(0), dh[cur], dh[1 - cur])
+            cur = 1 - cur
+        if dc is not None and cur == 1:
+            dc.copy_to_device(dcs[1])
+        return dh[cur]
+
+    @staticmethod
+    def _tape_lists(tape, names):
+        return [tape[n] for n in names]
 
 
 class LSTMOpsCUDA(_CudaOps):
     has_cell_state = True
+    gates = 4
+    _tape = {"gates": 4, "c_prev": 1, "tanh_c": 1, "h_prev": 1}
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
-        T, B, _ = x.shape
-        H = h0.shape[1]
-        d, xproj = self._common_forward(x, params, lengths, fold_bias=True)
-        out = self._zeros((T, B, H), x.dtype)
-        gates = self._tape_arrays((T, B, 4 * H), x.dtype, record, 1)[0]
-        c_prev, tanh_c, h_prev = self._tape_arrays((T, B, H), x.dtype, record, 3)
-        h = [self._dev(h0), self._empty((B, H), x.dtype)]
-        c = [self._dev(c0), self._empty((B, H), x.dtype)]
-        steps = int(lengths.max())
+        return self._run_forward(x, params, h0, lengths, reverse, record, self._tape, None, True, c0=c0)
+
+    def _persistent_forward(self, plan, steps, xproj, wflat, hbuf, hflat, cbuf, d, reverse, record, one, out,
+                            tape, cell_args):
+        self._launch_persistent(self.k_pers.lstm_forward_persistent, plan, steps, xproj, wflat, plan[0], hbuf,
+                                hflat, cbuf, d["lengths"], reverse, record, _SMEM, one, out,
+                                *self._tape_lists(tape, self._tape))
+
+    def _step_forward(self, steps, xproj, w_t, hbuf, cbuf, d, reverse, record, one, out, tape, cell_args):
+        B, H = cbuf.shape
+        c = [cbuf, self._empty((B, H), cbuf.dtype)]
         for s in range(steps):
             a, b = s % 2, (s + 1) % 2
-            self._launch(self.k_lstm.lstm_step, B * H, s, xproj, d["w_hh"], h[a], c[a], d["lengths"], reverse,
-                         record, h[b], c[b], out, gates, c_prev, tanh_c, h_prev)
-        out_host, tape = self._finish_forward(x, out, lengths, reverse, params, record, d, gates=gates,
-                                              c_prev=c_prev, tanh_c=tanh_c, h_prev=h_prev)
-        return out_host, h[steps % 2].copy_to_host(), c[steps % 2].copy_to_host(), tape
+            self._launch(self.k_lstm.lstm_step, B * H, s, xproj, w_t, hbuf[a], c[a], d["lengths"], reverse,
+                         record, one, hbuf[b], c[b], out, *self._tape_lists(tape, self._tape))
+        if steps % 2:
+            cbuf.copy_to_device(c[1])
+        return steps % 2
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        d = tape.arrays["device"]
-        T, B, H = grad_out.shape
-        go = self._dev(grad_out)
-        dc = [self._dev(grad_c_n), self._empty((B, H), grad_out.dtype)]
-        dz = self._zeros((T, B, 4 * H), grad_out.dtype)
-        dzc = self._empty((B, 4 * H), grad_out.dtype)
-        turn = [0]
+        return self._run_backward(tape, grad_out, grad_h_n, grad_c_n, ("dz",))
 
-        def cell_step(s, dh_in):
-            a = turn[0]
-            self._launch(self.k_lstm.lstm_backward_step, B * H, s, go, dh_in, dc[a], d["lengths"], tape.reverse,
-                         d["gates"], d["c_prev"], d["tanh_c"], dc[1 - a], dzc, dz)
-            turn[0] = 1 - a
-        dh0 = self._backward_steps(tape, grad_h_n, dzc, cell_step)
-        grads = self._weight_grads(tape, dz, dz)
-        grads["h0"], grads["c0"] = dh0, dc[turn[0]].copy_to_host()
-        return grads
+    def _persistent_backward(self, plan, steps, go, wflat, dzc, dh, dc, d, reverse, one, dz):
+        self._launch_persistent(self.k_pers.lstm_backward_persistent, plan, steps, go, wflat, plan[0], dzc,
+                                dzc.reshape(dzc.size), dh, dc, d["lengths"], reverse, _SMEM, one,
+                                d["gates"], d["c_prev"], d["tanh_c"], dz["dz"])
+
+    def _cell_backward_step(self, s, go, dh_in, dcs, cur, d, reverse, one, dzc, direct, dz):
+        B, H = dh_in.shape
+        self._launch(self.k_lstm.lstm_backward_step, B * H, s, go, dh_in, dcs[cur], d["lengths"], reverse,
+                     d["gates"], d["c_prev"], d["tanh_c"], one, dcs[1 - cur], dzc, dz["dz"])
+        return False
 
 
 class GRUOpsCUDA(_CudaOps):
+    gates = 3
+    _tape = {"gates": 3, "hn": 1, "h_prev": 1}
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
-        T, B, _ = x.shape
         H = h0.shape[1]
-        d, xproj = self._common_forward(x, params, lengths, fold_bias=False)
-        b_hh = self._dev(params.b_hh if params.b_hh is not None else np.zeros(3 * H, x.dtype))
-        out = self._zeros((T, B, H), x.dtype)
-        gates = self._tape_arrays((T, B, 3 * H), x.dtype, record, 1)[0]
-        hn, h_prev = self._tape_arrays((T, B, H), x.dtype, record, 2)
-        h = [self._dev(h0), self._empty((B, H), x.dtype)]
-        steps = int(lengths.max())
+        b_hh = params.b_hh if params.b_hh is not None else np.zeros(3 * H, params.w_hh.dtype)
+        return self._run_forward(x, params, h0, lengths, reverse, record, self._tape, self._dev(b_hh), False)
+
+    def _persistent_forward(self, plan, steps, xproj, wflat, hbuf, hflat, cbuf, d, reverse, record, one, out,
+                            tape, b_hh):
+        self._launch_persistent(self.k_pers.gru_forward_persistent, plan, steps, xproj, wflat, plan[0], b_hh,
+                                hbuf, hflat, d["lengths"], reverse, record, _SMEM, one, out,
+                                *self._tape_lists(tape, self._tape))
+
+    def _step_forward(self, steps, xproj, w_t, hbuf, cbuf, d, reverse, record, one, out, tape, b_hh):
+        B, H = hbuf.shape[1:]
         for s in range(steps):
-            self._launch(self.k_gru.gru_step, B * H, s, xproj, d["w_hh"], b_hh, h[s % 2], d["lengths"], reverse,
-                         record, h[(s + 1) % 2], out, gates, hn, h_prev)
-        out_host, tape = self._finish_forward(x, out, lengths, reverse, params, record, d, gates=gates, hn=hn,
-                                              h_prev=h_prev)
-        return out_host, h[steps % 2].copy_to_host(), None, tape
+            self._launch(self.k_gru.gru_step, B * H, s, xproj, w_t, b_hh, hbuf[s % 2], d["lengths"], reverse,
+                         record, one, hbuf[(s + 1) % 2], out, *self._tape_lists(tape, self._tape))
+        return steps % 2
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        d = tape.arrays["device"]
-        T, B, H = grad_out.shape
-        go = self._dev(grad_out)
-        dz_in, dz_hid = self._zeros((T, B, 3 * H), grad_out.dtype), self._zeros((T, B, 3 * H), grad_out.dtype)
-        dzc, direct = self._empty((B, 3 * H), grad_out.dtype), self._empty((B, H), grad_out.dtype)
+        return self._run_backward(tape, grad_out, grad_h_n, None, ("dz_in", "dz_hid"))
 
-        def cell_step(s, dh_in):
-            self._launch(self.k_gru.gru_backward_step, B * H, s, go, dh_in, d["lengths"], tape.reverse,
-                         d["gates"], d["hn"], d["h_prev"], direct, dzc, dz_in, dz_hid)
-        dh0 = self._backward_steps(tape, grad_h_n, dzc, cell_step, direct)
-        grads = self._weight_grads(tape, dz_in, dz_hid)
-        grads["h0"] = dh0
-        return grads
+    def _persistent_backward(self, plan, steps, go, wflat, dzc, dh, dc, d, reverse, one, dz):
+        self._launch_persistent(self.k_pers.gru_backward_persistent, plan, steps, go, wflat, plan[0], dzc,
+                                dzc.reshape(dzc.size), dh, d["lengths"], reverse, _SMEM, one,
+                                d["gates"], d["hn"], d["h_prev"], dz["dz_in"], dz["dz_hid"])
+
+    def _cell_backward_step(self, s, go, dh_in, dcs, cur, d, reverse, one, dzc, direct, dz):
+        B, H = dh_in.shape
+        self._launch(self.k_gru.gru_backward_step, B * H, s, go, dh_in, d["lengths"], reverse, d["gates"],
+                     d["hn"], d["h_prev"], one, direct, dzc, dz["dz_in"], dz["dz_hid"])
+        return True
 
 
 class RNNOpsCUDA(_CudaOps):
+    _tape = {"h_prev": 1}
+
     def __init__(self, nonlinearity="tanh"):
         super().__init__()
         self.relu = nonlinearity == "relu"
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
-        T, B, _ = x.shape
-        H = h0.shape[1]
-        d, xproj = self._common_forward(x, params, lengths, fold_bias=True)
-        out = self._zeros((T, B, H), x.dtype)
-        h_prev = self._tape_arrays((T, B, H), x.dtype, record, 1)[0]
-        h = [self._dev(h0), self._empty((B, H), x.dtype)]
-        steps = int(lengths.max())
+        return self._run_forward(x, params, h0, lengths, reverse, record, self._tape, None, True)
+
+    def _persistent_forward(self, plan, steps, xproj, wflat, hbuf, hflat, cbuf, d, reverse, record, one, out,
+                            tape, cell_args):
+        self._launch_persistent(self.k_pers.rnn_forward_persistent, plan, steps, xproj, wflat, plan[0], hbuf,
+                                hflat, d["lengths"], reverse, self.relu, record, _SMEM, one, out,
+                                tape["h_prev"])
+
+    def _step_forward(self, steps, xproj, w_t, hbuf, cbuf, d, reverse, record, one, out, tape, cell_args):
+        B, H = hbuf.shape[1:]
         for s in range(steps):
-            self._launch(self.k_rnn.rnn_step, B * H, s, xproj, d["w_hh"], h[s % 2], d["lengths"], reverse,
-                         self.relu, record, h[(s + 1) % 2], out, h_prev)
-        out_host, tape = self._finish_forward(x, out, lengths, reverse, params, record, d, h_prev=h_prev, out=out)
-        return out_host, h[steps % 2].copy_to_host(), None, tape
+            self._launch(self.k_rnn.rnn_step, B * H, s, xproj, w_t, hbuf[s % 2], d["lengths"], reverse,
+                         self.relu, record, one, hbuf[(s + 1) % 2], out, tape["h_prev"])
+        return steps % 2
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        d = tape.arrays["device"]
-        T, B, H = grad_out.shape
-        go = self._dev(grad_out)
-        dz = self._zeros((T, B, H), grad_out.dtype)
-        dzc = self._empty((B, H), grad_out.dtype)
+        return self._run_backward(tape, grad_out, grad_h_n, None, ("dz",))
 
-        def cell_step(s, dh_in):
-            self._launch(self.k_rnn.rnn_backward_step, B * H, s, go, dh_in, d["lengths"], tape.reverse,
-                         self.relu, d["out"], dzc, dz)
-        dh0 = self._backward_steps(tape, grad_h_n, dzc, cell_step)
-        grads = self._weight_grads(tape, dz, dz)
-        grads["h0"] = dh0
-        return grads
+    def _persistent_backward(self, plan, steps, go, wflat, dzc, dh, dc, d, reverse, one, dz):
+        self._launch_persistent(self.k_pers.rnn_backward_persistent, plan, steps, go, wflat, plan[0], dzc,
+                                dzc.reshape(dzc.size), dh, d["lengths"], reverse, self.relu, _SMEM, one,
+                                d["out"], dz["dz"])
+
+    def _cell_backward_step(self, s, go, dh_in, dcs, cur, d, reverse, one, dzc, direct, dz):
+        B, H = dh_in.shape
+        self._launch(self.k_rnn.rnn_backward_step, B * H, s, go, dh_in, d["lengths"], reverse, self.relu,
+                     d["out"], one, dzc, dz["dz"])
+        return False
+
+
+class DeviceArrays:
+    """What the networks do between layers, on device arrays (the host twin is ``networks.HostArrays``)."""
+
+    def __init__(self):
+        self.cuda = require_gpu()
+        from .kernels.cuda import common
+        self.k = common
+
+    def _launch(self, kernel, n, *args):
+        threads = config.THREADS_PER_BLOCK
+        kernel[max(1, min((n + threads - 1) // threads, MAX_BLOCKS)), threads](*args)
+
+    def empty(self, shape, dtype):
+        return self.cuda.device_array(shape, dtype=dtype)
+
+    def put(self, dst, k, src):
+        dst[k].copy_to_device(src)
+
+    def from_user(self, a):
+        """A device array for a host or GPU array (GPU arrays are not copied)."""
+        return as_device(a) if is_device_array(a) else self.cuda.to_device(np.ascontiguousarray(a))
+
+    def checked(self, name, a, dtype, shape, lengths=None, finite=True, hint=""):
+        """A contiguous device copy of GPU array ``a`` after checking its dtype, shape and values.
+
+        Steps at or past ``lengths`` (per row of a (T, B, F) array) are set to zero and not checked.
+        """
+        a = as_device(a)
+        if np.dtype(a.dtype) != np.dtype(dtype):
+            raise TypeError(f"{name} is a {a.dtype} GPU array; this network is {np.dtype(dtype)}: convert it on the "
+                            f"GPU first (e.g. .astype('{np.dtype(dtype)}')) or build the network with that dtype")
+        if tuple(a.shape) != tuple(shape):
+            raise ValueError(f"{name} has shape {tuple(a.shape)}; expected {tuple(shape)}")
+        view = a.reshape(a.shape[0], 1, -1) if a.ndim == 2 else a
+        if view.ndim != 3:
+            view = a.reshape(1, 1, -1)
+        rows = np.full(view.shape[1], view.shape[0], np.int64) if lengths is None else lengths
+        out = self.cuda.device_array(view.shape, dtype=a.dtype)
+        count = self.cuda.to_device(np.zeros(1, np.int64))
+        self._launch(self.k.mask_padding, out.size, view, self.cuda.to_device(rows), out, count)
+        n = int(count.copy_to_host()[0])
+        if finite and n:
+            raise ValueError(f"{name} holds {n} NaN or infinite value(s){hint}")
+        return out.reshape(a.shape) if lengths is None else out
+
+    def concat_last(self, parts):
+        T, B = parts[0].shape[:2]
+        out = self.cuda.device_array((T, B, sum(p.shape[2] for p in parts)), dtype=parts[0].dtype)
+        col = 0
+        for p in parts:
+            self._launch(self.k.copy_columns, p.size, p, out, col, True)
+            col += p.shape[2]
+        return out
+
+    def columns(self, a, lo, hi):
+        out = self.cuda.device_array(a.shape[:2] + (hi - lo,), dtype=a.dtype)
+        self._launch(self.k.copy_columns, out.size, out, a, lo, False)
+        return out
+
+    def multiply(self, a, b):
+        return self._binary(self.k.multiply, a, b)
+
+    def add(self, a, b):
+        return self._binary(self.k.add, a, b)
+
+    def _binary(self, kernel, a, b):
+        b = self.from_user(b)
+        out = self.cuda.device_array(a.shape, dtype=a.dtype)
+        self._launch(kernel, out.size, a.reshape(a.size), b.reshape(b.size), out.reshape(out.size))
+        return out
+
+    def to_user(self, a, like):
+        """``a`` as the kind of array ``like`` is: host NumPy, CuPy, a PyTorch tensor, or a numba device array."""
+        if not is_device_array(like):
+            return a.copy_to_host()
+        kind = type(like).__module__.split(".")[0]
+        if kind == "cupy":
+            import cupy
+            return cupy.asarray(a)
+        if kind == "torch":
+            import torch
+            return torch.as_tensor(a, device=like.device)
+        return a

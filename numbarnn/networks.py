@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _validation as v
 from ._blas import single_threaded_blas
+from ._cuda import is_device_array
 from .config import DEFAULT_DTYPE
 from .functional import GRUOps, LayerParams, LSTMOps, RNNOps
 
@@ -36,6 +37,37 @@ class Tape:
     layers: list
     dropout_masks: list
     unbatched: bool
+    like: object = None
+
+
+class HostArrays:
+    """What the networks do between layers, on NumPy arrays (the GPU twin is
+    :class:`numbarnn.functional_cuda.DeviceArrays`)."""
+
+    empty = staticmethod(np.empty)
+    zeros = staticmethod(np.zeros)
+    multiply = staticmethod(np.multiply)
+    add = staticmethod(np.add)
+
+    @staticmethod
+    def put(dst, k, src):
+        dst[k] = src
+
+    @staticmethod
+    def from_user(a):
+        return np.ascontiguousarray(a)
+
+    @staticmethod
+    def concat_last(parts):
+        return np.concatenate(parts, axis=2)
+
+    @staticmethod
+    def columns(a, lo, hi):
+        return np.ascontiguousarray(a[:, :, lo:hi])
+
+    @staticmethod
+    def to_user(a, like):
+        return a
 
 
 class RecurrentNetwork:
@@ -133,6 +165,30 @@ class RecurrentNetwork:
         n = self.num_layers * self.num_directions
         return (n, self.hidden_size) if unbatched else (n, batch, self.hidden_size)
 
+    def _arrays(self):
+        if self.device == "cuda":
+            from .functional_cuda import DeviceArrays
+            return DeviceArrays()
+        return HostArrays
+
+    def _check_device_input(self, x, lengths):
+        """Validate a GPU input without copying it to the host; returns a masked device copy."""
+        if len(x.shape) not in (2, 3):
+            raise ValueError(f"x must be (T, B, {self.input_size}) or unbatched (T, {self.input_size}); "
+                             f"got {len(x.shape)}-d shape {tuple(x.shape)}")
+        unbatched = len(x.shape) == 2
+        T, F = x.shape[0], x.shape[len(x.shape) - 1]
+        B = 1 if unbatched else x.shape[1]
+        if F != self.input_size:
+            raise ValueError(f"x has {F} features on its last axis; this network expects "
+                             f"input_size={self.input_size}")
+        if T == 0 or B == 0:
+            raise ValueError(f"x has shape {tuple(x.shape)}; at least one timestep and one sequence are needed")
+        lengths = v.check_lengths(lengths, B, T)
+        x = self._arrays().checked("x", x, self.dtype, tuple(x.shape), lengths=lengths,
+                                   hint=" at valid timesteps; clean the data or mark padding with `lengths`")
+        return x.reshape(T, B, F), lengths, unbatched
+
     def _check_input(self, x, lengths):
         x = v.as_float_array(x, self.dtype, "x")
         if x.ndim not in (2, 3):
@@ -161,9 +217,10 @@ class RecurrentNetwork:
         for the caller (the training loop) to detect, not an input error.
         """
         shape = self._state_shape(batch, unbatched)
+        arrays_ = self._arrays()
+        full = self._state_shape(batch, False)
         if value is None:
-            full = self._state_shape(batch, False)
-            return [np.zeros(full, dtype=self.dtype) for _ in range(count)]
+            return [arrays_.from_user(np.zeros(full, dtype=self.dtype)) for _ in range(count)]
         if count == 2:
             if not isinstance(value, (tuple, list)) or len(value) != 2:
                 raise TypeError(f"{name} of an LSTM is a tuple (h, c), each of shape {shape}")
@@ -173,15 +230,18 @@ class RecurrentNetwork:
         arrays = []
         for label, part in zip(("h", "c"), parts):
             label = f"{name}[{'hc'.index(label)}] ({label})" if count == 2 else name
+            if self.device == "cuda" and is_device_array(part):
+                arrays.append(arrays_.checked(label, part, self.dtype, shape, finite=finite).reshape(full))
+                continue
             arr = v.check_shape(label, v.as_float_array(part, self.dtype, label), shape)
             if finite:
                 v.check_finite(label, arr)
-            arrays.append(np.ascontiguousarray(arr[:, None, :] if unbatched else arr))
+            arrays.append(arrays_.from_user(np.ascontiguousarray(arr[:, None, :] if unbatched else arr)))
         return arrays
 
-    def _pack_state(self, arrays, unbatched):
-        if unbatched:
-            arrays = [a[:, 0, :] for a in arrays]
+    def _pack_state(self, arrays, unbatched, like):
+        to_user = self._arrays().to_user
+        arrays = [to_user(a.reshape(a.shape[0], a.shape[2]) if unbatched else a, like) for a in arrays]
         return tuple(arrays) if len(arrays) == 2 else arrays[0]
 
     # -- forward and backward ---------------------------------------------------------
@@ -211,16 +271,20 @@ class RecurrentNetwork:
         state : final state, shaped like ``state``.
         tape : :class:`Tape`, or ``None`` unless ``record``.
         """
-        x, lengths, unbatched = self._check_input(x, lengths)
+        like = x
+        if self.device == "cuda" and is_device_array(x):
+            x, lengths, unbatched = self._check_device_input(x, lengths)
+        else:
+            x, lengths, unbatched = self._check_input(x, lengths)
         with single_threaded_blas():
-            return self._forward(x, state, lengths, unbatched, record, dropout_masks)
+            return self._forward(x, state, lengths, unbatched, record, dropout_masks, like)
 
-    def _forward(self, x, state, lengths, unbatched, record, dropout_masks):
+    def _forward(self, x, state, lengths, unbatched, record, dropout_masks, like):
         T, B, _ = x.shape
-        ops = self._ops()
+        ops, arrays = self._ops(), self._arrays()
         count = 2 if ops.has_cell_state else 1
         h0 = self._check_states(state, "state", B, unbatched, count)
-        final = [np.empty_like(h0[0]) for _ in range(count)]
+        final = [arrays.empty(h0[0].shape, self.dtype) for _ in range(count)]
         layer_tapes, masks = [], []
         layer_in = x
         for layer in range(self.num_layers):
@@ -228,7 +292,7 @@ class RecurrentNetwork:
             if record and layer > 0 and self.dropout > 0:
                 mask = (dropout_masks[layer] if dropout_masks is not None
                         else self._dropout_mask(layer_in.shape))
-                layer_in = layer_in * mask
+                layer_in = arrays.multiply(layer_in, mask)
             masks.append(mask)
             outs, tapes = [], []
             for d in range(self.num_directions):
@@ -236,16 +300,16 @@ class RecurrentNetwork:
                 c0 = h0[1][k] if count == 2 else None
                 out, h_n, c_n, tape = ops.forward(layer_in, self._layer_params(layer, d),
                                                   h0[0][k], c0, lengths, d == 1, record)
-                final[0][k] = h_n
+                arrays.put(final[0], k, h_n)
                 if count == 2:
-                    final[1][k] = c_n
+                    arrays.put(final[1], k, c_n)
                 outs.append(out)
                 tapes.append(tape)
-            layer_in = outs[0] if len(outs) == 1 else np.concatenate(outs, axis=2)
+            layer_in = outs[0] if len(outs) == 1 else arrays.concat_last(outs)
             layer_tapes.append(tapes)
-        out = layer_in[:, 0, :] if unbatched else layer_in
-        tape = Tape(layer_tapes, masks, unbatched) if record else None
-        return out, self._pack_state(final, unbatched), tape
+        out = arrays.to_user(layer_in.reshape(T, layer_in.shape[2]) if unbatched else layer_in, like)
+        tape = Tape(layer_tapes, masks, unbatched, like) if record else None
+        return out, self._pack_state(final, unbatched, like), tape
 
     def _dropout_mask(self, shape):
         keep = 1.0 - self.dropout
@@ -276,37 +340,40 @@ class RecurrentNetwork:
         first = tape.layers[0][0]
         T, B = first.x.shape[:2]
         H, dirs = self.hidden_size, self.num_directions
-        ops = self._ops()
+        ops, arrays = self._ops(), self._arrays()
         count = 2 if ops.has_cell_state else 1
         if grad_output is None:
-            dout = np.zeros((T, B, dirs * H), dtype=self.dtype)
+            dout = arrays.from_user(np.zeros((T, B, dirs * H), dtype=self.dtype))
+        elif self.device == "cuda" and is_device_array(grad_output):
+            expected = (T, dirs * H) if tape.unbatched else (T, B, dirs * H)
+            dout = arrays.checked("grad_output", grad_output, self.dtype, expected, finite=False)
+            dout = dout.reshape(T, B, dirs * H)
         else:
             expected = (T, dirs * H) if tape.unbatched else (T, B, dirs * H)
             dout = v.check_shape("grad_output", v.as_float_array(grad_output, self.dtype,
                                                                  "grad_output"), expected)
-            dout = dout.reshape(T, B, dirs * H)
+            dout = arrays.from_user(dout.reshape(T, B, dirs * H))
         d_final = self._check_states(grad_state, "grad_state", B, tape.unbatched, count, finite=False)
         grads = {}
-        d_init = [np.empty_like(d_final[0]) for _ in range(count)]
+        d_init = [arrays.empty(d_final[0].shape, self.dtype) for _ in range(count)]
         for layer in reversed(range(self.num_layers)):
             d_in = None
             for d in range(dirs):
                 k = layer * dirs + d
-                g = ops.backward(tape.layers[layer][d],
-                                 np.ascontiguousarray(dout[:, :, d * H:(d + 1) * H]),
+                g = ops.backward(tape.layers[layer][d], dout if dirs == 1 else arrays.columns(dout, d * H, (d + 1) * H),
                                  d_final[0][k], d_final[1][k] if count == 2 else None)
                 names = self._layer_names(layer, d)
                 for name, key in zip(names, ("w_ih", "w_hh", "b_ih", "b_hh")):
                     grads[name] = g[key]
-                d_init[0][k] = g["h0"]
+                arrays.put(d_init[0], k, g["h0"])
                 if count == 2:
-                    d_init[1][k] = g["c0"]
-                d_in = g["input"] if d_in is None else d_in + g["input"]
+                    arrays.put(d_init[1], k, g["c0"])
+                d_in = g["input"] if d_in is None else arrays.add(d_in, g["input"])
             if tape.dropout_masks[layer] is not None:
-                d_in = d_in * tape.dropout_masks[layer]
+                d_in = arrays.multiply(d_in, tape.dropout_masks[layer])
             dout = d_in
-        grads["input"] = dout[:, 0, :] if tape.unbatched else dout
-        grads["state"] = self._pack_state(d_init, tape.unbatched)
+        grads["input"] = arrays.to_user(dout.reshape(T, dout.shape[2]) if tape.unbatched else dout, tape.like)
+        grads["state"] = self._pack_state(d_init, tape.unbatched, tape.like)
         return {name: grads[name] for name in (*self.params, "input", "state")}
 
     def __repr__(self):

@@ -21,18 +21,30 @@ from numba import boolean, cuda, float32, float64, int64  # noqa: E402
 
 
 def _signatures(dt):
-    f1, f2, f3, i1 = dt[::1], dt[:, ::1], dt[:, :, ::1], int64[::1]
+    f1, f2, f3, i1, b, i = dt[::1], dt[:, ::1], dt[:, :, ::1], int64[::1], boolean, int64
     return {
-        "lstm.lstm_step": (int64, f3, f2, f2, f2, i1, boolean, boolean, f2, f2, f3, f3, f3, f3, f3),
-        "lstm.lstm_backward_step": (int64, f3, f2, f2, i1, boolean, f3, f3, f3, f2, f2, f3),
-        "gru.gru_step": (int64, f3, f2, f1, f2, i1, boolean, boolean, f2, f3, f3, f3, f3),
-        "gru.gru_backward_step": (int64, f3, f2, i1, boolean, f3, f3, f3, f2, f2, f3, f3),
-        "rnn.rnn_step": (int64, f3, f2, f2, i1, boolean, boolean, boolean, f2, f3, f3),
-        "rnn.rnn_backward_step": (int64, f3, f2, i1, boolean, boolean, f3, f2, f3),
-        "recurrent.recurrent_grad": (int64, f2, f2, i1, f2, boolean, dt, f2, f2),
-        "common.gemm": (f2, f2, f2, f1, dt, boolean, boolean, boolean),
+        "lstm.lstm_step": (i, f3, f2, f2, f2, i1, b, b, dt, f2, f2, f3, f3, f3, f3, f3),
+        "lstm.lstm_backward_step": (i, f3, f2, f2, i1, b, f3, f3, f3, dt, f2, f2, f3),
+        "gru.gru_step": (i, f3, f2, f1, f2, i1, b, b, dt, f2, f3, f3, f3, f3),
+        "gru.gru_backward_step": (i, f3, f2, i1, b, f3, f3, f3, dt, f2, f2, f3, f3),
+        "rnn.rnn_step": (i, f3, f2, f2, i1, b, b, b, dt, f2, f3, f3),
+        "rnn.rnn_backward_step": (i, f3, f2, i1, b, b, f3, dt, f2, f3),
+        "recurrent.recurrent_grad": (i, f2, f2, i1, f2, b, dt, f2, f2),
+        "persistent.lstm_forward_persistent": (i, f3, f1, i, f3, f1, f2, i1, b, b, b, dt, f3, f3, f3, f3, f3),
+        "persistent.gru_forward_persistent": (i, f3, f1, i, f1, f3, f1, i1, b, b, b, dt, f3, f3, f3, f3),
+        "persistent.rnn_forward_persistent": (i, f3, f1, i, f3, f1, i1, b, b, b, b, dt, f3, f3),
+        "persistent.lstm_backward_persistent": (i, f3, f1, i, f3, f1, f2, f2, i1, b, b, dt, f3, f3, f3, f3),
+        "persistent.gru_backward_persistent": (i, f3, f1, i, f3, f1, f2, i1, b, b, dt, f3, f3, f3, f3, f3),
+        "persistent.rnn_backward_persistent": (i, f3, f1, i, f3, f1, f2, i1, b, b, b, dt, f3, f3),
+        "common.gemm": (f2, f2, f2, f1, dt, b, b, b),
         "common.column_sums": (f2, f1, dt),
         "common.fill": (f1, dt),
+        "common.transpose": (f2, f2),
+        "common.pack_rows": (f2, i, i, f3),
+        "common.pack_columns": (f2, i, f3),
+        "common.multiply": (f1, f1, f1),
+        "common.copy_columns": (f3, f3, i, b),
+        "common.mask_padding": (dt[:, :, :], i1, f3, int64[::1]),
     }
 
 
@@ -52,7 +64,11 @@ def _ptxas_report(ptx):
         from cuda.core import Linker, LinkerOptions, ObjectCode
     except ImportError:
         from cuda.core.experimental import Linker, LinkerOptions, ObjectCode
-    linker = Linker(ObjectCode.from_ptx(ptx.encode()), options=LinkerOptions(arch="sm_90", verbose=True))
+    objects = [ObjectCode.from_ptx(ptx.encode())]
+    if "cudaCGSynchronize" in ptx:  # grid-synchronised kernels link the device runtime
+        from numba.cuda.cudadrv import libs
+        objects.append(ObjectCode.from_library(libs.get_cudalib("cudadevrt", static=True)))
+    linker = Linker(*objects, options=LinkerOptions(arch="sm_90", verbose=True))
     linker.link("cubin")
     return linker.get_info_log()
 

@@ -67,3 +67,56 @@ def test_single_block_grid(monkeypatch):
     monkeypatch.setattr(functional_cuda, "MAX_BLOCKS", 1)
     cpu, gpu = _pair(numbarnn.LSTM, {}, "float64")
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12))
+
+
+@pytest.mark.parametrize("cls,kwargs", CELLS, ids=IDS)
+def test_per_step_kernels_match_cpu(cls, kwargs, monkeypatch):
+    """The first stage (one launch per step), which larger batches use."""
+    monkeypatch.setattr(numbarnn.config, "CUDA_PERSISTENT_MAX_BATCH", 0)
+    cpu, gpu = _pair(cls, kwargs, "float32")
+    _compare(cpu, gpu, dict(rtol=1e-4, atol=1e-5))
+
+
+@pytest.mark.parametrize("cls,kwargs", CELLS[1:], ids=IDS[1:])
+def test_persistent_tiles_from_global_memory(cls, kwargs, monkeypatch):
+    """Several unit tiles per block: the weights stream from global memory, not shared memory."""
+    monkeypatch.setattr(functional_cuda, "PERSISTENT_UNITS", 4)  # H = 6: two tiles, the second half empty
+    cpu, gpu = _pair(cls, kwargs, "float64")
+    _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12))
+
+
+def _device(a):
+    from numba import cuda
+    return cuda.to_device(np.ascontiguousarray(a))
+
+
+def test_device_arrays_stay_on_the_device():
+    """GPU inputs are not copied through the host: outputs and gradients come back as device arrays."""
+    cpu, gpu = _pair(numbarnn.GRU, {}, "float32", bidirectional=True)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5, 2, 3)).astype("float32")
+    h0 = (0.1 * rng.standard_normal((2, 2, 6))).astype("float32")
+    o1, s1, t1 = cpu.forward(x, h0, lengths=[5, 3])
+    o2, s2, t2 = gpu.forward(_device(x), _device(h0), lengths=[5, 3])
+    assert not isinstance(o2, np.ndarray) and not isinstance(s2, np.ndarray)
+    np.testing.assert_allclose(o2.copy_to_host(), o1, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(s2.copy_to_host(), s1, rtol=1e-4, atol=1e-5)
+    g = np.cos(o1).astype("float32")
+    g1, g2 = cpu.backward(t1, g), gpu.backward(t2, _device(g))
+    np.testing.assert_allclose(g2["input"].copy_to_host(), g1["input"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(g2["state"].copy_to_host(), g1["state"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(g2["weight_hh_l0"], g1["weight_hh_l0"], rtol=1e-4, atol=1e-5)
+
+
+def test_device_input_is_validated_on_the_device():
+    gpu = numbarnn.LSTM(3, 4, device="cuda", seed=0)
+    x = np.zeros((4, 2, 3), "float32")
+    with pytest.raises(TypeError, match="float64 GPU array.*float32"):
+        gpu(_device(x.astype("float64")))
+    with pytest.raises(ValueError, match="features on its last axis"):
+        gpu(_device(np.zeros((4, 2, 5), "float32")))
+    x[1, 0, 2] = np.nan
+    with pytest.raises(ValueError, match="1 NaN or infinite"):
+        gpu(_device(x))
+    out, _ = gpu(_device(x), lengths=[1, 4])  # NaN in padding is masked, not an error
+    assert np.isfinite(out.copy_to_host()).all()

@@ -73,12 +73,78 @@ def fill(a, value):
         a[i] = value
 
 
-@cuda.jit(device=True)
-def sigmoid(x):
-    return 1.0 / (1.0 + math.exp(-x))
+@cuda.jit
+def transpose(a, out):
+    """out = a.T for 2-d arrays."""
+    R, C = a.shape
+    for i in range(cuda.grid(1), R * C, cuda.gridsize(1)):
+        out[i % C, i // C] = a[i // C, i % C]
 
 
-@cuda.jit(device=True)
-def step_time(s, length, reverse):
-    return length - 1 - s if reverse else s
+@cuda.jit
+def pack_rows(w_hh, G, J, out):
+    """Forward weights of the persistent kernels: out[tile, k, g*J + jj] = w_hh[g*H + tile*J + jj, k] (0 past H)."""
+    ntiles, H, ncols = out.shape
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        tile = i // (H * ncols)
+        k = (i // ncols) % H
+        g = (i % ncols) // J
+        j = tile * J + i % J
+        out[tile, k, i % ncols] = w_hh[g * H + j, k] if j < H else 0
 
+
+@cuda.jit
+def pack_columns(w_hh, J, out):
+    """Backward weights of the persistent kernels: out[tile, r, jj] = w_hh[r, tile*J + jj] (0 past H)."""
+    ntiles, R, _ = out.shape
+    H = w_hh.shape[1]
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        tile = i // (R * J)
+        r = (i // J) % R
+        j = tile * J + i % J
+        out[tile, r, i % J] = w_hh[r, j] if j < H else 0
+
+
+@cuda.jit
+def multiply(a, b, out):
+    """out = a * b for flat arrays."""
+    for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
+        out[i] = a[i] * b[i]
+
+
+@cuda.jit
+def add(a, b, out):
+    """out = a + b for flat arrays."""
+    for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
+        out[i] = a[i] + b[i]
+
+
+@cuda.jit
+def copy_columns(src, dst, col0, into_dst):
+    """dst[:, :, col0:col0 + n] = src (``into_dst``), or src = dst[:, :, col0:col0 + n]; n = src.shape[2]."""
+    T, B, n = src.shape
+    for i in range(cuda.grid(1), T * B * n, cuda.gridsize(1)):
+        t = i // (B * n)
+        b = (i // n) % B
+        c = i % n
+        if into_dst:
+            dst[t, b, col0 + c] = src[t, b, c]
+        else:
+            src[t, b, c] = dst[t, b, col0 + c]
+
+
+@cuda.jit
+def mask_padding(x, lengths, out, nonfinite):
+    """out = x with steps past each row's length set to 0; counts non-finite values at valid steps."""
+    T, B, F = x.shape
+    for i in range(cuda.grid(1), T * B * F, cuda.gridsize(1)):
+        t = i // (B * F)
+        b = (i // F) % B
+        f = i % F
+        v = x[t, b, f]
+        if t < lengths[b]:
+            out[t, b, f] = v
+            if not math.isfinite(v):
+                cuda.atomic.add(nonfinite, 0, 1)
+        else:
+            out[t, b, f] = 0

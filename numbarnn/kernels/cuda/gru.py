@@ -1,15 +1,13 @@
 """GRU step kernels (gate order r, z, n), one thread per (row, unit), grid-stride."""
 
-import math
-
 from ..._cuda import cuda
-from .common import sigmoid, step_time
+from .cells import gru_backward, gru_forward, step_time
 
 cuda = cuda()
 
 
 @cuda.jit
-def gru_step(s, xproj, w_hh, b_hh, h_in, lengths, reverse, record, h_out, out, gates, hn, h_prev):
+def gru_step(s, xproj, w_t, b_hh, h_in, lengths, reverse, record, one, h_out, out, gates, hn, h_prev):
     B, H = h_in.shape
     for idx in range(cuda.grid(1), B * H, cuda.gridsize(1)):
         b = idx // H
@@ -24,14 +22,12 @@ def gru_step(s, xproj, w_hh, b_hh, h_in, lengths, reverse, record, h_out, out, g
         an = b_hh[2 * H + j]
         for k in range(H):
             hk = h_in[b, k]
-            ar += w_hh[j, k] * hk
-            az += w_hh[H + j, k] * hk
-            an += w_hh[2 * H + j, k] * hk
-        rg = sigmoid(xproj[t, b, j] + ar)
-        zg = sigmoid(xproj[t, b, H + j] + az)
-        ng = math.tanh(xproj[t, b, 2 * H + j] + rg * an)
+            ar += w_t[k, j] * hk
+            az += w_t[k, H + j] * hk
+            an += w_t[k, 2 * H + j] * hk
         hp = h_in[b, j]
-        h = ng + zg * (hp - ng)
+        rg, zg, ng, h = gru_forward(xproj[t, b, j], xproj[t, b, H + j], xproj[t, b, 2 * H + j], ar, az, an,
+                                    hp, one)
         h_out[b, j] = h
         out[t, b, j] = h
         if record:
@@ -43,7 +39,8 @@ def gru_step(s, xproj, w_hh, b_hh, h_in, lengths, reverse, record, h_out, out, g
 
 
 @cuda.jit
-def gru_backward_step(s, grad_out, dh_in, lengths, reverse, gates, hn, h_prev, direct, dzc, dz_in, dz_hid):
+def gru_backward_step(s, grad_out, dh_in, lengths, reverse, gates, hn, h_prev, one, direct, dzc, dz_in,
+                      dz_hid):
     B, H = dh_in.shape
     for idx in range(cuda.grid(1), B * H, cuda.gridsize(1)):
         b = idx // H
@@ -56,13 +53,9 @@ def gru_backward_step(s, grad_out, dh_in, lengths, reverse, gates, hn, h_prev, d
             continue
         t = step_time(s, L, reverse)
         rg = gates[t, b, j]
-        zg = gates[t, b, H + j]
-        ng = gates[t, b, 2 * H + j]
-        dhj = dh_in[b, j] + grad_out[t, b, j]
-        dn = dhj * (1 - zg) * (1 - ng * ng)
-        dzz = dhj * (h_prev[t, b, j] - ng) * zg * (1 - zg)
-        dr = dn * hn[t, b, j] * rg * (1 - rg)
-        direct[b, j] = dhj * zg
+        dr, dzz, dn, dir_ = gru_backward(dh_in[b, j] + grad_out[t, b, j], rg, gates[t, b, H + j],
+                                         gates[t, b, 2 * H + j], hn[t, b, j], h_prev[t, b, j], one)
+        direct[b, j] = dir_
         dz_in[t, b, j] = dr
         dz_in[t, b, H + j] = dzz
         dz_in[t, b, 2 * H + j] = dn

@@ -1,23 +1,22 @@
 """LSTM step kernels (gate order i, f, g, o), one thread per (row, unit), grid-stride.
 
 Forward: each thread forms its four gate pre-activations (input projection
-plus the recurrent dot products with its rows of ``w_hh``), applies the gate
+plus the recurrent dot products with its columns of ``w_t = w_hh.T``, read
+coalesced across the threads of a warp), applies the gate
 arithmetic and writes the new state into the other half of a double buffer;
 the kernel boundary is the step barrier. Backward: :func:`lstm_backward_step`
 turns the carried ``dh``/``dc`` into gate gradients, then
 :func:`numbarnn.kernels.cuda.recurrent.recurrent_grad` forms ``dz @ w_hh``.
 """
 
-import math
-
 from ..._cuda import cuda
-from .common import sigmoid, step_time
+from .cells import lstm_backward, lstm_forward, step_time
 
 cuda = cuda()
 
 
 @cuda.jit
-def lstm_step(s, xproj, w_hh, h_in, c_in, lengths, reverse, record,
+def lstm_step(s, xproj, w_t, h_in, c_in, lengths, reverse, record, one,
               h_out, c_out, out, gates, c_prev, tanh_c, h_prev):
     B, H = h_in.shape
     for idx in range(cuda.grid(1), B * H, cuda.gridsize(1)):
@@ -35,18 +34,12 @@ def lstm_step(s, xproj, w_hh, h_in, c_in, lengths, reverse, record,
         zo = xproj[t, b, 3 * H + j]
         for k in range(H):
             hk = h_in[b, k]
-            zi += w_hh[j, k] * hk
-            zf += w_hh[H + j, k] * hk
-            zg += w_hh[2 * H + j, k] * hk
-            zo += w_hh[3 * H + j, k] * hk
-        ig = sigmoid(zi)
-        fg = sigmoid(zf)
-        gg = math.tanh(zg)
-        og = sigmoid(zo)
+            zi += w_t[k, j] * hk
+            zf += w_t[k, H + j] * hk
+            zg += w_t[k, 2 * H + j] * hk
+            zo += w_t[k, 3 * H + j] * hk
         cp = c_in[b, j]
-        c = fg * cp + ig * gg
-        tc = math.tanh(c)
-        h = og * tc
+        ig, fg, gg, og, c, tc, h = lstm_forward(zi, zf, zg, zo, cp, one)
         h_out[b, j] = h
         c_out[b, j] = c
         out[t, b, j] = h
@@ -61,7 +54,7 @@ def lstm_step(s, xproj, w_hh, h_in, c_in, lengths, reverse, record,
 
 
 @cuda.jit
-def lstm_backward_step(s, grad_out, dh_in, dc_in, lengths, reverse, gates, c_prev, tanh_c,
+def lstm_backward_step(s, grad_out, dh_in, dc_in, lengths, reverse, gates, c_prev, tanh_c, one,
                        dc_out, dzc, dz):
     B, H = dh_in.shape
     for idx in range(cuda.grid(1), B * H, cuda.gridsize(1)):
@@ -74,18 +67,10 @@ def lstm_backward_step(s, grad_out, dh_in, dc_in, lengths, reverse, gates, c_pre
                 dzc[b, g * H + j] = 0
             continue
         t = step_time(s, L, reverse)
-        ig = gates[t, b, j]
-        fg = gates[t, b, H + j]
-        gg = gates[t, b, 2 * H + j]
-        og = gates[t, b, 3 * H + j]
-        tc = tanh_c[t, b, j]
-        dhj = dh_in[b, j] + grad_out[t, b, j]
-        dcj = dc_in[b, j] + dhj * og * (1 - tc * tc)
-        dc_out[b, j] = dcj * fg
-        di = dcj * gg * ig * (1 - ig)
-        df = dcj * c_prev[t, b, j] * fg * (1 - fg)
-        dg = dcj * ig * (1 - gg * gg)
-        do = dhj * tc * og * (1 - og)
+        di, df, dg, do, dcp = lstm_backward(dh_in[b, j] + grad_out[t, b, j], dc_in[b, j], gates[t, b, j],
+                                            gates[t, b, H + j], gates[t, b, 2 * H + j], gates[t, b, 3 * H + j],
+                                            tanh_c[t, b, j], c_prev[t, b, j], one)
+        dc_out[b, j] = dcp
         dzc[b, j] = di
         dzc[b, H + j] = df
         dzc[b, 2 * H + j] = dg

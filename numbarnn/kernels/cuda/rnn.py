@@ -1,15 +1,13 @@
 """Elman RNN step kernels (tanh or relu), one thread per (row, unit), grid-stride."""
 
-import math
-
 from ..._cuda import cuda
-from .common import step_time
+from .cells import rnn_backward, rnn_forward, step_time
 
 cuda = cuda()
 
 
 @cuda.jit
-def rnn_step(s, xproj, w_hh, h_in, lengths, reverse, relu, record, h_out, out, h_prev):
+def rnn_step(s, xproj, w_t, h_in, lengths, reverse, relu, record, one, h_out, out, h_prev):
     B, H = h_in.shape
     for idx in range(cuda.grid(1), B * H, cuda.gridsize(1)):
         b = idx // H
@@ -21,8 +19,8 @@ def rnn_step(s, xproj, w_hh, h_in, lengths, reverse, relu, record, h_out, out, h
         t = step_time(s, L, reverse)
         a = xproj[t, b, j]
         for k in range(H):
-            a += w_hh[j, k] * h_in[b, k]
-        h = (a if a > 0 else 0.0) if relu else math.tanh(a)
+            a += w_t[k, j] * h_in[b, k]
+        h = rnn_forward(a, relu, one)
         h_out[b, j] = h
         out[t, b, j] = h
         if record:
@@ -30,7 +28,7 @@ def rnn_step(s, xproj, w_hh, h_in, lengths, reverse, relu, record, h_out, out, h
 
 
 @cuda.jit
-def rnn_backward_step(s, grad_out, dh_in, lengths, reverse, relu, out, dzc, dz):
+def rnn_backward_step(s, grad_out, dh_in, lengths, reverse, relu, out, one, dzc, dz):
     B, H = dh_in.shape
     for idx in range(cuda.grid(1), B * H, cuda.gridsize(1)):
         b = idx // H
@@ -40,8 +38,6 @@ def rnn_backward_step(s, grad_out, dh_in, lengths, reverse, relu, out, dzc, dz):
             dzc[b, j] = 0
             continue
         t = step_time(s, L, reverse)
-        y = out[t, b, j]
-        d = dh_in[b, j] + grad_out[t, b, j]
-        dzv = (d if y > 0 else 0.0) if relu else d * (1 - y * y)
+        dzv = rnn_backward(dh_in[b, j] + grad_out[t, b, j], out[t, b, j], relu, one)
         dzc[b, j] = dzv
         dz[t, b, j] = dzv
