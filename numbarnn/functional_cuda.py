@@ -57,6 +57,17 @@ def _device_facts(cuda):
     return _FACTS[dev.id]
 
 
+def _launch(kernel, n, *args):
+    """Launch a grid-stride kernel over ``n`` items."""
+    threads = config.THREADS_PER_BLOCK
+    kernel[max(1, min((n + threads - 1) // threads, MAX_BLOCKS)), threads](*args)
+
+
+def _to_device(cuda, a):
+    """A device array: GPU arrays as zero-copy views, host arrays copied over."""
+    return as_device(a) if is_device_array(a) else cuda.to_device(np.ascontiguousarray(a))
+
+
 class _CudaOps:
     has_cell_state = False
     gates = 1
@@ -77,10 +88,7 @@ class _CudaOps:
     # -- arrays ------------------------------------------------------------------------
 
     def _dev(self, a):
-        """A device array: GPU arrays as zero-copy views, host arrays copied over."""
-        if is_device_array(a):
-            return as_device(a)
-        return self.cuda.to_device(np.ascontiguousarray(a))
+        return _to_device(self.cuda, a)
 
     def _empty(self, shape, dtype):
         return self.cuda.device_array(shape, dtype=dtype)
@@ -91,10 +99,7 @@ class _CudaOps:
             self._launch(self.k_common.fill, arr.size, arr.reshape(arr.size), 0)
         return arr
 
-    def _launch(self, kernel, n, *args):
-        threads = config.THREADS_PER_BLOCK
-        blocks = max(1, min((n + threads - 1) // threads, MAX_BLOCKS))
-        kernel[blocks, threads](*args)
+    _launch = staticmethod(_launch)
 
     def _one(self, dtype):
         return np.dtype(dtype).type(1)
@@ -211,19 +216,15 @@ class _CudaOps:
 
     def _common_forward(self, x, params, lengths, fold_bias):
         bias = None
-        if params.b_ih is not None:
-            b = params.b_ih + params.b_hh if fold_bias and not is_device_array(params.b_ih) else params.b_ih
-            bias = self._dev(b)
-            if fold_bias and is_device_array(params.b_ih):
-                self._launch(self.k_common.add, bias.size, bias, self._dev(params.b_hh), bias)
+        if params.b_ih is not None:  # parameters are host arrays; the biases are folded there
+            bias = self._dev(params.b_ih + params.b_hh if fold_bias else params.b_ih)
         d = {"x": self._dev(x), "w_ih": self._dev(params.w_ih), "w_hh": self._dev(params.w_hh),
              "lengths": self._dev(np.asarray(lengths, dtype=np.int64))}
         return d, self._project(d["x"], d["w_ih"], bias)
 
-    def _state_buffers(self, h0, record_shape, dtype):
-        """Double buffer for h with h0 in its first half."""
-        B, H = record_shape
-        hbuf = self._empty((2, B, H), dtype)
+    def _state_buffers(self, h0, dtype):
+        """Double buffer (2, B, H) for h with h0 in its first half."""
+        hbuf = self._empty((2,) + tuple(h0.shape), dtype)
         hbuf[0].copy_to_device(self._dev(h0))
         return hbuf
 
@@ -231,7 +232,7 @@ class _CudaOps:
         """Allocate, run the persistent or the per-step forward, and build the tape.
 
         ``tape_shapes`` maps tape names to their last dimension in units of H; ``cell_args``
-        gives the cell's extra kernel arguments: ``(persistent_extra, step_extra)``.
+        is the cell's extra kernel argument (the GRU's device ``b_hh``; ``None`` otherwise).
         """
         T, B, _ = x.shape
         H = h0.shape[1]
@@ -239,7 +240,7 @@ class _CudaOps:
         d, xproj = self._common_forward(x, params, lengths, fold_bias)
         out = self._zeros((T, B, H), dtype)
         tape = {name: self._zeros((T, B, k * H) if record else (1, 1, 1), dtype) for name, k in tape_shapes.items()}
-        hbuf = self._state_buffers(h0, (B, H), dtype)
+        hbuf = self._state_buffers(h0, dtype)
         cbuf = None
         if c0 is not None:
             cbuf = self._empty((B, H), dtype)
@@ -439,9 +440,7 @@ class DeviceArrays:
         from .kernels.cuda import common
         self.k = common
 
-    def _launch(self, kernel, n, *args):
-        threads = config.THREADS_PER_BLOCK
-        kernel[max(1, min((n + threads - 1) // threads, MAX_BLOCKS)), threads](*args)
+    _launch = staticmethod(_launch)
 
     def empty(self, shape, dtype):
         return self.cuda.device_array(shape, dtype=dtype)
@@ -451,7 +450,7 @@ class DeviceArrays:
 
     def from_user(self, a):
         """A device array for a host or GPU array (GPU arrays are not copied)."""
-        return as_device(a) if is_device_array(a) else self.cuda.to_device(np.ascontiguousarray(a))
+        return _to_device(self.cuda, a)
 
     def checked(self, name, a, dtype, shape, lengths=None, finite=True, hint=""):
         """A contiguous device copy of GPU array ``a`` after checking its dtype, shape and values.
