@@ -1,14 +1,43 @@
-"""numbarnn: exact, fast recurrent networks (RNN, LSTM, GRU) on Numba, for time series."""
+"""numbarnn: exact, fast recurrent networks (RNN, LSTM, GRU) on Numba, for time series.
 
-from . import datasets, metrics
-from ._base import NotFittedError, clone
-from .estimators import Forecaster
-from .io import load
+The networks load with the package; the estimators, datasets, metrics and model
+files (which bring in xarray, pandas and SciPy) load on first use, so a script
+that only runs networks starts faster.
+"""
+
+import importlib
+
 from .networks import GRU, LSTM, RNN, RecurrentNetwork, Tape
-from .sequence_estimators import SequenceClassifier, SequenceRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["GRU", "LSTM", "RNN", "Forecaster", "NotFittedError", "RecurrentNetwork", "SequenceClassifier",
-           "SequenceRegressor", "Tape", "__version__",
-           "clone", "datasets", "load", "metrics"]
+#: Public names loaded on first access: name -> (module, attribute or None for the module itself).
+_LAZY = {
+    "Forecaster": (".estimators", "Forecaster"),
+    "NotFittedError": ("._base", "NotFittedError"),
+    "SequenceClassifier": (".sequence_estimators", "SequenceClassifier"),
+    "SequenceRegressor": (".sequence_estimators", "SequenceRegressor"),
+    "clone": ("._base", "clone"),
+    "datasets": (".datasets", None),
+    "load": (".io", "load"),
+    "metrics": (".metrics", None),
+}
+
+__all__ = ["GRU", "LSTM", "RNN", "RecurrentNetwork", "Tape", "__version__",
+           "Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "clone", "datasets",
+           "load", "metrics"]
+assert set(__all__) >= set(_LAZY)
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'numbarnn' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name, __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

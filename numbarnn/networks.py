@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validation as v
-from ._blas import single_threaded_blas
 from ._cuda import is_device_array
 from .config import DEFAULT_DTYPE
 from .functional import GRUOps, LayerParams, LSTMOps, RNNOps
@@ -276,8 +275,7 @@ class RecurrentNetwork:
             x, lengths, unbatched = self._check_device_input(x, lengths)
         else:
             x, lengths, unbatched = self._check_input(x, lengths)
-        with single_threaded_blas():
-            return self._forward(x, state, lengths, unbatched, record, dropout_masks, like)
+        return self._forward(x, state, lengths, unbatched, record, dropout_masks, like)
 
     def _forward(self, x, state, lengths, unbatched, record, dropout_masks, like):
         T, B, _ = x.shape
@@ -333,8 +331,7 @@ class RecurrentNetwork:
         """
         if not isinstance(tape, Tape):
             raise TypeError("tape must be the Tape returned by forward(..., record=True)")
-        with single_threaded_blas():
-            return self._backward(tape, grad_output, grad_state)
+        return self._backward(tape, grad_output, grad_state)
 
     def _backward(self, tape, grad_output, grad_state):
         first = tape.layers[0][0]

@@ -23,19 +23,23 @@ from .packed import packed_matmul
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def _forward_row(z, xp, b_hh, h, gates, hn):
-    # One sequence, one step; 1-D arguments so the loop vectorises.
+    # One sequence, one step, inlined; gates as slices indexed by j alone so the loop vectorises.
     H = h.shape[0]
+    zr, zz, zn = z[:H], z[H:2 * H], z[2 * H:3 * H]
+    xr, xz, xn = xp[:H], xp[H:2 * H], xp[2 * H:3 * H]
+    br, bz, bn = b_hh[:H], b_hh[H:2 * H], b_hh[2 * H:3 * H]
+    gr, gz, gn = gates[:H], gates[H:2 * H], gates[2 * H:3 * H]
     for j in range(H):
-        hn_j = z[2 * H + j] + b_hh[2 * H + j]
-        rg = sigmoid(xp[j] + z[j] + b_hh[j])
-        zg = sigmoid(xp[H + j] + z[H + j] + b_hh[H + j])
-        ng = tanh(xp[2 * H + j] + rg * hn_j)
+        hn_j = zn[j] + bn[j]
+        rg = sigmoid(xr[j] + zr[j] + br[j])
+        zg = sigmoid(xz[j] + zz[j] + bz[j])
+        ng = tanh(xn[j] + rg * hn_j)
         h[j] = ng + zg * (h[j] - ng)
-        gates[j] = rg
-        gates[H + j] = zg
-        gates[2 * H + j] = ng
+        gr[j] = rg
+        gz[j] = zg
+        gn[j] = ng
         hn[j] = hn_j
 
 
@@ -90,25 +94,28 @@ def gru_forward(xproj, w_hh_packed, b_hh, h0, lengths, reverse, record, n_chunks
                        out, h_n, gates, hn, h_prev)
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def _backward_row(dh, grad_out, gates, hn, h_prev, dz_in, dz_hid):
     # dh (in: gradient from the step after) becomes the direct part z * dh of dh_prev.
     H = dh.shape[0]
+    gr, gz, gn = gates[:H], gates[H:2 * H], gates[2 * H:3 * H]
+    ir, iz, in_ = dz_in[:H], dz_in[H:2 * H], dz_in[2 * H:3 * H]
+    hr, hz, hn_ = dz_hid[:H], dz_hid[H:2 * H], dz_hid[2 * H:3 * H]
     for j in range(H):
-        rg = gates[j]
-        zg = gates[H + j]
-        ng = gates[2 * H + j]
+        rg = gr[j]
+        zg = gz[j]
+        ng = gn[j]
         dhj = dh[j] + grad_out[j]
         dn = dhj * one_minus(zg) * one_minus_square(ng)
         dzz = dhj * (h_prev[j] - ng) * zg * one_minus(zg)
         dr = dn * hn[j] * rg * one_minus(rg)
         dh[j] = dhj * zg
-        dz_in[j] = dr
-        dz_in[H + j] = dzz
-        dz_in[2 * H + j] = dn
-        dz_hid[j] = dr
-        dz_hid[H + j] = dzz
-        dz_hid[2 * H + j] = dn * rg
+        ir[j] = dr
+        iz[j] = dzz
+        in_[j] = dn
+        hr[j] = dr
+        hz[j] = dzz
+        hn_[j] = dn * rg
 
 
 @njit(**JIT_OPTIONS)

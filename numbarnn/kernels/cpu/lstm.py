@@ -27,22 +27,26 @@ from .packed import packed_matmul
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def _forward_row(z, xp, c, h, out, gates, tanh_c):
-    # One sequence, one step. 1-D arguments keep the loop simple enough to vectorise.
+    # One sequence, one step, inlined into the time loop. Each gate is its own slice, indexed by
+    # j alone: offsets such as z[H + j] keep LLVM from vectorising (measured 3x slower).
     H = c.shape[0]
+    zi, zf, zg, zo = z[:H], z[H:2 * H], z[2 * H:3 * H], z[3 * H:4 * H]
+    bi, bf, bg, bo = xp[:H], xp[H:2 * H], xp[2 * H:3 * H], xp[3 * H:4 * H]
+    gi, gf, gg, go = gates[:H], gates[H:2 * H], gates[2 * H:3 * H], gates[3 * H:4 * H]
     for j in range(H):
-        ig = sigmoid(z[j] + xp[j])
-        fg = sigmoid(z[H + j] + xp[H + j])
-        gg = tanh(z[2 * H + j] + xp[2 * H + j])
-        og = sigmoid(z[3 * H + j] + xp[3 * H + j])
-        cj = fg * c[j] + ig * gg
+        ig = sigmoid(zi[j] + bi[j])
+        fg = sigmoid(zf[j] + bf[j])
+        cand = tanh(zg[j] + bg[j])
+        og = sigmoid(zo[j] + bo[j])
+        cj = fg * c[j] + ig * cand
         tc = tanh(cj)
         hj = og * tc
-        gates[j] = ig
-        gates[H + j] = fg
-        gates[2 * H + j] = gg
-        gates[3 * H + j] = og
+        gi[j] = ig
+        gf[j] = fg
+        gg[j] = cand
+        go[j] = og
         tanh_c[j] = tc
         c[j] = cj
         h[j] = hj
@@ -116,23 +120,25 @@ def lstm_forward(x, w_packed, bias, h0, c0, lengths, reverse, record, n_chunks,
                        out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def _backward_row(dh, dc, grad_out, gates, c_prev, tanh_c, dz):
     # Turns dh (in: from the step after) and dc into the gate gradients dz; dc becomes dc_prev.
     H = dh.shape[0]
+    gi, gf, gg, go = gates[:H], gates[H:2 * H], gates[2 * H:3 * H], gates[3 * H:4 * H]
+    di, df, dg, do = dz[:H], dz[H:2 * H], dz[2 * H:3 * H], dz[3 * H:4 * H]
     for j in range(H):
-        ig = gates[j]
-        fg = gates[H + j]
-        gg = gates[2 * H + j]
-        og = gates[3 * H + j]
+        ig = gi[j]
+        fg = gf[j]
+        cand = gg[j]
+        og = go[j]
         tc = tanh_c[j]
         dhj = dh[j] + grad_out[j]
         dcj = dc[j] + dhj * og * one_minus_square(tc)
         dc[j] = dcj * fg
-        dz[j] = dcj * gg * ig * one_minus(ig)
-        dz[H + j] = dcj * c_prev[j] * fg * one_minus(fg)
-        dz[2 * H + j] = dcj * ig * one_minus_square(gg)
-        dz[3 * H + j] = dhj * tc * og * one_minus(og)
+        di[j] = dcj * cand * ig * one_minus(ig)
+        df[j] = dcj * c_prev[j] * fg * one_minus(fg)
+        dg[j] = dcj * ig * one_minus_square(cand)
+        do[j] = dhj * tc * og * one_minus(og)
 
 
 @njit(**JIT_OPTIONS)

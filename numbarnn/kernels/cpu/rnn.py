@@ -14,7 +14,7 @@ from .packed import packed_matmul
 from .activations import one_minus_square, relu_grad, relu as relu_fn, tanh
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def _forward_row(z, xp, relu, h):
     H = h.shape[0]
     if relu:
@@ -69,7 +69,7 @@ def rnn_forward(xproj, w_hh_packed, h0, lengths, reverse, relu, record, n_chunks
                        out, h_n, h_prev)
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def _backward_row(dh, grad_out, y, relu, dz):
     H = dh.shape[0]
     if relu:
