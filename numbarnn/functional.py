@@ -83,6 +83,8 @@ def _weight_grads(tape, dz_in, dz_hid):
     """Parameter and input gradients from pre-activation gradients, as GEMMs over all rows.
 
     ``dz_in``, ``dz_hid`` : (T, B, G') from :func:`padded_empty`, of which the first ``G`` columns count.
+    When the tape holds the rows ``[x_t, h_{t-1}]`` (``arrays["xh"]``, the LSTM's), one product
+    ``dz^T [x, h]`` gives both weight gradients.
     """
     p = tape.params
     T, B, D = tape.x.shape
@@ -91,10 +93,16 @@ def _weight_grads(tape, dz_in, dz_hid):
     din = dz_in.reshape(rows, -1)[:, :G]
     dhid = dz_hid.reshape(rows, -1)[:, :G]
     n_out = n_chunks_for(-(-G // cpu.MR))
-    grads = {"w_ih": _workspace.empty((G, D), dtype=din.dtype), "w_hh": _workspace.empty((G, H), dtype=din.dtype),
-             "input": _workspace.empty((T, B, D), dtype=din.dtype)}
-    cpu.matmul_tn(din, packed(tape.x.reshape(rows, D)), grads["w_ih"], n_out)
-    cpu.matmul_tn(dhid, packed(tape.h_prev.reshape(rows, H)), grads["w_hh"], n_out)
+    grads = {"input": _workspace.empty((T, B, D), dtype=din.dtype)}
+    xh = tape.arrays.get("xh")
+    if xh is not None:
+        both = np.empty((G, D + H), dtype=din.dtype)
+        cpu.matmul_tn(din, packed(xh.reshape(rows, D + H)), both, n_out)
+        grads["w_ih"], grads["w_hh"] = both[:, :D].copy(), both[:, D:].copy()
+    else:
+        grads["w_ih"], grads["w_hh"] = np.empty((G, D), dtype=din.dtype), np.empty((G, H), dtype=din.dtype)
+        cpu.matmul_tn(din, packed(tape.x.reshape(rows, D)), grads["w_ih"], n_out)
+        cpu.matmul_tn(dhid, packed(tape.h_prev.reshape(rows, H)), grads["w_hh"], n_out)
     cpu.matmul_rows(din, packed(p.w_ih), np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D),
                     n_chunks_for(rows))
     if p.b_ih is not None:
@@ -135,16 +143,18 @@ class LSTMOps(LayerOps):
         H = h0.shape[1]
         bias = np.zeros(4 * H, dtype=x.dtype) if params.b_ih is None else params.b_ih + params.b_hh
         w = packed(np.concatenate([params.w_ih, params.w_hh], axis=1), True)
-        out, (c_prev, tanh_c, h_prev) = self._alloc(x, H, record, 3)
-        gates = _workspace.empty((*x.shape[:2], 4 * H) if record else (0, 0, 0), dtype=x.dtype)
+        T, B, D = x.shape
+        out, (c_prev, tanh_c) = self._alloc(x, H, record, 2)
+        gates = _workspace.empty((T, B, 4 * H) if record else (0, 0, 0), dtype=x.dtype)
+        xh = _workspace.empty((T, B, D + H) if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
         c_n = np.empty_like(c0)
-        cpu.lstm_forward(x, w, bias, h0, c0, lengths, reverse, record, n_chunks_for(x.shape[1]),
-                         out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
+        cpu.lstm_forward(x, w, bias, h0, c0, lengths, reverse, record, n_chunks_for(B),
+                         out, h_n, c_n, gates, c_prev, tanh_c, xh)
         tape = None
         if record:
-            tape = LayerTape(x, out, lengths, reverse, params, h_prev,
-                             {"gates": gates, "c_prev": c_prev, "tanh_c": tanh_c})
+            tape = LayerTape(x, out, lengths, reverse, params, xh[:, :, D:],
+                             {"gates": gates, "c_prev": c_prev, "tanh_c": tanh_c, "xh": xh})
         return out, h_n, c_n, tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):

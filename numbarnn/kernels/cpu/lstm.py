@@ -55,12 +55,12 @@ def _forward_row(z, xp, c, h, out, gates, tanh_c):
 
 @njit(**JIT_OPTIONS)
 def _forward_chunk(b0, b1, x, w_packed, bias, h0, c0, lengths, reverse, record,
-                   out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
+                   out, h_n, c_n, gates, c_prev, tanh_c, xh_tape):
     H = h0.shape[1]
     D = x.shape[2]
     zero_padding(out, lengths, b0, b1)
     if record:
-        zero_padding(h_prev, lengths, b0, b1)
+        zero_padding(xh_tape, lengths, b0, b1)
     # Row r of xh is [x_t, h_{t-1}] of sequence b0 + r: one product per step gives
     # both projections. Rows that have ended keep their last (finite) values.
     xh = np.zeros((b1 - b0, D + H), dtype=h0.dtype)
@@ -83,7 +83,7 @@ def _forward_chunk(b0, b1, x, w_packed, bias, h0, c0, lengths, reverse, record,
             h = xh[r, D:]
             g_row, tc_row = gates_scratch, tanh_scratch
             if record:
-                h_prev[t, b] = h
+                xh_tape[t, b] = xh[r]
                 c_prev[t, b] = c[r]
                 g_row, tc_row = gates[t, b], tanh_c[t, b]
             _forward_row(z[r], bias, c[r], h, out[t, b], g_row, tc_row)
@@ -93,7 +93,7 @@ def _forward_chunk(b0, b1, x, w_packed, bias, h0, c0, lengths, reverse, record,
 
 @njit(parallel=True, **JIT_OPTIONS)
 def lstm_forward(x, w_packed, bias, h0, c0, lengths, reverse, record, n_chunks,
-                 out, h_n, c_n, gates, c_prev, tanh_c, h_prev):
+                 out, h_n, c_n, gates, c_prev, tanh_c, xh_tape):
     """Run one LSTM direction over a padded batch.
 
     Parameters
@@ -106,18 +106,20 @@ def lstm_forward(x, w_packed, bias, h0, c0, lengths, reverse, record, n_chunks,
     h0, c0 : (B, H) initial state.
     lengths : (B,) int64 steps per sequence, each in ``[0, T]``.
     reverse : bool, run each sequence from its last valid step back to 0.
-    record : bool, write the tape (``gates``, ``c_prev``, ``tanh_c``, ``h_prev``).
+    record : bool, write the tape (``gates``, ``c_prev``, ``tanh_c``, ``xh_tape``).
     n_chunks : int, number of independent batch pieces (``1 <= n_chunks <= B``).
     out : (T, B, H) hidden states, padding zeroed here.
     h_n, c_n : (B, H) final state (the state after each sequence's last valid step).
-    gates : (T, B, 4H) activated i, f, g, o; ``c_prev``, ``tanh_c``, ``h_prev``:
-        (T, B, H). Written only when ``record`` (``h_prev`` padding zeroed).
+    gates : (T, B, 4H) activated i, f, g, o; ``c_prev``, ``tanh_c``: (T, B, H);
+        ``xh_tape`` : (T, B, D+H) the rows ``[x_t, h_{t-1}]`` each step multiplied, so the
+        backward forms both weight gradients with one product. Written only when
+        ``record`` (``xh_tape`` padding zeroed).
     """
     B = h0.shape[0]
     for k in prange(n_chunks):
         b0, b1 = chunk_bounds(k, n_chunks, B)
         _forward_chunk(b0, b1, x, w_packed, bias, h0, c0, lengths, reverse, record,
-                       out, h_n, c_n, gates, c_prev, tanh_c, h_prev)
+                       out, h_n, c_n, gates, c_prev, tanh_c, xh_tape)
 
 
 @njit(inline="always", **JIT_OPTIONS)
