@@ -1,13 +1,15 @@
 """Render saved benchmark JSON (from benchmarks/run.py) as Markdown tables.
 
 Usage: ``python benchmarks/render.py [DIR]``. One table per thread count and
-BLAS core type: median milliseconds of each peer, numbarnn's GFLOP/s, and the
-ratio of numbarnn's median to torch's (below 1 means numbarnn is faster).
+BLAS core type: median milliseconds of each peer (the best median over the
+processes of ``run.py --repeat``), numbarnn's GFLOP/s, and the ratio of
+numbarnn's time to torch's (below 1 means numbarnn is faster).
 """
 
 import collections
 import json
 import pathlib
+import re
 import sys
 
 from shapes import SHAPES
@@ -17,15 +19,21 @@ MODES = {"forward": "fwd", "forward_backward": "fwd+bwd"}
 
 
 def load(directory):
-    """{(threads, coretype): {(cell, shape, mode): {peer: median_seconds}}} and the FLOP counts."""
+    """{(threads, coretype): {(cell, shape, mode): {peer: median_seconds}}} and the FLOP counts.
+
+    Files are ``{peer}-t{threads}-{coretype}[-r{turn}].json``; a peer's time is its
+    smallest median over the turns.
+    """
     tables = collections.defaultdict(dict)
     flop = {}
     for path in sorted(pathlib.Path(directory).glob("*.json")):
-        peer, threads, coretype = path.stem.split("-", 2)
+        peer, threads, coretype = re.sub(r"-r\d+$", "", path.stem).split("-", 2)
         for bench in json.loads(path.read_text())["benchmarks"]:
             info = bench["extra_info"]
             key = (info["cell"], info["shape"], info["mode"])
-            tables[(threads, coretype)].setdefault(key, {})[info["peer"]] = bench["stats"]["median"]
+            times = tables[(threads, coretype)].setdefault(key, {})
+            median = bench["stats"]["median"]
+            times[info["peer"]] = min(median, times.get(info["peer"], median))
             flop[key] = info["flops"]
     return tables, flop
 
@@ -34,7 +42,7 @@ def render(directory):
     tables, flop = load(directory)
     lines = []
     for (threads, coretype), rows in sorted(tables.items()):
-        lines += [f"\n**{threads[1:]} thread(s), OPENBLAS_CORETYPE={coretype}** (median ms)\n",
+        lines += [f"\n**{threads[1:]} thread(s), OPENBLAS_CORETYPE={coretype}** (median ms, best of the runs)\n",
                   "| cell | shape | pass | numbarnn | torch | NumPy | numbarnn GFLOP/s | numbarnn / torch |",
                   "|---|---|---|---:|---:|---:|---:|---:|"]
         for cell in CELLS:

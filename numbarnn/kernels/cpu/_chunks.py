@@ -1,4 +1,4 @@
-"""Batch partition shared by the parallel CPU kernels."""
+"""Batch partition and row helpers shared by the parallel CPU kernels."""
 
 from numba import njit
 
@@ -9,6 +9,20 @@ from ...config import JIT_OPTIONS
 def chunk_bounds(k, n_chunks, batch):
     """Rows ``[b0, b1)`` of chunk ``k`` when ``batch`` rows are cut in ``n_chunks``."""
     return k * batch // n_chunks, (k + 1) * batch // n_chunks
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def copy_row(dst, src):
+    """``dst[:] = src`` for 1-D rows, inlined: a slice assignment costs about 10x more per row."""
+    for j in range(src.shape[0]):
+        dst[j] = src[j]
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def add_row(dst, src):
+    """``dst += src`` for 1-D rows, inlined."""
+    for j in range(src.shape[0]):
+        dst[j] += src[j]
 
 
 @njit(**JIT_OPTIONS)

@@ -18,13 +18,13 @@ import numpy as np
 from numba import njit, prange
 
 from ...config import JIT_OPTIONS
-from ._chunks import chunk_bounds, max_length, step_rows, step_time, zero_padding
+from ._chunks import add_row, chunk_bounds, copy_row, max_length, step_rows, step_time, zero_padding
 from .packed import packed_matmul
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _forward_row(z, xp, b_hh, h, gates, hn):
+def _forward_row(z, xp, b_hh, h, out, gates, hn):
     # One sequence, one step, inlined; gates as slices indexed by j alone so the loop vectorises.
     H = h.shape[0]
     zr, zz, zn = z[:H], z[H:2 * H], z[2 * H:3 * H]
@@ -36,7 +36,9 @@ def _forward_row(z, xp, b_hh, h, gates, hn):
         rg = sigmoid(xr[j] + zr[j] + br[j])
         zg = sigmoid(xz[j] + zz[j] + bz[j])
         ng = tanh(xn[j] + rg * hn_j)
-        h[j] = ng + zg * (h[j] - ng)
+        hj = ng + zg * (h[j] - ng)
+        h[j] = hj
+        out[j] = hj
         gr[j] = rg
         gz[j] = zg
         gn[j] = ng
@@ -63,10 +65,9 @@ def _forward_chunk(b0, b1, xproj, w_hh_packed, b_hh, h0, lengths, reverse, recor
             t = step_time(s, lengths[b], reverse)
             g_row, hn_row = gates_scratch, hn_scratch
             if record:
-                h_prev[t, b] = h[r]
+                copy_row(h_prev[t, b], h[r])
                 g_row, hn_row = gates[t, b], hn[t, b]
-            _forward_row(z[r], xproj[t, b], b_hh, h[r], g_row, hn_row)
-            out[t, b] = h[r]
+            _forward_row(z[r], xproj[t, b], b_hh, h[r], out[t, b], g_row, hn_row)
     h_n[b0:b1] = h
 
 
@@ -138,7 +139,7 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh_packed, lengths, reverse,
         packed_matmul(step_rows(dz_hid, 3 * H, dzc, lengths, b0, b1, s, reverse), w_hh_packed, dh_rec, 0, b1 - b0)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
-                dh[r] += dh_rec[r]
+                add_row(dh[r], dh_rec[r])
     grad_h0[b0:b1] = dh
 
 

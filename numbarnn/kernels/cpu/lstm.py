@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from ...config import JIT_OPTIONS
-from ._chunks import chunk_bounds, max_length, step_rows, step_time, zero_padding
+from ._chunks import chunk_bounds, copy_row, max_length, step_rows, step_time, zero_padding
 from .packed import packed_matmul
 from .activations import one_minus, one_minus_square, sigmoid, tanh
 
@@ -73,7 +73,7 @@ def _forward_chunk(b0, b1, x, w_packed, bias, h0, c0, lengths, reverse, record,
         for r in range(b1 - b0):
             b = b0 + r
             if s < lengths[b]:
-                xh[r, :D] = x[step_time(s, lengths[b], reverse), b]
+                copy_row(xh[r, :D], x[step_time(s, lengths[b], reverse), b])
         packed_matmul(xh, w_packed, z, 0, b1 - b0)
         for r in range(b1 - b0):
             b = b0 + r
@@ -83,8 +83,8 @@ def _forward_chunk(b0, b1, x, w_packed, bias, h0, c0, lengths, reverse, record,
             h = xh[r, D:]
             g_row, tc_row = gates_scratch, tanh_scratch
             if record:
-                xh_tape[t, b] = xh[r]
-                c_prev[t, b] = c[r]
+                copy_row(xh_tape[t, b], xh[r])
+                copy_row(c_prev[t, b], c[r])
                 g_row, tc_row = gates[t, b], tanh_c[t, b]
             _forward_row(z[r], bias, c[r], h, out[t, b], g_row, tc_row)
     h_n[b0:b1] = xh[:, D:]
@@ -162,7 +162,7 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, grad_c_n, w_hh_packed, lengths, 
         packed_matmul(step_rows(dz, 4 * H, dzc, lengths, b0, b1, s, reverse), w_hh_packed, dh_rec, 0, b1 - b0)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
-                dh[r] = dh_rec[r]
+                copy_row(dh[r], dh_rec[r])
     grad_h0[b0:b1] = dh
     grad_c0[b0:b1] = dc
 

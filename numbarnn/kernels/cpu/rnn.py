@@ -9,20 +9,24 @@ import numpy as np
 from numba import njit, prange
 
 from ...config import JIT_OPTIONS
-from ._chunks import chunk_bounds, max_length, step_rows, step_time, zero_padding
+from ._chunks import chunk_bounds, copy_row, max_length, step_rows, step_time, zero_padding
 from .packed import packed_matmul
 from .activations import one_minus_square, relu_grad, relu as relu_fn, tanh
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _forward_row(z, xp, relu, h):
+def _forward_row(z, xp, relu, h, out):
     H = h.shape[0]
     if relu:
         for j in range(H):
-            h[j] = relu_fn(z[j] + xp[j])
+            hj = relu_fn(z[j] + xp[j])
+            h[j] = hj
+            out[j] = hj
     else:
         for j in range(H):
-            h[j] = tanh(z[j] + xp[j])
+            hj = tanh(z[j] + xp[j])
+            h[j] = hj
+            out[j] = hj
 
 
 @njit(**JIT_OPTIONS)
@@ -42,9 +46,8 @@ def _forward_chunk(b0, b1, xproj, w_hh_packed, h0, lengths, reverse, relu, recor
                 continue
             t = step_time(s, lengths[b], reverse)
             if record:
-                h_prev[t, b] = h[r]
-            _forward_row(z[r], xproj[t, b], relu, h[r])
-            out[t, b] = h[r]
+                copy_row(h_prev[t, b], h[r])
+            _forward_row(z[r], xproj[t, b], relu, h[r], out[t, b])
     h_n[b0:b1] = h
 
 
@@ -98,7 +101,7 @@ def _backward_chunk(b0, b1, grad_out, grad_h_n, w_hh_packed, lengths, reverse, r
         packed_matmul(step_rows(dz, H, dzc, lengths, b0, b1, s, reverse), w_hh_packed, dh_rec, 0, b1 - b0)
         for r in range(b1 - b0):
             if s < lengths[b0 + r]:
-                dh[r] = dh_rec[r]
+                copy_row(dh[r], dh_rec[r])
     grad_h0[b0:b1] = dh
 
 
