@@ -12,6 +12,7 @@ dies only when no array or view refers to that memory any more. Memory is
 never reused while anything can still see it.
 """
 
+import math
 import threading
 
 import numpy as np
@@ -68,7 +69,7 @@ def empty(shape, dtype):
     """Like ``np.empty(shape, dtype)`` (C order), reusing a pooled block for large arrays."""
     dtype = np.dtype(dtype)
     shape = tuple(int(s) for s in shape)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes < _MIN_BYTES:
         return np.empty(shape, dtype=dtype)
     return np.asarray(_Lease(_POOL.take(nbytes), shape, dtype))
