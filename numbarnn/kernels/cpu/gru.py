@@ -25,22 +25,22 @@ from .activations import one_minus, one_minus_square, sigmoid, tanh
 
 @njit(inline="always", **JIT_OPTIONS)
 def _forward_row(z, xp, b_hh, h, out, gates, hn):
-    # One sequence, one step, inlined; gates as slices indexed by j alone so the loop vectorises.
+    # One sequence, one step, inlined; gates as slices indexed by j alone so the loops vectorise,
+    # and two loops (r and z, then n and h) for short dependency chains, as in the LSTM.
     H = h.shape[0]
     zr, zz, zn = z[:H], z[H:2 * H], z[2 * H:3 * H]
     xr, xz, xn = xp[:H], xp[H:2 * H], xp[2 * H:3 * H]
     br, bz, bn = b_hh[:H], b_hh[H:2 * H], b_hh[2 * H:3 * H]
     gr, gz, gn = gates[:H], gates[H:2 * H], gates[2 * H:3 * H]
     for j in range(H):
+        gr[j] = sigmoid(xr[j] + zr[j] + br[j])
+        gz[j] = sigmoid(xz[j] + zz[j] + bz[j])
+    for j in range(H):
         hn_j = zn[j] + bn[j]
-        rg = sigmoid(xr[j] + zr[j] + br[j])
-        zg = sigmoid(xz[j] + zz[j] + bz[j])
-        ng = tanh(xn[j] + rg * hn_j)
-        hj = ng + zg * (h[j] - ng)
+        ng = tanh(xn[j] + gr[j] * hn_j)
+        hj = ng + gz[j] * (h[j] - ng)
         h[j] = hj
         out[j] = hj
-        gr[j] = rg
-        gz[j] = zg
         gn[j] = ng
         hn[j] = hn_j
 
