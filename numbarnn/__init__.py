@@ -26,7 +26,6 @@ _LAZY = {
 __all__ = ["GRU", "LSTM", "RNN", "RecurrentNetwork", "Tape", "__version__",
            "Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "clone", "datasets",
            "load", "metrics"]
-assert set(__all__) >= set(_LAZY)
 
 
 def __getattr__(name):

@@ -170,19 +170,24 @@ class RecurrentNetwork:
             return DeviceArrays()
         return HostArrays
 
-    def _check_device_input(self, x, lengths):
-        """Validate a GPU input without copying it to the host; returns a masked device copy."""
-        if len(x.shape) not in (2, 3):
+    def _check_shape(self, shape):
+        """``(T, B, F, unbatched)`` of an input of this shape, or a ValueError naming what is wrong."""
+        if len(shape) not in (2, 3):
             raise ValueError(f"x must be (T, B, {self.input_size}) or unbatched (T, {self.input_size}); "
-                             f"got {len(x.shape)}-d shape {tuple(x.shape)}")
-        unbatched = len(x.shape) == 2
-        T, F = x.shape[0], x.shape[len(x.shape) - 1]
-        B = 1 if unbatched else x.shape[1]
+                             f"got {len(shape)}-d shape {shape}")
+        unbatched = len(shape) == 2
+        T, F = shape[0], shape[-1]
+        B = 1 if unbatched else shape[1]
         if F != self.input_size:
             raise ValueError(f"x has {F} features on its last axis; this network expects "
                              f"input_size={self.input_size}")
         if T == 0 or B == 0:
-            raise ValueError(f"x has shape {tuple(x.shape)}; at least one timestep and one sequence are needed")
+            raise ValueError(f"x has shape {shape}; at least one timestep and one sequence are needed")
+        return T, B, F, unbatched
+
+    def _check_device_input(self, x, lengths):
+        """Validate a GPU input without copying it to the host; returns a masked device copy."""
+        T, B, F, unbatched = self._check_shape(tuple(x.shape))
         lengths = v.check_lengths(lengths, B, T)
         x = self._arrays().checked("x", x, self.dtype, tuple(x.shape), lengths=lengths,
                                    hint=" at valid timesteps; clean the data or mark padding with `lengths`")
@@ -190,18 +195,8 @@ class RecurrentNetwork:
 
     def _check_input(self, x, lengths):
         x = v.as_float_array(x, self.dtype, "x")
-        if x.ndim not in (2, 3):
-            raise ValueError(f"x must be (T, B, {self.input_size}) or unbatched (T, {self.input_size}); "
-                             f"got {x.ndim}-d shape {x.shape}")
-        unbatched = x.ndim == 2
-        if unbatched:
-            x = x[:, None, :]
-        T, B, F = x.shape
-        if F != self.input_size:
-            raise ValueError(f"x has {F} features on its last axis; this network expects "
-                             f"input_size={self.input_size}")
-        if T == 0 or B == 0:
-            raise ValueError(f"x has shape {x.shape}; at least one timestep and one sequence are needed")
+        T, B, F, unbatched = self._check_shape(x.shape)
+        x = x.reshape(T, B, F)
         lengths = v.check_lengths(lengths, B, T)
         if np.any(lengths < T):
             valid = np.arange(T)[:, None] < lengths[None, :]

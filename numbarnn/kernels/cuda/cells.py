@@ -35,6 +35,19 @@ def lstm_forward(zi, zf, zg, zo, cp, one):
 
 
 @cuda.jit(device=True)
+def lstm_record(gates, c_prev, tanh_c, h_prev, t, b, j, ig, fg, gg, og, cp, tc, hp):
+    """Write one unit's LSTM tape entries at (t, b, j); H = c_prev.shape[2]."""
+    H = c_prev.shape[2]
+    gates[t, b, j] = ig
+    gates[t, b, H + j] = fg
+    gates[t, b, 2 * H + j] = gg
+    gates[t, b, 3 * H + j] = og
+    c_prev[t, b, j] = cp
+    tanh_c[t, b, j] = tc
+    h_prev[t, b, j] = hp
+
+
+@cuda.jit(device=True)
 def lstm_backward(dh, dc, ig, fg, gg, og, tc, cp, one):
     """Pre-activation gradients (di, df, dg, do) and the cell gradient carried to the previous step."""
     dcj = dc + dh * og * (one - tc * tc)
@@ -52,6 +65,17 @@ def gru_forward(xr, xz, xn, ar, az, an, hp, one):
     zg = sigmoid(xz + az, one)
     ng = math.tanh(xn + rg * an)
     return rg, zg, ng, ng + zg * (hp - ng)
+
+
+@cuda.jit(device=True)
+def gru_record(gates, hn, h_prev, t, b, j, rg, zg, ng, an, hp):
+    """Write one unit's GRU tape entries at (t, b, j); H = hn.shape[2]."""
+    H = hn.shape[2]
+    gates[t, b, j] = rg
+    gates[t, b, H + j] = zg
+    gates[t, b, 2 * H + j] = ng
+    hn[t, b, j] = an
+    h_prev[t, b, j] = hp
 
 
 @cuda.jit(device=True)

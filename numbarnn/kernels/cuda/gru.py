@@ -1,7 +1,7 @@
 """GRU step kernels (gate order r, z, n), one thread per (row, unit), grid-stride."""
 
 from ..._cuda import cuda
-from .cells import gru_backward, gru_forward, step_time
+from .cells import gru_backward, gru_forward, gru_record, step_time
 
 cuda = cuda()
 
@@ -31,11 +31,7 @@ def gru_step(s, xproj, w_t, b_hh, h_in, lengths, reverse, record, one, h_out, ou
         h_out[b, j] = h
         out[t, b, j] = h
         if record:
-            gates[t, b, j] = rg
-            gates[t, b, H + j] = zg
-            gates[t, b, 2 * H + j] = ng
-            hn[t, b, j] = an
-            h_prev[t, b, j] = hp
+            gru_record(gates, hn, h_prev, t, b, j, rg, zg, ng, an, hp)
 
 
 @cuda.jit

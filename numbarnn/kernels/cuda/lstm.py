@@ -10,7 +10,7 @@ turns the carried ``dh``/``dc`` into gate gradients, then
 """
 
 from ..._cuda import cuda
-from .cells import lstm_backward, lstm_forward, step_time
+from .cells import lstm_backward, lstm_forward, lstm_record, step_time
 
 cuda = cuda()
 
@@ -44,13 +44,7 @@ def lstm_step(s, xproj, w_t, h_in, c_in, lengths, reverse, record, one,
         c_out[b, j] = c
         out[t, b, j] = h
         if record:
-            gates[t, b, j] = ig
-            gates[t, b, H + j] = fg
-            gates[t, b, 2 * H + j] = gg
-            gates[t, b, 3 * H + j] = og
-            c_prev[t, b, j] = cp
-            tanh_c[t, b, j] = tc
-            h_prev[t, b, j] = h_in[b, j]
+            lstm_record(gates, c_prev, tanh_c, h_prev, t, b, j, ig, fg, gg, og, cp, tc, h_in[b, j])
 
 
 @cuda.jit

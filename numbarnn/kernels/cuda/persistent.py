@@ -23,7 +23,8 @@ both stages share the weight-gradient GEMMs.
 from numba import int64
 
 from ..._cuda import cuda
-from .cells import gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward, step_time
+from .cells import (gru_backward, gru_forward, gru_record, lstm_backward, lstm_forward, lstm_record, rnn_backward,
+                    rnn_forward, step_time)
 
 cuda = cuda()
 
@@ -120,13 +121,7 @@ def lstm_forward_persistent(steps, xproj, wflat, J, hbuf, hflat, cbuf, lengths, 
                     hbuf[nxt, b, j] = h
                     out[t, b, j] = h
                     if record:
-                        gates[t, b, j] = ig
-                        gates[t, b, H + j] = fg
-                        gates[t, b, 2 * H + j] = gg
-                        gates[t, b, 3 * H + j] = og
-                        c_prev[t, b, j] = cp
-                        tanh_c[t, b, j] = tc
-                        h_prev[t, b, j] = hbuf[cur, b, j]
+                        lstm_record(gates, c_prev, tanh_c, h_prev, t, b, j, ig, fg, gg, og, cp, tc, hbuf[cur, b, j])
                 cuda.syncthreads()
         grid.sync()
 
@@ -172,11 +167,7 @@ def gru_forward_persistent(steps, xproj, wflat, J, b_hh, hbuf, hflat, lengths, r
                     hbuf[nxt, b, j] = h
                     out[t, b, j] = h
                     if record:
-                        gates[t, b, j] = rg
-                        gates[t, b, H + j] = zg
-                        gates[t, b, 2 * H + j] = ng
-                        hn[t, b, j] = an
-                        h_prev[t, b, j] = hp
+                        gru_record(gates, hn, h_prev, t, b, j, rg, zg, ng, an, hp)
                 cuda.syncthreads()
         grid.sync()
 
