@@ -18,6 +18,7 @@ the networks decide what goes back to the host. Parameter gradients are
 returned as host arrays, where the parameters live.
 """
 
+import collections
 import math
 
 import numpy as np
@@ -35,12 +36,17 @@ PERSISTENT_THREADS = 256
 #: "auto" uses CuPy's GEMM when CuPy is importable, "numba" always the tiled numba GEMM.
 GEMM = "auto"
 
+#: Longest chunk of the carried vector a persistent block stages at once; ``None`` sizes it to fit (tests set it).
+PERSISTENT_CHUNK = None
+
 _DEFAULT_SHARED = 48 * 1024
 #: Placeholder for the persistent kernels' ``use_smem`` argument, decided at launch.
 _SMEM = object()
 
+_Plan = collections.namedtuple("_Plan", "J tiles threads bt chunk stage_bytes weight_bytes use_smem")
 
 _FACTS = {}
+_GRIDS = {}
 
 
 def _device_facts(cuda):
@@ -55,6 +61,25 @@ def _device_facts(cuda):
             shared = _DEFAULT_SHARED
         _FACTS[dev.id] = {"sms": dev.MULTIPROCESSOR_COUNT, "shared": shared}
     return _FACTS[dev.id]
+
+
+def _cooperative_grid(kernel, threads, shared, most):
+    """Blocks of a specialised kernel that can be co-resident with ``shared`` bytes of dynamic shared memory.
+
+    The first call for a kernel opts it in to ``most`` bytes, the device's largest shared memory per block; the
+    occupancy query is looked up once per (kernel, threads, bytes). Both are driver calls.
+    """
+    fn = next(iter(kernel.overloads.values()))
+    if id(fn) not in _GRIDS:
+        from numba.cuda.cudadrv.driver import binding, driver
+        cufunc = fn._codelibrary.get_cufunc()
+        attr = binding.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+        driver.cuKernelSetAttribute(attr, most, cufunc.handle, cufunc.device.id)
+        _GRIDS[id(fn)] = {}
+    grids = _GRIDS[id(fn)]
+    if (threads, shared) not in grids:
+        grids[threads, shared] = fn.max_cooperative_grid_blocks(threads, shared)
+    return grids[threads, shared]
 
 
 def _launch(kernel, n, *args):
@@ -158,50 +183,52 @@ class _CudaOps:
     def _use_persistent(self, batch):
         return batch <= config.CUDA_PERSISTENT_MAX_BATCH
 
-    def _persistent_plan(self, H, itemsize):
-        """Units per block J, tiles, threads, shared bytes (partials, weights), whether the weights fit on chip.
+    def _persistent_plan(self, H, B, itemsize, K):
+        """How the persistent kernels split the work (a :class:`_Plan`); ``K`` is the length of each sum.
 
         A block owns J units: G*J columns of an H-long sum forward, J columns of a G*H-long sum backward.
+        The staged vector chunk is sized so that partial sums plus chunk fit the default 48 KiB, so the
+        fallback with the weights in global memory needs no opt-in.
         """
         G = self.gates
         device = _device_facts(self.cuda)
         J = PERSISTENT_UNITS or max(1, math.ceil(H / device["sms"]))
         J = min(J, H, max(1, 1024 // G))
         threads = max(PERSISTENT_THREADS, 32 * math.ceil(G * J / 32))
-        tiles = math.ceil(H / J)
-        partial_bytes = threads * self.k_pers.BT * itemsize
+        bt = self.k_pers.batch_tile(B)
+        partial_bytes = threads * bt * itemsize
+        chunk = min(K, max(1, (_DEFAULT_SHARED - partial_bytes) // (bt * itemsize)))
+        chunk = min(chunk, PERSISTENT_CHUNK or chunk)
+        stage_bytes = partial_bytes + bt * chunk * itemsize
         weight_bytes = G * J * H * itemsize
-        use_smem = weight_bytes + partial_bytes <= device["shared"]
-        return J, tiles, threads, partial_bytes, weight_bytes, use_smem
+        return _Plan(J, math.ceil(H / J), threads, bt, chunk, stage_bytes, weight_bytes,
+                     weight_bytes + stage_bytes <= device["shared"])
 
-    def _launch_persistent(self, kernel, plan, *args):
-        """Cooperative launch with as many blocks as can be co-resident (one, under the simulator)."""
-        J, tiles, threads, partial_bytes, weight_bytes, use_smem = plan
+    def _launch_persistent(self, name, plan, *args):
+        """Cooperative launch with as many blocks as can be co-resident (one, under the simulator).
+
+        ``args`` holds :data:`_SMEM` where the kernel takes ``use_smem``: the weights go to shared
+        memory when they fit and the whole grid can be resident, else they stream from global memory.
+        """
+        base = getattr(self.k_pers.kernels(plan.bt), name)
         args = list(args)
-        base = kernel
         i_smem = next(i for i, a in enumerate(args) if a is _SMEM)
-        for attempt in (use_smem, False):
+        for attempt in (plan.use_smem, False):
             args[i_smem] = attempt
-            shared = partial_bytes + (weight_bytes if attempt else 0)
-            if SIM:
-                grid = 1
-            else:
+            shared = plan.stage_bytes + (plan.weight_bytes if attempt else 0)
+            kernel, grid = base, 1
+            if not SIM:
                 kernel = base.specialize(*args)
-                fn = next(iter(kernel.overloads.values()))
-                if shared > _DEFAULT_SHARED:  # opt in to more than 48 KiB of dynamic shared memory
-                    from numba.cuda.cudadrv.driver import binding, driver
-                    cufunc = fn._codelibrary.get_cufunc()
-                    attr = binding.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
-                    driver.cuKernelSetAttribute(attr, shared, cufunc.handle, cufunc.device.id)
-                grid = min(tiles, fn.max_cooperative_grid_blocks(threads, shared))
-            if grid >= 1 and (not attempt or grid == tiles):
-                kernel[grid, threads, 0, shared](*args)
+                most = _device_facts(self.cuda)["shared"]
+                grid = min(plan.tiles, _cooperative_grid(kernel, plan.threads, shared, most))
+            if grid >= 1 and (not attempt or grid == plan.tiles):
+                kernel[grid, plan.threads, 0, shared](*args)
                 return
         raise RuntimeError("the persistent kernel cannot be launched on this GPU; "
                            "set NUMBARNN_CUDA_PERSISTENT_MAX_BATCH=0 to use the per-step kernels")
 
     def _packed(self, w_hh, plan, forward):
-        J, tiles = plan[0], plan[1]
+        J, tiles = plan.J, plan.tiles
         G = self.gates
         H = w_hh.shape[1]
         if forward:
@@ -238,8 +265,11 @@ class _CudaOps:
         H = h0.shape[1]
         dtype = np.dtype(params.w_hh.dtype)
         d, xproj = self._common_forward(x, params, lengths, fold_bias)
-        out = self._zeros((T, B, H), dtype)
-        tape = {name: self._zeros((T, B, k * H) if record else (1, 1, 1), dtype) for name, k in tape_shapes.items()}
+        # with every row T steps long the kernels write every entry; else padding must read as zeros
+        alloc = self._empty if int(np.min(lengths)) == T else self._zeros
+        out = alloc((T, B, H), dtype)
+        tape = {name: alloc((T, B, k * H), dtype) if record else self._empty((1, 1, 1), dtype)
+                for name, k in tape_shapes.items()}
         hbuf = self._state_buffers(h0, dtype)
         cbuf = None
         if c0 is not None:
@@ -248,7 +278,7 @@ class _CudaOps:
         steps = int(np.max(lengths))
         one = self._one(dtype)
         if self._use_persistent(B):
-            plan = self._persistent_plan(H, dtype.itemsize)
+            plan = self._persistent_plan(H, B, dtype.itemsize, H)
             wflat = self._packed(d["w_hh"], plan, forward=True)
             hflat = hbuf.reshape(hbuf.size)
             self._persistent_forward(plan, steps, xproj, wflat, hbuf, hflat, cbuf, d, reverse, record, one, out,
@@ -273,7 +303,8 @@ class _CudaOps:
         dtype = d["out"].dtype
         G = self.gates
         go = self._dev(grad_out)
-        dz = {name: self._zeros((T, B, G * H), dtype) for name in dz_names}
+        alloc = self._empty if int(np.min(tape.lengths)) == T else self._zeros
+        dz = {name: alloc((T, B, G * H), dtype) for name in dz_names}
         dh = self._empty((B, H), dtype)
         dh.copy_to_device(self._dev(grad_h_n))
         dc = None
@@ -283,7 +314,7 @@ class _CudaOps:
         steps = int(np.max(tape.lengths))
         one = self._one(dtype)
         if self._use_persistent(B):
-            plan = self._persistent_plan(H, dtype.itemsize)
+            plan = self._persistent_plan(H, B, dtype.itemsize, G * H)
             wflat = self._packed(d["w_hh"], plan, forward=False)
             dzc = self._zeros((2, B, G * H), dtype)
             self._persistent_backward(plan, steps, go, wflat, dzc, dh, dc, d, tape.reverse, one, dz)
@@ -327,7 +358,7 @@ class LSTMOpsCUDA(_CudaOps):
 
     def _persistent_forward(self, plan, steps, xproj, wflat, hbuf, hflat, cbuf, d, reverse, record, one, out,
                             tape, cell_args):
-        self._launch_persistent(self.k_pers.lstm_forward_persistent, plan, steps, xproj, wflat, plan[0], hbuf,
+        self._launch_persistent("lstm_forward", plan, steps, xproj, wflat, plan.J, plan.chunk, hbuf,
                                 hflat, cbuf, d["lengths"], reverse, record, _SMEM, one, out,
                                 *self._tape_lists(tape, self._tape))
 
@@ -346,7 +377,7 @@ class LSTMOpsCUDA(_CudaOps):
         return self._run_backward(tape, grad_out, grad_h_n, grad_c_n, ("dz",))
 
     def _persistent_backward(self, plan, steps, go, wflat, dzc, dh, dc, d, reverse, one, dz):
-        self._launch_persistent(self.k_pers.lstm_backward_persistent, plan, steps, go, wflat, plan[0], dzc,
+        self._launch_persistent("lstm_backward", plan, steps, go, wflat, plan.J, plan.chunk, dzc,
                                 dzc.reshape(dzc.size), dh, dc, d["lengths"], reverse, _SMEM, one,
                                 d["gates"], d["c_prev"], d["tanh_c"], dz["dz"])
 
@@ -368,7 +399,7 @@ class GRUOpsCUDA(_CudaOps):
 
     def _persistent_forward(self, plan, steps, xproj, wflat, hbuf, hflat, cbuf, d, reverse, record, one, out,
                             tape, b_hh):
-        self._launch_persistent(self.k_pers.gru_forward_persistent, plan, steps, xproj, wflat, plan[0], b_hh,
+        self._launch_persistent("gru_forward", plan, steps, xproj, wflat, plan.J, plan.chunk, b_hh,
                                 hbuf, hflat, d["lengths"], reverse, record, _SMEM, one, out,
                                 *self._tape_lists(tape, self._tape))
 
@@ -383,7 +414,7 @@ class GRUOpsCUDA(_CudaOps):
         return self._run_backward(tape, grad_out, grad_h_n, None, ("dz_in", "dz_hid"))
 
     def _persistent_backward(self, plan, steps, go, wflat, dzc, dh, dc, d, reverse, one, dz):
-        self._launch_persistent(self.k_pers.gru_backward_persistent, plan, steps, go, wflat, plan[0], dzc,
+        self._launch_persistent("gru_backward", plan, steps, go, wflat, plan.J, plan.chunk, dzc,
                                 dzc.reshape(dzc.size), dh, d["lengths"], reverse, _SMEM, one,
                                 d["gates"], d["hn"], d["h_prev"], dz["dz_in"], dz["dz_hid"])
 
@@ -406,7 +437,7 @@ class RNNOpsCUDA(_CudaOps):
 
     def _persistent_forward(self, plan, steps, xproj, wflat, hbuf, hflat, cbuf, d, reverse, record, one, out,
                             tape, cell_args):
-        self._launch_persistent(self.k_pers.rnn_forward_persistent, plan, steps, xproj, wflat, plan[0], hbuf,
+        self._launch_persistent("rnn_forward", plan, steps, xproj, wflat, plan.J, plan.chunk, hbuf,
                                 hflat, d["lengths"], reverse, self.relu, record, _SMEM, one, out,
                                 tape["h_prev"])
 
@@ -421,7 +452,7 @@ class RNNOpsCUDA(_CudaOps):
         return self._run_backward(tape, grad_out, grad_h_n, None, ("dz",))
 
     def _persistent_backward(self, plan, steps, go, wflat, dzc, dh, dc, d, reverse, one, dz):
-        self._launch_persistent(self.k_pers.rnn_backward_persistent, plan, steps, go, wflat, plan[0], dzc,
+        self._launch_persistent("rnn_backward", plan, steps, go, wflat, plan.J, plan.chunk, dzc,
                                 dzc.reshape(dzc.size), dh, d["lengths"], reverse, self.relu, _SMEM, one,
                                 d["out"], dz["dz"])
 

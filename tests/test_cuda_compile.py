@@ -30,12 +30,12 @@ def _signatures(dt):
         "rnn.rnn_step": (i, f3, f2, f2, i1, b, b, b, dt, f2, f3, f3),
         "rnn.rnn_backward_step": (i, f3, f2, i1, b, b, f3, dt, f2, f3),
         "recurrent.recurrent_grad": (i, f2, f2, i1, f2, b, dt, f2, f2),
-        "persistent.lstm_forward_persistent": (i, f3, f1, i, f3, f1, f2, i1, b, b, b, dt, f3, f3, f3, f3, f3),
-        "persistent.gru_forward_persistent": (i, f3, f1, i, f1, f3, f1, i1, b, b, b, dt, f3, f3, f3, f3),
-        "persistent.rnn_forward_persistent": (i, f3, f1, i, f3, f1, i1, b, b, b, b, dt, f3, f3),
-        "persistent.lstm_backward_persistent": (i, f3, f1, i, f3, f1, f2, f2, i1, b, b, dt, f3, f3, f3, f3),
-        "persistent.gru_backward_persistent": (i, f3, f1, i, f3, f1, f2, i1, b, b, dt, f3, f3, f3, f3, f3),
-        "persistent.rnn_backward_persistent": (i, f3, f1, i, f3, f1, f2, i1, b, b, b, dt, f3, f3),
+        "persistent.lstm_forward": (i, f3, f1, i, i, f3, f1, f2, i1, b, b, b, dt, f3, f3, f3, f3, f3),
+        "persistent.gru_forward": (i, f3, f1, i, i, f1, f3, f1, i1, b, b, b, dt, f3, f3, f3, f3),
+        "persistent.rnn_forward": (i, f3, f1, i, i, f3, f1, i1, b, b, b, b, dt, f3, f3),
+        "persistent.lstm_backward": (i, f3, f1, i, i, f3, f1, f2, f2, i1, b, b, dt, f3, f3, f3, f3),
+        "persistent.gru_backward": (i, f3, f1, i, i, f3, f1, f2, i1, b, b, dt, f3, f3, f3, f3, f3),
+        "persistent.rnn_backward": (i, f3, f1, i, i, f3, f1, f2, i1, b, b, b, dt, f3, f3),
         "common.gemm": (f2, f2, f2, f1, dt, b, b, b),
         "common.column_sums": (f2, f1, dt),
         "common.fill": (f1, dt),
@@ -76,12 +76,17 @@ def _ptxas_report(ptx):
 @pytest.mark.parametrize("dt", [float32, float64], ids=["float32", "float64"])
 def test_kernels_compile_for_sm90_without_spills(sm90, dt):
     import importlib
+    from numbarnn.kernels.cuda import persistent
     for name, sig in _signatures(dt).items():
         module, kernel = name.split(".")
-        fn = getattr(importlib.import_module(f"numbarnn.kernels.cuda.{module}"), kernel)
-        ptx, _ = cuda.compile_ptx(fn.py_func, sig, cc=(9, 0))
-        assert ".target sm_90" in ptx, name
-        report = _ptxas_report(ptx)
-        registers = re.search(r"used (\d+) registers", report)
-        assert registers, f"{name}: no ptxas report: {report!r}"
-        assert "0 bytes lmem" in report, f"{name} spills to local memory: {report}"
+        if module == "persistent":  # built once per batch tile
+            fns = {f"{name}[BT={bt}]": getattr(persistent.kernels(bt), kernel) for bt in persistent.BATCH_TILES}
+        else:
+            fns = {name: getattr(importlib.import_module(f"numbarnn.kernels.cuda.{module}"), kernel)}
+        for label, fn in fns.items():
+            ptx, _ = cuda.compile_ptx(fn.py_func, sig, cc=(9, 0))
+            assert ".target sm_90" in ptx, label
+            report = _ptxas_report(ptx)
+            registers = re.search(r"used (\d+) registers", report)
+            assert registers, f"{label}: no ptxas report: {report!r}"
+            assert "0 bytes lmem" in report, f"{label} spills to local memory: {report}"

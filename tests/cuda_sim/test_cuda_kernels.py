@@ -35,7 +35,7 @@ def _pair(cls, kwargs, dtype, **net):
 
 def _compare(cpu, gpu, tol, lengths=(5, 3)):
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((5, 2, 3)).astype(cpu.dtype)
+    x = rng.standard_normal((max(lengths), len(lengths), 3)).astype(cpu.dtype)
     o1, s1, t1 = cpu.forward(x, lengths=list(lengths))
     o2, s2, t2 = gpu.forward(x, lengths=list(lengths))
     np.testing.assert_allclose(o2, o1, **tol)
@@ -61,6 +61,16 @@ def test_float64_matches_cpu(cls, kwargs):
 def test_float32_matches_cpu(cls, kwargs):
     cpu, gpu = _pair(cls, kwargs, "float32", bidirectional=True, bias=False)
     _compare(cpu, gpu, dict(rtol=1e-4, atol=1e-5), lengths=(5, 2))
+
+
+@pytest.mark.parametrize("cls,kwargs", CELLS[1:], ids=IDS[1:])
+def test_persistent_batch_tiles_and_chunks(cls, kwargs, monkeypatch):
+    """One row (batch tile 1, no fold), three rows (tile 4, a padded row), all rows full length
+    (no zero fill), and the carried vector staged in chunks of 4 entries."""
+    monkeypatch.setattr(functional_cuda, "PERSISTENT_CHUNK", 4)
+    cpu, gpu = _pair(cls, kwargs, "float64")
+    _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(4,))
+    _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(3, 3, 3))
 
 
 def test_single_block_grid(monkeypatch):
