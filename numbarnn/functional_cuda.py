@@ -36,6 +36,10 @@ PERSISTENT_THREADS = 256
 #: "auto" uses CuPy's GEMM when CuPy is importable, "numba" always the tiled numba GEMM.
 GEMM = "auto"
 
+#: Largest G*H (gate columns) for which one block holds all of ``w_hh`` (threads per block >= G*H).
+WHOLE_COLUMNS = 384
+#: Blocks of a one-tile persistent launch under the simulator (tests set 2; a grid barrier needs 1).
+SIM_BLOCKS = 1
 #: Longest chunk of the carried vector a persistent block stages at once; ``None`` sizes it to fit (tests set it).
 PERSISTENT_CHUNK = None
 
@@ -43,7 +47,7 @@ _DEFAULT_SHARED = 48 * 1024
 #: Placeholder for the persistent kernels' ``use_smem`` argument, decided at launch.
 _SMEM = object()
 
-_Plan = collections.namedtuple("_Plan", "J tiles threads bt chunk stage_bytes weight_bytes use_smem")
+_Plan = collections.namedtuple("_Plan", "J tiles blocks threads bt chunk stage_bytes weight_bytes use_smem")
 
 _FACTS = {}
 _GRIDS = {}
@@ -187,28 +191,43 @@ class _CudaOps:
         """How the persistent kernels split the work (a :class:`_Plan`); ``K`` is the length of each sum.
 
         A block owns J units: G*J columns of an H-long sum forward, J columns of a G*H-long sum backward.
-        The staged vector chunk is sized so that partial sums plus chunk fit the default 48 KiB, so the
+        When all of ``w_hh`` fits one block (small H), every block holds it and the blocks split the
+        batch rows instead, with no grid barrier; otherwise the units are spread over the SMs. The
+        staged vector chunk is sized so that partial sums plus chunk fit the default 48 KiB, so the
         fallback with the weights in global memory needs no opt-in.
         """
         G = self.gates
         device = _device_facts(self.cuda)
-        J = PERSISTENT_UNITS or max(1, math.ceil(H / device["sms"]))
+        spread = max(1, math.ceil(H / device["sms"]))
+        if PERSISTENT_UNITS:
+            return self._plan_for(PERSISTENT_UNITS, H, B, itemsize, K, device)
+        if G * H <= WHOLE_COLUMNS:
+            plan = self._plan_for(H, H, B, itemsize, K, device)
+            if plan.use_smem:
+                return plan
+        return self._plan_for(spread, H, B, itemsize, K, device)
+
+    def _plan_for(self, J, H, B, itemsize, K, device):
+        G = self.gates
         J = min(J, H, max(1, 1024 // G))
+        tiles = math.ceil(H / J)
+        bt = self.k_pers.batch_tile(B if tiles > 1 else math.ceil(B / device["sms"]))
+        blocks = tiles if tiles > 1 else math.ceil(B / bt)
         threads = max(PERSISTENT_THREADS, 32 * math.ceil(G * J / 32))
-        bt = self.k_pers.batch_tile(B)
         partial_bytes = threads * bt * itemsize
         chunk = min(K, max(1, (_DEFAULT_SHARED - partial_bytes) // (bt * itemsize)))
         chunk = min(chunk, PERSISTENT_CHUNK or chunk)
         stage_bytes = partial_bytes + bt * chunk * itemsize
         weight_bytes = G * J * H * itemsize
-        return _Plan(J, math.ceil(H / J), threads, bt, chunk, stage_bytes, weight_bytes,
+        return _Plan(J, tiles, blocks, threads, bt, chunk, stage_bytes, weight_bytes,
                      weight_bytes + stage_bytes <= device["shared"])
 
     def _launch_persistent(self, name, plan, *args):
         """Cooperative launch with as many blocks as can be co-resident (one, under the simulator).
 
         ``args`` holds :data:`_SMEM` where the kernel takes ``use_smem``: the weights go to shared
-        memory when they fit and the whole grid can be resident, else they stream from global memory.
+        memory when they fit (and, with several tiles, when every tile gets its own resident block),
+        else they stream from global memory.
         """
         base = getattr(self.k_pers.kernels(plan.bt), name)
         args = list(args)
@@ -216,12 +235,14 @@ class _CudaOps:
         for attempt in (plan.use_smem, False):
             args[i_smem] = attempt
             shared = plan.stage_bytes + (plan.weight_bytes if attempt else 0)
-            kernel, grid = base, 1
-            if not SIM:
+            kernel = base
+            if SIM:  # the simulator's grid barrier is right for one block only
+                grid = min(plan.blocks, SIM_BLOCKS) if plan.tiles == 1 else 1
+            else:
                 kernel = base.specialize(*args)
                 most = _device_facts(self.cuda)["shared"]
-                grid = min(plan.tiles, _cooperative_grid(kernel, plan.threads, shared, most))
-            if grid >= 1 and (not attempt or grid == plan.tiles):
+                grid = min(plan.blocks, _cooperative_grid(kernel, plan.threads, shared, most))
+            if grid >= 1 and (not attempt or plan.tiles == 1 or grid == plan.tiles):
                 kernel[grid, plan.threads, 0, shared](*args)
                 return
         raise RuntimeError("the persistent kernel cannot be launched on this GPU; "

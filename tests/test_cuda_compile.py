@@ -76,6 +76,7 @@ def _ptxas_report(ptx):
 @pytest.mark.parametrize("dt", [float32, float64], ids=["float32", "float64"])
 def test_kernels_compile_for_sm90_without_spills(sm90, dt):
     import importlib
+    from numbarnn import functional_cuda
     from numbarnn.kernels.cuda import persistent
     for name, sig in _signatures(dt).items():
         module, kernel = name.split(".")
@@ -90,3 +91,6 @@ def test_kernels_compile_for_sm90_without_spills(sm90, dt):
             registers = re.search(r"used (\d+) registers", report)
             assert registers, f"{label}: no ptxas report: {report!r}"
             assert "0 bytes lmem" in report, f"{label} spills to local memory: {report}"
+            if module == "persistent":  # a one-tile block runs up to WHOLE_COLUMNS threads on one SM
+                regs = max(int(r) for r in re.findall(r"used (\d+) registers", report))
+                assert regs * functional_cuda.WHOLE_COLUMNS <= 65536, f"{label}: {regs} registers per thread"

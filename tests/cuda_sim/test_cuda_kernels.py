@@ -73,6 +73,18 @@ def test_persistent_batch_tiles_and_chunks(cls, kwargs, monkeypatch):
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(3, 3, 3))
 
 
+@pytest.mark.parametrize("cls,kwargs", CELLS[1:], ids=IDS[1:])
+def test_persistent_blocks_split_rows(cls, kwargs, monkeypatch):
+    """Small H: every block holds all of w_hh and the blocks take batch rows in turn (no grid barrier)."""
+    facts = {"sms": 2, "shared": functional_cuda._DEFAULT_SHARED}
+    monkeypatch.setattr(functional_cuda, "_device_facts", lambda cuda: facts)
+    monkeypatch.setattr(functional_cuda, "SIM_BLOCKS", 2)
+    cpu, gpu = _pair(cls, kwargs, "float64")
+    plan = gpu._ops()._persistent_plan(6, 3, 8, 6)
+    assert (plan.tiles, plan.bt, plan.blocks) == (1, 2, 2)
+    _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(5, 3, 4))
+
+
 def test_single_block_grid(monkeypatch):
     monkeypatch.setattr(functional_cuda, "MAX_BLOCKS", 1)
     cpu, gpu = _pair(numbarnn.LSTM, {}, "float64")

@@ -5,7 +5,10 @@ keeps the ``G * J`` rows of ``w_hh`` that produce its units' gates (forward),
 or the ``J`` columns that its units' state gradients need (backward), in
 shared memory for the whole sequence. A block may own several tiles (any grid
 size works, a single block included); the weights then stream from global
-memory (L2) instead of shared memory.
+memory (L2) instead of shared memory. With one tile (small H: all of ``w_hh``
+fits one block) every block holds the whole matrix and the blocks split the
+batch rows instead, so no block ever waits for another and the step ends
+with a block barrier only (:func:`split`).
 
 Each step, for every group of ``BT`` batch rows:
 
@@ -78,6 +81,18 @@ def total(partial, parts, nout, col):
 
 
 @cuda.jit(device=True)
+def split(ntiles, bt):
+    """(first tile, tile stride, first row, row stride) of this block.
+
+    Several tiles: blocks split the units and every block walks all the rows. One tile: every
+    block holds all the weights and blocks split the rows, so no block waits on another.
+    """
+    if ntiles == 1:
+        return 0, 1, cuda.blockIdx.x * bt, cuda.gridDim.x * bt
+    return cuda.blockIdx.x, cuda.gridDim.x, 0, bt
+
+
+@cuda.jit(device=True)
 def stage_weights(dyn, wflat, tile, nw):
     for i in range(cuda.threadIdx.x, nw, cuda.blockDim.x):
         dyn[i] = wflat[tile * nw + i]
@@ -143,14 +158,15 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=xproj.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
-            stage_weights(dyn, wflat, cuda.blockIdx.x, nw)
+            stage_weights(dyn, wflat, tile0, nw)
         grid = cuda.cg.this_grid()
         for s in range(steps):
             cur = s % 2
             nxt = 1 - cur
-            for tile in range(cuda.blockIdx.x, ntiles, cuda.gridDim.x):
-                for b0 in range(0, B, BT):
+            for tile in range(tile0, ntiles, tstride):
+                for b0 in range(row0, B, rstride):
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, ncols, H, hflat, cur * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -180,7 +196,8 @@ def _build(BT):
                         if record:
                             lstm_record(gates, c_prev, tanh_c, h_prev, t, b, j, ig, fg, gg, og, cp, tc, hp)
                     cuda.syncthreads()
-            grid.sync()
+            if ntiles > 1:  # one tile: blocks own whole rows and need no grid barrier
+                grid.sync()
 
     @cuda.jit
     def gru_forward_persistent(steps, xproj, wflat, J, KC, b_hh, hbuf, hflat, lengths, reverse, record, use_smem,
@@ -194,14 +211,15 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=xproj.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
-            stage_weights(dyn, wflat, cuda.blockIdx.x, nw)
+            stage_weights(dyn, wflat, tile0, nw)
         grid = cuda.cg.this_grid()
         for s in range(steps):
             cur = s % 2
             nxt = 1 - cur
-            for tile in range(cuda.blockIdx.x, ntiles, cuda.gridDim.x):
-                for b0 in range(0, B, BT):
+            for tile in range(tile0, ntiles, tstride):
+                for b0 in range(row0, B, rstride):
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, ncols, H, hflat, cur * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -228,7 +246,8 @@ def _build(BT):
                         if record:
                             gru_record(gates, hn, h_prev, t, b, j, rg, zg, ng, an, hp)
                     cuda.syncthreads()
-            grid.sync()
+            if ntiles > 1:  # one tile: blocks own whole rows and need no grid barrier
+                grid.sync()
 
     @cuda.jit
     def rnn_forward_persistent(steps, xproj, wflat, J, KC, hbuf, hflat, lengths, reverse, relu, record, use_smem,
@@ -242,14 +261,15 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=xproj.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
-            stage_weights(dyn, wflat, cuda.blockIdx.x, nw)
+            stage_weights(dyn, wflat, tile0, nw)
         grid = cuda.cg.this_grid()
         for s in range(steps):
             cur = s % 2
             nxt = 1 - cur
-            for tile in range(cuda.blockIdx.x, ntiles, cuda.gridDim.x):
-                for b0 in range(0, B, BT):
+            for tile in range(tile0, ntiles, tstride):
+                for b0 in range(row0, B, rstride):
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, ncols, H, hflat, cur * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -270,7 +290,8 @@ def _build(BT):
                         if record:
                             h_prev[t, b, j] = hp
                     cuda.syncthreads()
-            grid.sync()
+            if ntiles > 1:  # one tile: blocks own whole rows and need no grid barrier
+                grid.sync()
 
     @cuda.jit
     def lstm_backward_persistent(steps, grad_out, wflat, J, KC, dzc, dzflat, dhbuf, dcbuf, lengths, reverse,
@@ -287,15 +308,16 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=grad_out.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
-            stage_weights(dyn, wflat, cuda.blockIdx.x, nw)
+            stage_weights(dyn, wflat, tile0, nw)
         grid = cuda.cg.this_grid()
         for it in range(steps + 1):
             s = steps - 1 - it  # -1: the last product only, into the initial-state gradient
             prev = it % 2
             cur = 1 - prev
-            for tile in range(cuda.blockIdx.x, ntiles, cuda.gridDim.x):
-                for b0 in range(0, B, BT):
+            for tile in range(tile0, ntiles, tstride):
+                for b0 in range(row0, B, rstride):
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, J, GH, dzflat, prev * B * GH, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -329,7 +351,8 @@ def _build(BT):
                         dz[t, b, 2 * H + j] = dg
                         dz[t, b, 3 * H + j] = do
                     cuda.syncthreads()
-            grid.sync()
+            if ntiles > 1:  # one tile: blocks own whole rows and need no grid barrier
+                grid.sync()
 
     @cuda.jit
     def gru_backward_persistent(steps, grad_out, wflat, J, KC, dzc, dzflat, dhbuf, lengths, reverse, use_smem, one,
@@ -343,15 +366,16 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=grad_out.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
-            stage_weights(dyn, wflat, cuda.blockIdx.x, nw)
+            stage_weights(dyn, wflat, tile0, nw)
         grid = cuda.cg.this_grid()
         for it in range(steps + 1):
             s = steps - 1 - it
             prev = it % 2
             cur = 1 - prev
-            for tile in range(cuda.blockIdx.x, ntiles, cuda.gridDim.x):
-                for b0 in range(0, B, BT):
+            for tile in range(tile0, ntiles, tstride):
+                for b0 in range(row0, B, rstride):
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, J, GH, dzflat, prev * B * GH, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -383,7 +407,8 @@ def _build(BT):
                         dz_hid[t, b, H + j] = dzz
                         dz_hid[t, b, 2 * H + j] = dn * rg
                     cuda.syncthreads()
-            grid.sync()
+            if ntiles > 1:  # one tile: blocks own whole rows and need no grid barrier
+                grid.sync()
 
     @cuda.jit
     def rnn_backward_persistent(steps, grad_out, wflat, J, KC, dzc, dzflat, dhbuf, lengths, reverse, relu, use_smem,
@@ -396,15 +421,16 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=grad_out.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
-            stage_weights(dyn, wflat, cuda.blockIdx.x, nw)
+            stage_weights(dyn, wflat, tile0, nw)
         grid = cuda.cg.this_grid()
         for it in range(steps + 1):
             s = steps - 1 - it
             prev = it % 2
             cur = 1 - prev
-            for tile in range(cuda.blockIdx.x, ntiles, cuda.gridDim.x):
-                for b0 in range(0, B, BT):
+            for tile in range(tile0, ntiles, tstride):
+                for b0 in range(row0, B, rstride):
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, J, H, dzflat, prev * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -426,7 +452,8 @@ def _build(BT):
                         dzc[cur, b, j] = d
                         dz[t, b, j] = d
                     cuda.syncthreads()
-            grid.sync()
+            if ntiles > 1:  # one tile: blocks own whole rows and need no grid barrier
+                grid.sync()
 
     return types.SimpleNamespace(
         lstm_forward=lstm_forward_persistent, gru_forward=gru_forward_persistent, rnn_forward=rnn_forward_persistent,
