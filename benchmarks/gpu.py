@@ -81,6 +81,21 @@ def bench_torch(torch, cell, T, B, H, mode, tf32, args):
     return _events_ms(torch, fn, args.warmup, args.reps, args.budget)
 
 
+def _kernel_ms(fn, reps):
+    """Mean milliseconds per call spent in numbarnn's recurrence kernels (CUDA events around each launch)."""
+    from numba import cuda
+
+    from numbarnn import functional_cuda
+    functional_cuda.LAUNCH_EVENTS = events = []
+    try:
+        for _ in range(reps):
+            fn()
+        cuda.synchronize()
+    finally:
+        functional_cuda.LAUNCH_EVENTS = None
+    return sum(cuda.event_elapsed_time(start, end) for _, start, end in events) / reps
+
+
 def bench_numbarnn(torch, cell, T, B, H, mode, args):
     import numbarnn
     cls = {"lstm": numbarnn.LSTM, "gru": numbarnn.GRU, "rnn": numbarnn.RNN}[cell]
@@ -94,7 +109,9 @@ def bench_numbarnn(torch, cell, T, B, H, mode, args):
         def fn():
             _, _, tape = net.forward(x, state)
             net.backward(tape, go)
-    return _events_ms(torch, fn, args.warmup, args.reps, args.budget)
+    timing = _events_ms(torch, fn, args.warmup, args.reps, args.budget)
+    timing["kernel_ms"] = _kernel_ms(fn, min(5, timing["reps"]))
+    return timing
 
 
 def check_accuracy(torch, cell, T, B, H):
@@ -151,16 +168,18 @@ def run(args):
 def render(results):
     lines = [f"{results['device']}, torch {results['torch']}, cuDNN {results['cudnn']}, "
              f"T = {results['T']}, float32; ms (median of CUDA-event timings)", "",
-             "| cell | H | B | mode | cuDNN algorithm | torch (TF32 off) | torch (TF32 on) | numbarnn | ratio |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| cell | H | B | mode | cuDNN algorithm | torch (TF32 off) | torch (TF32 on) | numbarnn "
+             "| of which recurrence kernels | ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results["rows"]:
         t = r.get("torch", {}).get("median_ms")
         t32 = r.get("torch_tf32", {}).get("median_ms")
         n = r.get("numbarnn", {}).get("median_ms")
+        k = r.get("numbarnn", {}).get("kernel_ms")
         ratio = f"{n / t:.2f}" if n and t else "-"
         fmt = (lambda v: f"{v:.3f}" if v is not None else "-")
         lines.append(f"| {r['cell']} | {r['H']} | {r['B']} | {r['mode']} | {r['algo']} | {fmt(t)} | "
-                     f"{fmt(t32)} | {fmt(n)} | {ratio} |")
+                     f"{fmt(t32)} | {fmt(n)} | {fmt(k)} | {ratio} |")
     for a in results.get("accuracy", []):
         lines.append(f"\naccuracy {a['cell']} H={a['H']} B={a['B']}: forward max abs {a['forward_max_abs']:.2e}, "
                      f"weight-gradient max rel {a['weight_grad_max_rel']:.2e}")

@@ -35,7 +35,12 @@ PERSISTENT_UNITS = None
 PERSISTENT_THREADS = 256
 #: "auto" uses CuPy's GEMM when CuPy is importable, "numba" always the tiled numba GEMM.
 GEMM = "auto"
+#: "auto" allocates device arrays from CuPy's caching pool when CuPy is importable, "numba" with numba.
+ALLOCATOR = "auto"
 
+#: When a list, every persistent launch appends ``(kernel name, start event, end event)`` to it, so a
+#: benchmark can split a call's time into the recurrence kernel and everything around it.
+LAUNCH_EVENTS = None
 #: Largest G*H (gate columns) for which one block holds all of ``w_hh`` (threads per block >= G*H).
 WHOLE_COLUMNS = 384
 #: Blocks of a one-tile persistent launch under the simulator (tests set 2; a grid barrier needs 1).
@@ -92,9 +97,48 @@ def _launch(kernel, n, *args):
     kernel[max(1, min((n + threads - 1) // threads, MAX_BLOCKS)), threads](*args)
 
 
+_CUPY = []
+
+
+def _cupy(setting):
+    """CuPy when ``setting`` is "auto", CuPy is importable and the GPU is real; else None (imported once)."""
+    if setting != "auto" or SIM:
+        return None
+    if not _CUPY:
+        try:
+            import cupy
+        except ImportError:
+            cupy = None
+        _CUPY.append(cupy)
+    return _CUPY[0]
+
+
+def _alloc(cuda, shape, dtype):
+    """An uninitialised device array.
+
+    With CuPy installed it comes from CuPy's caching pool: freeing it returns the block to the pool,
+    where numba's own allocator frees with ``cuMemFree``, which waits for the whole GPU (numba
+    flushes its pending frees every ten arrays, so without a pool host work and kernels serialise).
+    """
+    cupy = _cupy(ALLOCATOR)
+    if cupy is None:
+        return cuda.device_array(shape, dtype=dtype)
+    owner = cupy.empty(shape, dtype=dtype)
+    desc = dict(owner.__cuda_array_interface__)
+    # no stream: numba then copies synchronously on the default stream, as for its own arrays
+    # (an attached stream would make copy_to_host return before the copy is done)
+    desc.pop("stream", None)
+    return cuda.from_cuda_array_interface(desc, owner=owner, sync=False)
+
+
 def _to_device(cuda, a):
     """A device array: GPU arrays as zero-copy views, host arrays copied over."""
-    return as_device(a) if is_device_array(a) else cuda.to_device(np.ascontiguousarray(a))
+    if is_device_array(a):
+        return as_device(a)
+    a = np.ascontiguousarray(a)
+    out = _alloc(cuda, a.shape, a.dtype)
+    out.copy_to_device(a)
+    return out
 
 
 class _CudaOps:
@@ -106,13 +150,7 @@ class _CudaOps:
         from .kernels.cuda import common, gru, lstm, persistent, recurrent, rnn
         self.k_common, self.k_lstm, self.k_gru, self.k_rnn, self.k_rec = common, lstm, gru, rnn, recurrent
         self.k_pers = persistent
-        self._cupy = None
-        if GEMM == "auto" and not SIM:
-            try:
-                import cupy
-                self._cupy = cupy
-            except ImportError:
-                pass
+        self._cupy = _cupy(GEMM)
 
     # -- arrays ------------------------------------------------------------------------
 
@@ -120,10 +158,10 @@ class _CudaOps:
         return _to_device(self.cuda, a)
 
     def _empty(self, shape, dtype):
-        return self.cuda.device_array(shape, dtype=dtype)
+        return _alloc(self.cuda, shape, dtype)
 
     def _zeros(self, shape, dtype):
-        arr = self.cuda.device_array(shape, dtype=dtype)
+        arr = self._empty(shape, dtype)
         if arr.size:
             self._launch(self.k_common.fill, arr.size, arr.reshape(arr.size), 0)
         return arr
@@ -243,7 +281,13 @@ class _CudaOps:
                 most = _device_facts(self.cuda)["shared"]
                 grid = min(plan.blocks, _cooperative_grid(kernel, plan.threads, shared, most))
             if grid >= 1 and (not attempt or plan.tiles == 1 or grid == plan.tiles):
+                events = LAUNCH_EVENTS
+                if events is not None:
+                    events.append((name, self.cuda.event(), self.cuda.event()))
+                    events[-1][1].record()
                 kernel[grid, plan.threads, 0, shared](*args)
+                if events is not None:
+                    events[-1][2].record()
                 return
         raise RuntimeError("the persistent kernel cannot be launched on this GPU; "
                            "set NUMBARNN_CUDA_PERSISTENT_MAX_BATCH=0 to use the per-step kernels")
@@ -495,7 +539,7 @@ class DeviceArrays:
     _launch = staticmethod(_launch)
 
     def empty(self, shape, dtype):
-        return self.cuda.device_array(shape, dtype=dtype)
+        return _alloc(self.cuda, shape, dtype)
 
     def put(self, dst, k, src):
         dst[k].copy_to_device(src)
@@ -519,9 +563,9 @@ class DeviceArrays:
         if view.ndim != 3:
             view = a.reshape(1, 1, -1)
         rows = np.full(view.shape[1], view.shape[0], np.int64) if lengths is None else lengths
-        out = self.cuda.device_array(view.shape, dtype=a.dtype)
-        count = self.cuda.to_device(np.zeros(1, np.int64))
-        self._launch(self.k.mask_padding, out.size, view, self.cuda.to_device(rows), out, count)
+        out = self.empty(view.shape, a.dtype)
+        count = self.from_user(np.zeros(1, np.int64))
+        self._launch(self.k.mask_padding, out.size, view, self.from_user(rows), out, count)
         n = int(count.copy_to_host()[0])
         if finite and n:
             raise ValueError(f"{name} holds {n} NaN or infinite value(s){hint}")
@@ -529,7 +573,7 @@ class DeviceArrays:
 
     def concat_last(self, parts):
         T, B = parts[0].shape[:2]
-        out = self.cuda.device_array((T, B, sum(p.shape[2] for p in parts)), dtype=parts[0].dtype)
+        out = self.empty((T, B, sum(p.shape[2] for p in parts)), parts[0].dtype)
         col = 0
         for p in parts:
             self._launch(self.k.copy_columns, p.size, p, out, col, True)
@@ -537,7 +581,7 @@ class DeviceArrays:
         return out
 
     def columns(self, a, lo, hi):
-        out = self.cuda.device_array(a.shape[:2] + (hi - lo,), dtype=a.dtype)
+        out = self.empty(a.shape[:2] + (hi - lo,), a.dtype)
         self._launch(self.k.copy_columns, out.size, out, a, lo, False)
         return out
 
@@ -549,7 +593,7 @@ class DeviceArrays:
 
     def _binary(self, kernel, a, b):
         b = self.from_user(b)
-        out = self.cuda.device_array(a.shape, dtype=a.dtype)
+        out = self.empty(a.shape, a.dtype)
         self._launch(kernel, out.size, a.reshape(a.size), b.reshape(b.size), out.reshape(out.size))
         return out
 

@@ -21,3 +21,19 @@ def test_numpy_peer_matches_numbarnn(cell, nonlinearity):
     for name, value in p_grads.items():
         np.testing.assert_allclose(grads[name], value, rtol=1e-10, atol=1e-12, err_msg=name)
     np.testing.assert_allclose(grads["input"], p_dx, rtol=1e-10, atol=1e-12)
+
+
+def test_gpu_table_renders_saved_results():
+    """benchmarks/gpu.py renders a saved H100 run, with the recurrence-kernel column where it was measured."""
+    import json
+    import pathlib
+
+    import gpu
+    path = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "gpu-h100.json"
+    results = json.loads(path.read_text())
+    results["rows"][0]["numbarnn"]["kernel_ms"] = 1.5
+    lines = gpu.render(results).splitlines()
+    assert "of which recurrence kernels" in lines[2]
+    rows = [line for line in lines if line.startswith("| lstm |")]
+    assert len(rows) == sum(r["cell"] == "lstm" for r in results["rows"])
+    assert "| 1.500 |" in rows[0] and "| - |" in rows[1]

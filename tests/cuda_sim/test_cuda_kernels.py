@@ -85,6 +85,16 @@ def test_persistent_blocks_split_rows(cls, kwargs, monkeypatch):
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(5, 3, 4))
 
 
+def test_launch_events_time_each_persistent_launch(monkeypatch):
+    """The benchmark hook: one (name, start, end) per persistent launch, forward then backward."""
+    monkeypatch.setattr(functional_cuda, "LAUNCH_EVENTS", [])
+    _, gpu = _pair(numbarnn.RNN, {"nonlinearity": "tanh"}, "float64")
+    x = np.ones((2, 1, 3))
+    _, _, tape = gpu.forward(x)
+    gpu.backward(tape, np.ones((2, 1, 6)))
+    assert [name for name, *_ in functional_cuda.LAUNCH_EVENTS] == ["rnn_forward", "rnn_backward"]
+
+
 def test_single_block_grid(monkeypatch):
     monkeypatch.setattr(functional_cuda, "MAX_BLOCKS", 1)
     cpu, gpu = _pair(numbarnn.LSTM, {}, "float64")
