@@ -85,6 +85,13 @@ def test_persistent_blocks_split_rows(cls, kwargs, monkeypatch):
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(5, 3, 4))
 
 
+def test_persistent_batch_tile_of_sixteen():
+    """Nine rows: the 16-row batch tile, with seven rows staged as zeros."""
+    cpu, gpu = _pair(numbarnn.RNN, {"nonlinearity": "tanh"}, "float64")
+    assert gpu._ops()._persistent_plan(6, 9, 8, 6).bt == 16
+    _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(2, 1, 2, 2, 1, 2, 2, 2, 1))
+
+
 def test_launch_events_time_each_persistent_launch(monkeypatch):
     """The benchmark hook: one (name, start, end) per persistent launch, forward then backward."""
     monkeypatch.setattr(functional_cuda, "LAUNCH_EVENTS", [])

@@ -24,9 +24,9 @@ Each step, for every group of ``BT`` batch rows:
 
 The whole grid then synchronises once (``this_grid().sync()``, a cooperative
 launch). ``BT`` is a compile-time constant (register accumulators); the
-kernels are built for BT = 1, 2, 4 and 8 by :func:`kernels`, and the host
-picks the smallest that holds the batch (or 8), so a batch of one does one
-multiply-add per weight and step, not eight.
+kernels are built for BT = 1, 2, 4, 8 and 16 by :func:`kernels`, and the host
+picks the smallest that holds the batch (or 16), so a batch of one does one
+multiply-add per weight and step, not sixteen.
 
 Forward state lives in a double buffer ``hbuf[2, B, H]``; the LSTM cell state
 ``cbuf`` is owned by one thread per element and updated in place. Backward
@@ -48,7 +48,7 @@ from .cells import (gru_backward, gru_forward, gru_record, lstm_backward, lstm_f
 cuda = cuda()
 
 #: The batch-group sizes the kernels are built for.
-BATCH_TILES = (1, 2, 4, 8)
+BATCH_TILES = (1, 2, 4, 8, 16)
 
 
 @cuda.jit(device=True)
