@@ -252,10 +252,10 @@ class _CudaOps:
         bt = self.k_pers.batch_tile(B if tiles > 1 else math.ceil(B / device["sms"]))
         blocks = tiles if tiles > 1 else math.ceil(B / bt)
         threads = max(PERSISTENT_THREADS, 32 * math.ceil(G * J / 32))
-        partial_bytes = threads * bt * itemsize
-        chunk = min(K, max(1, (_DEFAULT_SHARED - partial_bytes) // (bt * itemsize)))
+        fixed = (threads + G * J) * bt * itemsize  # partial sums, the step's input projections
+        chunk = min(K, max(1, (_DEFAULT_SHARED - fixed) // (bt * itemsize)))
         chunk = min(chunk, PERSISTENT_CHUNK or chunk)
-        stage_bytes = partial_bytes + bt * chunk * itemsize
+        stage_bytes = fixed + bt * chunk * itemsize
         weight_bytes = G * J * H * itemsize
         return _Plan(J, tiles, blocks, threads, bt, chunk, stage_bytes, weight_bytes,
                      weight_bytes + stage_bytes <= device["shared"])

@@ -36,7 +36,8 @@ that stay with the owning thread). The tapes are the per-step kernels', so
 both stages share the weight-gradient GEMMs.
 
 Shared memory of a block: the weights (``nw`` entries, when on chip), then
-``blockDim * BT`` partial sums, then ``BT * KC`` staged vector entries.
+``blockDim * BT`` partial sums, then ``BT * KC`` staged vector entries, then
+(forward) the ``BT * G * J`` input projections of the step (:func:`stage_inputs`).
 """
 
 import types
@@ -137,6 +138,24 @@ def _build(BT):
         return fold(partial, ns, BT * ncols)
 
     @cuda.jit(device=True)
+    def stage_inputs(xs, xproj, s, lengths, reverse, b0, B, tile, J, G):
+        """xs[bb * G*J + g*J + jj] = xproj[t, b0 + bb, g*H + tile*J + jj] for rows still inside their sequence.
+
+        Issued before the products, so these loads overlap the staging of the state rather than
+        waiting until the cell needs them.
+        """
+        H = xproj.shape[2] // G
+        ncols = G * J
+        for i in range(cuda.threadIdx.x, BT * ncols, cuda.blockDim.x):
+            b = b0 + i // ncols
+            c = i % ncols
+            j = tile * J + c % J
+            if b < B and j < H:
+                L = lengths[b]
+                if s < L:
+                    xs[i] = xproj[step_time(s, L, reverse), b, (c // J) * H + j]
+
+    @cuda.jit(device=True)
     def block_sums(use_smem, dyn, wflat, tile, nw, ncols, K, vec, voff, b0, B, partial, hs, KC):
         """:func:`group_sums` with the weights from shared memory or from global memory."""
         if use_smem:
@@ -158,6 +177,7 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=xproj.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
             stage_weights(dyn, wflat, tile0, nw)
@@ -167,6 +187,7 @@ def _build(BT):
             nxt = 1 - cur
             for tile in range(tile0, ntiles, tstride):
                 for b0 in range(row0, B, rstride):
+                    stage_inputs(xs, xproj, s, lengths, reverse, b0, B, tile, J, 4)
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, ncols, H, hflat, cur * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -181,11 +202,10 @@ def _build(BT):
                             hbuf[nxt, b, j] = hbuf[cur, b, j]
                             continue
                         t = step_time(s, L, reverse)
-                        xi, xf = xproj[t, b, j], xproj[t, b, H + j]
-                        xg, xo = xproj[t, b, 2 * H + j], xproj[t, b, 3 * H + j]
+                        col = bb * ncols + jj
+                        xi, xf, xg, xo = xs[col], xs[J + col], xs[2 * J + col], xs[3 * J + col]
                         cp = cbuf[b, j]
                         hp = hbuf[cur, b, j]
-                        col = bb * ncols + jj
                         ig, fg, gg, og, c, tc, h = lstm_forward(
                             xi + total(partial, parts, nout, col), xf + total(partial, parts, nout, J + col),
                             xg + total(partial, parts, nout, 2 * J + col),
@@ -211,6 +231,7 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=xproj.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
             stage_weights(dyn, wflat, tile0, nw)
@@ -220,6 +241,7 @@ def _build(BT):
             nxt = 1 - cur
             for tile in range(tile0, ntiles, tstride):
                 for b0 in range(row0, B, rstride):
+                    stage_inputs(xs, xproj, s, lengths, reverse, b0, B, tile, J, 3)
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, ncols, H, hflat, cur * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -234,10 +256,10 @@ def _build(BT):
                             hbuf[nxt, b, j] = hbuf[cur, b, j]
                             continue
                         t = step_time(s, L, reverse)
-                        xr, xz, xn = xproj[t, b, j], xproj[t, b, H + j], xproj[t, b, 2 * H + j]
+                        col = bb * ncols + jj
+                        xr, xz, xn = xs[col], xs[J + col], xs[2 * J + col]
                         br, bz, bn = b_hh[j], b_hh[H + j], b_hh[2 * H + j]
                         hp = hbuf[cur, b, j]
-                        col = bb * ncols + jj
                         an = bn + total(partial, parts, nout, 2 * J + col)
                         rg, zg, ng, h = gru_forward(xr, xz, xn, br + total(partial, parts, nout, col),
                                                     bz + total(partial, parts, nout, J + col), an, hp, one)
@@ -261,6 +283,7 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=xproj.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
             stage_weights(dyn, wflat, tile0, nw)
@@ -270,6 +293,7 @@ def _build(BT):
             nxt = 1 - cur
             for tile in range(tile0, ntiles, tstride):
                 for b0 in range(row0, B, rstride):
+                    stage_inputs(xs, xproj, s, lengths, reverse, b0, B, tile, J, 1)
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, ncols, H, hflat, cur * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -282,7 +306,7 @@ def _build(BT):
                             hbuf[nxt, b, j] = hbuf[cur, b, j]
                             continue
                         t = step_time(s, L, reverse)
-                        xt = xproj[t, b, j]
+                        xt = xs[idx]
                         hp = hbuf[cur, b, j]
                         h = rnn_forward(xt + total(partial, parts, nout, idx), relu, one)
                         hbuf[nxt, b, j] = h
