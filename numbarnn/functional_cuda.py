@@ -144,6 +144,8 @@ def _to_device(cuda, a):
 class _CudaOps:
     has_cell_state = False
     gates = 1
+    #: Values per unit the persistent kernels stage for the cell each step (the most of forward and backward).
+    staged = 2
 
     def __init__(self):
         self.cuda = require_gpu()
@@ -252,7 +254,7 @@ class _CudaOps:
         bt = self.k_pers.batch_tile(B if tiles > 1 else math.ceil(B / device["sms"]))
         blocks = tiles if tiles > 1 else math.ceil(B / bt)
         threads = max(PERSISTENT_THREADS, 32 * math.ceil(G * J / 32))
-        fixed = (threads + G * J) * bt * itemsize  # partial sums, the step's input projections
+        fixed = (threads + self.staged * J) * bt * itemsize  # partial sums, the cell's inputs for a step
         chunk = min(K, max(1, (_DEFAULT_SHARED - fixed) // (bt * itemsize)))
         chunk = min(chunk, PERSISTENT_CHUNK or chunk)
         stage_bytes = fixed + bt * chunk * itemsize
@@ -416,6 +418,7 @@ class _CudaOps:
 class LSTMOpsCUDA(_CudaOps):
     has_cell_state = True
     gates = 4
+    staged = 7
     _tape = {"gates": 4, "c_prev": 1, "tanh_c": 1, "h_prev": 1}
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
@@ -455,6 +458,7 @@ class LSTMOpsCUDA(_CudaOps):
 
 class GRUOpsCUDA(_CudaOps):
     gates = 3
+    staged = 6
     _tape = {"gates": 3, "hn": 1, "h_prev": 1}
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):

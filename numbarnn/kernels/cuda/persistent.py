@@ -19,8 +19,8 @@ Each step, for every group of ``BT`` batch rows:
    ``k = sl, sl + ns, ...`` of each chunk, with ``BT`` register accumulators;
 3. the ``ns`` partial sums of each column are folded in parallel to
    ``parts`` (:func:`fold`), which the threads applying the cell add up;
-4. the cell's threads read their inputs from the tape before adding those
-   sums, apply the cell, and write the new state to global memory.
+4. the cell's threads take their inputs (staged with the rows in step 1),
+   apply the cell, and write the new state to global memory.
 
 The whole grid then synchronises once (``this_grid().sync()``, a cooperative
 launch). ``BT`` is a compile-time constant (register accumulators); the
@@ -37,7 +37,8 @@ both stages share the weight-gradient GEMMs.
 
 Shared memory of a block: the weights (``nw`` entries, when on chip), then
 ``blockDim * BT`` partial sums, then ``BT * KC`` staged vector entries, then
-(forward) the ``BT * G * J`` input projections of the step (:func:`stage_inputs`).
+the cell's inputs for the step, ``BT * J`` per value (:func:`stage_column`):
+G input projections forward; backward the tape values (LSTM 7, GRU 6, RNN 2).
 """
 
 import types
@@ -138,22 +139,20 @@ def _build(BT):
         return fold(partial, ns, BT * ncols)
 
     @cuda.jit(device=True)
-    def stage_inputs(xs, xproj, s, lengths, reverse, b0, B, tile, J, G):
-        """xs[bb * G*J + g*J + jj] = xproj[t, b0 + bb, g*H + tile*J + jj] for rows still inside their sequence.
+    def stage_column(xs, a, col0, slot, nslots, s, lengths, reverse, b0, B, tile, J, H):
+        """xs[(bb * nslots + slot) * J + jj] = a[t, b0 + bb, col0 + tile*J + jj] for rows inside their sequence.
 
-        Issued before the products, so these loads overlap the staging of the state rather than
-        waiting until the cell needs them.
+        The cell's inputs for step ``s`` (input projections forward, tape values backward), staged by
+        all threads before the products so that their loads overlap the staging of the state rows
+        instead of waiting until the cell needs them.
         """
-        H = xproj.shape[2] // G
-        ncols = G * J
-        for i in range(cuda.threadIdx.x, BT * ncols, cuda.blockDim.x):
-            b = b0 + i // ncols
-            c = i % ncols
-            j = tile * J + c % J
-            if b < B and j < H:
+        for i in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
+            b = b0 + i // J
+            j = tile * J + i % J
+            if b < B and j < H and s >= 0:
                 L = lengths[b]
                 if s < L:
-                    xs[i] = xproj[step_time(s, L, reverse), b, (c // J) * H + j]
+                    xs[((i // J) * nslots + slot) * J + i % J] = a[step_time(s, L, reverse), b, col0 + j]
 
     @cuda.jit(device=True)
     def block_sums(use_smem, dyn, wflat, tile, nw, ncols, K, vec, voff, b0, B, partial, hs, KC):
@@ -187,7 +186,8 @@ def _build(BT):
             nxt = 1 - cur
             for tile in range(tile0, ntiles, tstride):
                 for b0 in range(row0, B, rstride):
-                    stage_inputs(xs, xproj, s, lengths, reverse, b0, B, tile, J, 4)
+                    for g in range(4):
+                        stage_column(xs, xproj, g * H, g, 4, s, lengths, reverse, b0, B, tile, J, H)
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, ncols, H, hflat, cur * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -241,7 +241,8 @@ def _build(BT):
             nxt = 1 - cur
             for tile in range(tile0, ntiles, tstride):
                 for b0 in range(row0, B, rstride):
-                    stage_inputs(xs, xproj, s, lengths, reverse, b0, B, tile, J, 3)
+                    for g in range(3):
+                        stage_column(xs, xproj, g * H, g, 3, s, lengths, reverse, b0, B, tile, J, H)
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, ncols, H, hflat, cur * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -293,7 +294,7 @@ def _build(BT):
             nxt = 1 - cur
             for tile in range(tile0, ntiles, tstride):
                 for b0 in range(row0, B, rstride):
-                    stage_inputs(xs, xproj, s, lengths, reverse, b0, B, tile, J, 1)
+                    stage_column(xs, xproj, 0, 0, 1, s, lengths, reverse, b0, B, tile, J, H)
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, ncols, H, hflat, cur * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -332,6 +333,7 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=grad_out.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
             stage_weights(dyn, wflat, tile0, nw)
@@ -342,6 +344,11 @@ def _build(BT):
             cur = 1 - prev
             for tile in range(tile0, ntiles, tstride):
                 for b0 in range(row0, B, rstride):
+                    stage_column(xs, grad_out, 0, 0, 7, s, lengths, reverse, b0, B, tile, J, H)
+                    for g in range(4):
+                        stage_column(xs, gates, g * H, 1 + g, 7, s, lengths, reverse, b0, B, tile, J, H)
+                    stage_column(xs, tanh_c, 0, 5, 7, s, lengths, reverse, b0, B, tile, J, H)
+                    stage_column(xs, c_prev, 0, 6, 7, s, lengths, reverse, b0, B, tile, J, H)
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, J, GH, dzflat, prev * B * GH, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -358,10 +365,10 @@ def _build(BT):
                                 dzc[cur, b, g * H + j] = 0
                             continue
                         t = step_time(s, L, reverse)
-                        go, dc = grad_out[t, b, j], dcbuf[b, j]
-                        ig, fg = gates[t, b, j], gates[t, b, H + j]
-                        gg, og = gates[t, b, 2 * H + j], gates[t, b, 3 * H + j]
-                        tc, cp = tanh_c[t, b, j], c_prev[t, b, j]
+                        v = (idx // J) * 7 * J + idx % J
+                        go, dc = xs[v], dcbuf[b, j]
+                        ig, fg, gg, og = xs[v + J], xs[v + 2 * J], xs[v + 3 * J], xs[v + 4 * J]
+                        tc, cp = xs[v + 5 * J], xs[v + 6 * J]
                         dh = dhbuf[b, j] + total(partial, parts, nout, idx)
                         di, df, dg, do, dcp = lstm_backward(dh + go, dc, ig, fg, gg, og, tc, cp, one)
                         dcbuf[b, j] = dcp
@@ -390,6 +397,7 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=grad_out.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
             stage_weights(dyn, wflat, tile0, nw)
@@ -400,6 +408,11 @@ def _build(BT):
             cur = 1 - prev
             for tile in range(tile0, ntiles, tstride):
                 for b0 in range(row0, B, rstride):
+                    stage_column(xs, grad_out, 0, 0, 6, s, lengths, reverse, b0, B, tile, J, H)
+                    for g in range(3):
+                        stage_column(xs, gates, g * H, 1 + g, 6, s, lengths, reverse, b0, B, tile, J, H)
+                    stage_column(xs, hn, 0, 4, 6, s, lengths, reverse, b0, B, tile, J, H)
+                    stage_column(xs, h_prev, 0, 5, 6, s, lengths, reverse, b0, B, tile, J, H)
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, J, GH, dzflat, prev * B * GH, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -416,8 +429,9 @@ def _build(BT):
                                 dzc[cur, b, g * H + j] = 0
                             continue
                         t = step_time(s, L, reverse)
-                        go, rg, zg, ng = grad_out[t, b, j], gates[t, b, j], gates[t, b, H + j], gates[t, b, 2 * H + j]
-                        an, hp = hn[t, b, j], h_prev[t, b, j]
+                        v = (idx // J) * 6 * J + idx % J
+                        go, rg, zg, ng = xs[v], xs[v + J], xs[v + 2 * J], xs[v + 3 * J]
+                        an, hp = xs[v + 4 * J], xs[v + 5 * J]
                         dh = dhbuf[b, j] + total(partial, parts, nout, idx)
                         dr, dzz, dn, direct = gru_backward(dh + go, rg, zg, ng, an, hp, one)
                         dhbuf[b, j] = direct
@@ -445,6 +459,7 @@ def _build(BT):
         dyn = cuda.shared.array(0, dtype=grad_out.dtype)
         partial = dyn[nw:] if use_smem else dyn
         hs = partial[cuda.blockDim.x * BT:]
+        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
         if use_smem:
             stage_weights(dyn, wflat, tile0, nw)
@@ -455,6 +470,8 @@ def _build(BT):
             cur = 1 - prev
             for tile in range(tile0, ntiles, tstride):
                 for b0 in range(row0, B, rstride):
+                    stage_column(xs, grad_out, 0, 0, 2, s, lengths, reverse, b0, B, tile, J, H)
+                    stage_column(xs, out, 0, 1, 2, s, lengths, reverse, b0, B, tile, J, H)
                     parts = block_sums(use_smem, dyn, wflat, tile, nw, J, H, dzflat, prev * B * H, b0, B,
                                        partial, hs, KC)
                     for idx in range(cuda.threadIdx.x, BT * J, cuda.blockDim.x):
@@ -470,7 +487,8 @@ def _build(BT):
                             dzc[cur, b, j] = 0
                             continue
                         t = step_time(s, L, reverse)
-                        go, y = grad_out[t, b, j], out[t, b, j]
+                        v = (idx // J) * 2 * J + idx % J
+                        go, y = xs[v], xs[v + J]
                         d = rnn_backward(dhbuf[b, j] + total(partial, parts, nout, idx) + go, y, relu, one)
                         dhbuf[b, j] = 0
                         dzc[cur, b, j] = d
