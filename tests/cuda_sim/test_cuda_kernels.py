@@ -21,6 +21,17 @@ if not numba_config.ENABLE_CUDASIM:
 import numbarnn  # noqa: E402
 from numbarnn import functional_cuda  # noqa: E402
 
+@pytest.fixture(autouse=True)
+def _small_persistent_blocks(monkeypatch):
+    """Under the simulator every thread is a Python thread: persistent blocks of 64 threads, not 256.
+
+    64 threads still give several reduction slices per column and a fold of the partial sums for
+    every cell at these sizes; on a real GPU the defaults are kept.
+    """
+    if numba_config.ENABLE_CUDASIM:
+        monkeypatch.setattr(functional_cuda, "PERSISTENT_THREADS", 64)
+
+
 CELLS = [(numbarnn.RNN, {"nonlinearity": "tanh"}), (numbarnn.RNN, {"nonlinearity": "relu"}),
          (numbarnn.LSTM, {}), (numbarnn.GRU, {})]
 IDS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
