@@ -233,8 +233,8 @@ class _CudaOps:
         A block owns J units: G*J columns of an H-long sum forward, J columns of a G*H-long sum backward.
         When all of ``w_hh`` fits one block (small H), every block holds it and the blocks split the
         batch rows instead, with no grid barrier; otherwise the units are spread over the SMs. The
-        staged vector chunk is sized so that partial sums plus chunk fit the default 48 KiB, so the
-        fallback with the weights in global memory needs no opt-in.
+        carried rows are staged in chunks as long as the shared memory left beside the weights allows
+        (every persistent kernel is opted in to the device's largest shared memory per block).
         """
         G = self.gates
         device = _device_facts(self.cuda)
@@ -255,12 +255,13 @@ class _CudaOps:
         blocks = tiles if tiles > 1 else math.ceil(B / bt)
         threads = max(PERSISTENT_THREADS, 32 * math.ceil(G * J / 32))
         fixed = (threads + self.staged * J) * bt * itemsize  # partial sums, the cell's inputs for a step
-        chunk = min(K, max(1, (_DEFAULT_SHARED - fixed) // (bt * itemsize)))
-        chunk = min(chunk, PERSISTENT_CHUNK or chunk)
-        stage_bytes = fixed + bt * chunk * itemsize
         weight_bytes = G * J * H * itemsize
-        return _Plan(J, tiles, blocks, threads, bt, chunk, stage_bytes, weight_bytes,
-                     weight_bytes + stage_bytes <= device["shared"])
+        row_bytes = bt * itemsize  # one staged entry of every row in the group
+        # weights on chip when a chunk of at least 32 entries still fits beside them
+        use_smem = weight_bytes + fixed + min(K, 32) * row_bytes <= device["shared"]
+        room = device["shared"] - fixed - (weight_bytes if use_smem else 0)
+        chunk = min(K, max(1, room // row_bytes), PERSISTENT_CHUNK or K)
+        return _Plan(J, tiles, blocks, threads, bt, chunk, fixed + chunk * row_bytes, weight_bytes, use_smem)
 
     def _launch_persistent(self, name, plan, *args):
         """Cooperative launch with as many blocks as can be co-resident (one, under the simulator).

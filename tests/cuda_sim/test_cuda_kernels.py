@@ -103,6 +103,31 @@ def test_persistent_batch_tile_of_sixteen():
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(2, 1, 2, 2, 1, 2, 2, 2, 1))
 
 
+def test_persistent_plans_for_an_h100(monkeypatch):
+    """What the planner picks with an H100's 132 SMs and 227 KiB of shared memory per block."""
+    facts = {"sms": 132, "shared": 227 * 1024}
+    monkeypatch.setattr(functional_cuda, "_device_facts", lambda cuda: facts)
+    monkeypatch.setattr(functional_cuda, "PERSISTENT_THREADS", 256)  # the default, not the simulator's 64
+    lstm = numbarnn.LSTM(2, 3, device="cuda")._ops()
+    small = lstm._persistent_plan(64, 1, 4, 64)  # all of w_hh in one block: one tile, no grid barrier
+    assert (small.J, small.tiles, small.blocks, small.bt, small.chunk, small.use_smem) == (64, 1, 1, 1, 64, True)
+    assert lstm._persistent_plan(64, 64, 4, 64).blocks == 64  # blocks take the rows
+    mid = lstm._persistent_plan(256, 8, 4, 256)
+    assert (mid.J, mid.tiles, mid.blocks, mid.bt, mid.chunk, mid.use_smem) == (2, 128, 128, 8, 256, True)
+    wide = lstm._persistent_plan(1024, 16, 4, 4096)  # backward: 4H-long sums in chunks beside the weights
+    assert (wide.J, wide.tiles, wide.bt, wide.chunk, wide.use_smem) == (8, 128, 16, 1272, True)
+    assert lstm._persistent_plan(1024, 16, 4, 1024).chunk == 1024
+    f64 = lstm._persistent_plan(96, 4, 8, 96)  # float64 w_hh is too big for one block: spread instead
+    assert (f64.J, f64.tiles, f64.bt) == (1, 96, 4)
+    for H in (16, 64, 96, 128, 256, 512, 1024, 2048):
+        for B in (1, 3, 8, 16, 64):
+            for itemsize in (4, 8):
+                for K in (H, 4 * H):
+                    plan = lstm._persistent_plan(H, B, itemsize, K)
+                    assert plan.stage_bytes + plan.use_smem * plan.weight_bytes <= facts["shared"], plan
+                    assert 4 * plan.J <= plan.threads <= 1024, plan
+
+
 def test_launch_events_time_each_persistent_launch(monkeypatch):
     """The benchmark hook: one (name, start, end) per persistent launch, forward then backward."""
     monkeypatch.setattr(functional_cuda, "LAUNCH_EVENTS", [])
