@@ -180,12 +180,13 @@ class _CudaOps:
         if self._cupy is not None:
             cp = self._cupy
             a, b, c = cp.asarray(A), cp.asarray(B), cp.asarray(C)
-            prod = cp.matmul(a.T if trans_a else a, b.T if trans_b else b)
+            a, b = (a.T if trans_a else a), (b.T if trans_b else b)
             if accumulate:
-                prod += c
+                c += cp.matmul(a, b)
+            else:  # straight into C: no (M, N) temporary and no copy
+                cp.matmul(a, b, out=c)
             if bias is not None:
-                prod += cp.asarray(bias)
-            c[...] = prod
+                c += cp.asarray(bias)
             return
         tile = self.k_common.TILE
         M, N = C.shape
