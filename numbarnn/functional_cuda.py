@@ -49,6 +49,8 @@ SIM_BLOCKS = 1
 PERSISTENT_CHUNK = None
 
 _DEFAULT_SHARED = 48 * 1024
+#: Static shared memory reserved for a persistent kernel (ptxas reports 1 KiB, the grid barrier's).
+STATIC_SHARED = 2048
 #: Placeholder for the persistent kernels' ``use_smem`` argument, decided at launch.
 _SMEM = object()
 
@@ -59,7 +61,11 @@ _GRIDS = {}
 
 
 def _device_facts(cuda):
-    """SM count and the opt-in shared memory per block of the current GPU (looked up once)."""
+    """SM count and the dynamic shared memory a persistent block may take on the current GPU (looked up once).
+
+    That is the opt-in maximum per block less :data:`STATIC_SHARED`, which the kernels' own static
+    shared memory must fit in (the sm_90 compile test checks it).
+    """
     if SIM:
         return {"sms": 1, "shared": _DEFAULT_SHARED}
     dev = cuda.get_current_device()
@@ -68,15 +74,16 @@ def _device_facts(cuda):
             shared = dev.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
         except AttributeError:  # pragma: no cover - depends on the driver binding
             shared = _DEFAULT_SHARED
-        _FACTS[dev.id] = {"sms": dev.MULTIPROCESSOR_COUNT, "shared": shared}
+        _FACTS[dev.id] = {"sms": dev.MULTIPROCESSOR_COUNT, "shared": max(_DEFAULT_SHARED, shared - STATIC_SHARED)}
     return _FACTS[dev.id]
 
 
 def _cooperative_grid(kernel, threads, shared, most):
     """Blocks of a specialised kernel that can be co-resident with ``shared`` bytes of dynamic shared memory.
 
-    The first call for a kernel opts it in to ``most`` bytes, the device's largest shared memory per block; the
-    occupancy query is looked up once per (kernel, threads, bytes). Both are driver calls.
+    The first call for a kernel opts it in to ``most`` bytes of dynamic shared memory (the device's largest
+    per block less the static reserve); the occupancy query is looked up once per (kernel, threads, bytes).
+    Both are driver calls.
     """
     fn = next(iter(kernel.overloads.values()))
     if id(fn) not in _GRIDS:

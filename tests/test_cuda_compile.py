@@ -96,3 +96,5 @@ def test_kernels_compile_for_sm90_without_spills(sm90, dt):
             if module == "persistent":  # a one-tile block runs up to WHOLE_COLUMNS threads on one SM
                 regs = max(int(r) for r in re.findall(r"used (\d+) registers", report))
                 assert regs * functional_cuda.WHOLE_COLUMNS <= 65536, f"{label}: {regs} registers per thread"
+                static = int(re.findall(r"(\d+) bytes smem", report)[-1])  # the kernel's line comes last
+                assert static <= functional_cuda.STATIC_SHARED, f"{label}: {static} bytes of static shared memory"
