@@ -175,6 +175,11 @@ class _CudaOps:
             self._launch(self.k_common.fill, arr.size, arr.reshape(arr.size), 0)
         return arr
 
+    def _sequence_alloc(self, lengths, T):
+        """How to allocate (T, B, ...) results: every row T steps long means the kernels write every
+        entry; otherwise the padding must read as zeros."""
+        return self._empty if int(np.min(lengths)) == T else self._zeros
+
     _launch = staticmethod(_launch)
 
     def _one(self, dtype):
@@ -244,16 +249,14 @@ class _CudaOps:
         carried rows are staged in chunks as long as the shared memory left beside the weights allows
         (every persistent kernel is opted in to the device's largest shared memory per block).
         """
-        G = self.gates
         device = _device_facts(self.cuda)
-        spread = max(1, math.ceil(H / device["sms"]))
         if PERSISTENT_UNITS:
             return self._plan_for(PERSISTENT_UNITS, H, B, itemsize, K, device)
-        if G * H <= WHOLE_COLUMNS:
+        if self.gates * H <= WHOLE_COLUMNS:
             plan = self._plan_for(H, H, B, itemsize, K, device)
             if plan.use_smem:
                 return plan
-        return self._plan_for(spread, H, B, itemsize, K, device)
+        return self._plan_for(math.ceil(H / device["sms"]), H, B, itemsize, K, device)
 
     def _plan_for(self, J, H, B, itemsize, K, device):
         G = self.gates
@@ -341,8 +344,7 @@ class _CudaOps:
         H = h0.shape[1]
         dtype = np.dtype(params.w_hh.dtype)
         d, xproj = self._common_forward(x, params, lengths, fold_bias)
-        # with every row T steps long the kernels write every entry; else padding must read as zeros
-        alloc = self._empty if int(np.min(lengths)) == T else self._zeros
+        alloc = self._sequence_alloc(lengths, T)
         out = alloc((T, B, H), dtype)
         tape = {name: alloc((T, B, k * H), dtype) if record else self._empty((1, 1, 1), dtype)
                 for name, k in tape_shapes.items()}
@@ -379,7 +381,7 @@ class _CudaOps:
         dtype = d["out"].dtype
         G = self.gates
         go = self._dev(grad_out)
-        alloc = self._empty if int(np.min(tape.lengths)) == T else self._zeros
+        alloc = self._sequence_alloc(tape.lengths, T)
         dz = {name: alloc((T, B, G * H), dtype) for name in dz_names}
         dh = self._empty((B, H), dtype)
         dh.copy_to_device(self._dev(grad_h_n))

@@ -105,6 +105,19 @@ def _build(BT):
     """The six persistent kernels for batch groups of ``BT`` rows."""
 
     @cuda.jit(device=True)
+    def shared_layout(like, wflat, tile, nw, use_smem, KC):
+        """The dynamic shared memory as (weights, partial sums, staged rows, staged cell inputs).
+
+        With ``use_smem`` the first ``nw`` entries receive this block's tile of the weights.
+        """
+        dyn = cuda.shared.array(0, dtype=like.dtype)
+        partial = dyn[nw:] if use_smem else dyn
+        hs = partial[cuda.blockDim.x * BT:]
+        if use_smem:
+            stage_weights(dyn, wflat, tile, nw)
+        return dyn, partial, hs, hs[BT * KC:]
+
+    @cuda.jit(device=True)
     def group_sums(w, woff, ncols, K, vec, voff, b0, B, partial, hs, KC):
         """Products of this tile's ``ncols`` weight columns with rows b0.. of ``vec``; returns the folded parts.
 
@@ -173,13 +186,8 @@ def _build(BT):
         nout = BT * ncols
         nw = H * ncols
         ntiles = (H + J - 1) // J
-        dyn = cuda.shared.array(0, dtype=xproj.dtype)
-        partial = dyn[nw:] if use_smem else dyn
-        hs = partial[cuda.blockDim.x * BT:]
-        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
-        if use_smem:
-            stage_weights(dyn, wflat, tile0, nw)
+        dyn, partial, hs, xs = shared_layout(xproj, wflat, tile0, nw, use_smem, KC)
         grid = cuda.cg.this_grid()
         for s in range(steps):
             cur = s % 2
@@ -228,13 +236,8 @@ def _build(BT):
         nout = BT * ncols
         nw = H * ncols
         ntiles = (H + J - 1) // J
-        dyn = cuda.shared.array(0, dtype=xproj.dtype)
-        partial = dyn[nw:] if use_smem else dyn
-        hs = partial[cuda.blockDim.x * BT:]
-        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
-        if use_smem:
-            stage_weights(dyn, wflat, tile0, nw)
+        dyn, partial, hs, xs = shared_layout(xproj, wflat, tile0, nw, use_smem, KC)
         grid = cuda.cg.this_grid()
         for s in range(steps):
             cur = s % 2
@@ -281,13 +284,8 @@ def _build(BT):
         nout = BT * ncols
         nw = H * ncols
         ntiles = (H + J - 1) // J
-        dyn = cuda.shared.array(0, dtype=xproj.dtype)
-        partial = dyn[nw:] if use_smem else dyn
-        hs = partial[cuda.blockDim.x * BT:]
-        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
-        if use_smem:
-            stage_weights(dyn, wflat, tile0, nw)
+        dyn, partial, hs, xs = shared_layout(xproj, wflat, tile0, nw, use_smem, KC)
         grid = cuda.cg.this_grid()
         for s in range(steps):
             cur = s % 2
@@ -330,13 +328,8 @@ def _build(BT):
         nout = BT * J
         nw = GH * J
         ntiles = (H + J - 1) // J
-        dyn = cuda.shared.array(0, dtype=grad_out.dtype)
-        partial = dyn[nw:] if use_smem else dyn
-        hs = partial[cuda.blockDim.x * BT:]
-        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
-        if use_smem:
-            stage_weights(dyn, wflat, tile0, nw)
+        dyn, partial, hs, xs = shared_layout(grad_out, wflat, tile0, nw, use_smem, KC)
         grid = cuda.cg.this_grid()
         for it in range(steps + 1):
             s = steps - 1 - it  # -1: the last product only, into the initial-state gradient
@@ -394,13 +387,8 @@ def _build(BT):
         nout = BT * J
         nw = GH * J
         ntiles = (H + J - 1) // J
-        dyn = cuda.shared.array(0, dtype=grad_out.dtype)
-        partial = dyn[nw:] if use_smem else dyn
-        hs = partial[cuda.blockDim.x * BT:]
-        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
-        if use_smem:
-            stage_weights(dyn, wflat, tile0, nw)
+        dyn, partial, hs, xs = shared_layout(grad_out, wflat, tile0, nw, use_smem, KC)
         grid = cuda.cg.this_grid()
         for it in range(steps + 1):
             s = steps - 1 - it
@@ -456,13 +444,8 @@ def _build(BT):
         nout = BT * J
         nw = H * J
         ntiles = (H + J - 1) // J
-        dyn = cuda.shared.array(0, dtype=grad_out.dtype)
-        partial = dyn[nw:] if use_smem else dyn
-        hs = partial[cuda.blockDim.x * BT:]
-        xs = hs[BT * KC:]
         tile0, tstride, row0, rstride = split(ntiles, BT)
-        if use_smem:
-            stage_weights(dyn, wflat, tile0, nw)
+        dyn, partial, hs, xs = shared_layout(grad_out, wflat, tile0, nw, use_smem, KC)
         grid = cuda.cg.this_grid()
         for it in range(steps + 1):
             s = steps - 1 - it
