@@ -56,13 +56,15 @@ def clone(estimator):
 
 
 def check_training_params(est, positive_ints):
-    """The checks every recurrent estimator shares: cell, optimizer, schedule, dtype, sizes, validation split."""
+    """The checks every recurrent estimator shares: cell, optimizer, schedule, dtype, device, sizes, validation
+    split."""
     from .training.optimizers import OPTIMIZERS
     from .training.schedules import SCHEDULES
     v.check_option("cell", est.cell, ("lstm", "gru", "rnn"))
     v.check_option("optimizer", est.optimizer, tuple(OPTIMIZERS))
     v.check_option("schedule", est.schedule, tuple(SCHEDULES))
     v.check_dtype(est.dtype)
+    v.check_option("device", est.device, ("cpu", "cuda"))
     for name in positive_ints:
         v.check_positive_int(name, getattr(est, name))
     if not 0 <= est.validation_fraction < 1:

@@ -36,6 +36,17 @@ def require_gpu():
     return numba_cuda
 
 
+def allow_dynamic_shared(kernel_fn, nbytes):
+    """Let a compiled kernel (one overload of a ``@cuda.jit`` kernel) take up to ``nbytes`` of dynamic
+    shared memory per block: past 48 KiB the driver needs this opt-in (a no-op under the simulator)."""
+    if SIM:
+        return
+    from numba.cuda.cudadrv.driver import binding, driver
+    cufunc = kernel_fn._codelibrary.get_cufunc()
+    attr = binding.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+    driver.cuKernelSetAttribute(attr, nbytes, cufunc.handle, cufunc.device.id)
+
+
 def is_device_array(a):
     """True for GPU arrays: CuPy, PyTorch CUDA tensors, numba device arrays (the CUDA array interface).
 

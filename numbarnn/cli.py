@@ -171,6 +171,7 @@ def main(argv=None):
     p.add_argument("--var", help="the variable (netCDF) or column (CSV) to model")
     p.add_argument("--time-dim", default="time")
     p.add_argument("--feature-dim")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where the network trains")
     for name, typ in (("cell", str), ("hidden-size", int), ("lookback", int), ("horizon", int),
                       ("difference", int), ("epochs", int), ("learning-rate", float), ("seed", int)):
         p.add_argument(f"--{name}", type=typ)
@@ -178,6 +179,7 @@ def main(argv=None):
     p.add_argument("model")
     p.add_argument("--horizon", type=int)
     p.add_argument("--out", required=True, help="where to write the forecast (.nc or .csv)")
+    p.add_argument("--device", choices=("cpu", "cuda"), help="where the network runs (default: as fitted)")
     args = parser.parse_args(argv)
     if args.command == "check":
         return check()
@@ -191,13 +193,13 @@ def main(argv=None):
         if args.seed is not None:
             kwargs["random_state"] = args.seed
         y = read_series(args.data, args.var, args.time_dim)
-        model = Forecaster(time_dim=args.time_dim, feature_dim=args.feature_dim, **kwargs).fit(y)
+        model = Forecaster(time_dim=args.time_dim, feature_dim=args.feature_dim, device=args.device, **kwargs).fit(y)
         model.save(args.model)
         print(f"fitted on {args.data} ({model.history_.sizes['epoch']} epochs); wrote {args.model}")
         return 0
     if args.command == "predict":
         from .io import load, write_atomic
-        forecast = load(args.model).predict(horizon=args.horizon)
+        forecast = load(args.model, device=args.device).predict(horizon=args.horizon)
         out = pathlib.Path(args.out)
         if out.suffix.lower() == ".csv":
             tmp = out.with_name(f".{out.name}.tmp")

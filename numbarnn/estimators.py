@@ -71,6 +71,8 @@ class Forecaster(BaseEstimator):
         validation (never shuffled across time).
     n_samples : paths drawn for quantiles.
     dtype, time_dim, feature_dim, random_state, verbose : as named.
+    device : ``"cpu"`` or ``"cuda"``: where the recurrent network runs (see
+        :doc:`/gpu`); the readout, the loss and the optimizer stay on the host.
 
     Attributes
     ----------
@@ -98,7 +100,7 @@ class Forecaster(BaseEstimator):
                  probabilistic=False, covariates="known", loss="mse", optimizer="adam", learning_rate=5e-3,
                  weight_decay=0.0, schedule="plateau", batch_size=32, epochs=100, clip_norm=1.0,
                  patience=20, validation_fraction=0.15, dropout=0.0, n_samples=200, dtype="float32",
-                 time_dim="time", feature_dim=None, random_state=None, verbose=None):
+                 device="cpu", time_dim="time", feature_dim=None, random_state=None, verbose=None):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -120,6 +122,7 @@ class Forecaster(BaseEstimator):
         self.dropout = dropout
         self.n_samples = n_samples
         self.dtype = dtype
+        self.device = device
         self.time_dim = time_dim
         self.feature_dim = feature_dim
         self.random_state = random_state
@@ -242,7 +245,7 @@ class Forecaster(BaseEstimator):
         rng = np.random.default_rng(self.random_state)
         self.model_ = SequenceModel(self.cell, n_in, self.hidden_size, n_joint * self._loss().outputs_per_target,
                                     num_layers=self.num_layers, dropout=self.dropout, dtype=self.dtype,
-                                    seed=int(rng.integers(2**31)))
+                                    device=self.device, seed=int(rng.integers(2**31)))
         return rng
 
     def save(self, path):

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from . import config
-from ._cuda import SIM, as_device, is_device_array, require_gpu
+from ._cuda import SIM, allow_dynamic_shared, as_device, is_device_array, require_gpu
 from .functional import LayerTape
 
 #: Largest grid used by the 1-d kernels (tests set it to 1 to check single-block correctness).
@@ -87,10 +87,7 @@ def _cooperative_grid(kernel, threads, shared, most):
     """
     fn = next(iter(kernel.overloads.values()))
     if id(fn) not in _GRIDS:
-        from numba.cuda.cudadrv.driver import binding, driver
-        cufunc = fn._codelibrary.get_cufunc()
-        attr = binding.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
-        driver.cuKernelSetAttribute(attr, most, cufunc.handle, cufunc.device.id)
+        allow_dynamic_shared(fn, most)
         _GRIDS[id(fn)] = {}
     grids = _GRIDS[id(fn)]
     if (threads, shared) not in grids:

@@ -19,6 +19,8 @@ import tempfile
 import numpy as np
 import xarray as xr
 
+from ._validation import check_option
+
 FORMAT = "numbarnn-model"
 FORMAT_VERSION = 1
 _SEP = "__"
@@ -121,9 +123,15 @@ def _estimators():
     return {cls.__name__: cls for cls in (Forecaster, SequenceRegressor, SequenceClassifier)}
 
 
-def load(path):
-    """Load an estimator written by ``save``. Raises ``ValueError`` naming the problem for a bad file."""
+def load(path, device=None):
+    """Load an estimator written by ``save``. Raises ``ValueError`` naming the problem for a bad file.
+
+    ``device`` (``"cpu"`` or ``"cuda"``) overrides the device the model was fitted on, so a model
+    trained on a GPU predicts on a machine without one; ``None`` keeps the saved setting.
+    """
     from . import __version__
+    if device is not None:
+        check_option("device", device, ("cpu", "cuda"))
     path = pathlib.Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no model file at {path}")
@@ -144,12 +152,21 @@ def load(path):
         raise ValueError(f"{path} holds an unknown estimator {name!r}; known: {', '.join(classes)}")
     try:
         est = classes[name](**json.loads(ds.attrs["params"]))
+        if device is not None:
+            est.device = device
+        est._check_params()
         state = json.loads(ds.attrs["state"])
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"{path}: the hyperparameters or state record are damaged: {err}") from None
     arrays = {k[len("state" + _SEP):]: ds[k].values for k in ds.data_vars if k.startswith("state" + _SEP)}
     frames = {k[len("data" + _SEP):]: _restore_data(ds[k]) for k in ds.data_vars if k.startswith("data" + _SEP)}
-    est._restore(arrays, frames, state)
+    try:
+        est._restore(arrays, frames, state)
+    except RuntimeError as err:
+        if est.device != "cuda":
+            raise
+        raise RuntimeError(f"{path}: this model runs on device='cuda': {err}; "
+                           "or load it with load(path, device='cpu')") from None
     values = {}
     for pname, arr in est.model_.params.items():
         key = f"param{_SEP}{_encode_name(pname)}"

@@ -95,7 +95,8 @@ class _SequenceEstimator(BaseEstimator):
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0,
                  optimizer="adam", learning_rate=5e-3, weight_decay=0.0, schedule="constant", batch_size=32,
                  epochs=50, clip_norm=1.0, patience=10, validation_fraction=0.1, dtype="float32",
-                 sample_dim="sample", time_dim="time", feature_dim="feature", random_state=None, verbose=None):
+                 device="cpu", sample_dim="sample", time_dim="time", feature_dim="feature", random_state=None,
+                 verbose=None):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -111,6 +112,7 @@ class _SequenceEstimator(BaseEstimator):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.dtype = dtype
+        self.device = device
         self.sample_dim = sample_dim
         self.time_dim = time_dim
         self.feature_dim = feature_dim
@@ -177,7 +179,7 @@ class _SequenceEstimator(BaseEstimator):
         self.model_ = SequenceModel(self.cell, n_in, self.hidden_size, n_out,
                                     readout="timestep" if self.per_timestep_ else "sequence",
                                     num_layers=self.num_layers, bidirectional=self.bidirectional,
-                                    dropout=self.dropout, dtype=self.dtype, seed=seed)
+                                    dropout=self.dropout, dtype=self.dtype, device=self.device, seed=seed)
 
     _STATE_ARRAYS = ("x_mean_", "x_std_")
     _STATE_FLAGS = ("n_features_in_", "fixed_length_", "per_timestep_")
@@ -270,10 +272,11 @@ class SequenceRegressor(_SequenceEstimator):
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0, loss="mse",
                  optimizer="adam", learning_rate=5e-3, weight_decay=0.0, schedule="constant", batch_size=32,
                  epochs=50, clip_norm=1.0, patience=10, validation_fraction=0.1, dtype="float32",
-                 sample_dim="sample", time_dim="time", feature_dim="feature", random_state=None, verbose=None):
+                 device="cpu", sample_dim="sample", time_dim="time", feature_dim="feature", random_state=None,
+                 verbose=None):
         super().__init__(cell, hidden_size, num_layers, bidirectional, dropout, optimizer, learning_rate,
                          weight_decay, schedule, batch_size, epochs, clip_norm, patience, validation_fraction,
-                         dtype, sample_dim, time_dim, feature_dim, random_state, verbose)
+                         dtype, device, sample_dim, time_dim, feature_dim, random_state, verbose)
         self.loss = loss
 
     _STATE_ARRAYS = ("x_mean_", "x_std_", "y_mean_", "y_std_")
@@ -353,10 +356,11 @@ class SequenceClassifier(_SequenceEstimator):
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0,
                  class_weight=None, optimizer="adam", learning_rate=5e-3, weight_decay=0.0, schedule="constant",
                  batch_size=32, epochs=50, clip_norm=1.0, patience=10, validation_fraction=0.1, dtype="float32",
-                 sample_dim="sample", time_dim="time", feature_dim="feature", random_state=None, verbose=None):
+                 device="cpu", sample_dim="sample", time_dim="time", feature_dim="feature", random_state=None,
+                 verbose=None):
         super().__init__(cell, hidden_size, num_layers, bidirectional, dropout, optimizer, learning_rate,
                          weight_decay, schedule, batch_size, epochs, clip_norm, patience, validation_fraction,
-                         dtype, sample_dim, time_dim, feature_dim, random_state, verbose)
+                         dtype, device, sample_dim, time_dim, feature_dim, random_state, verbose)
         self.class_weight = class_weight
 
     _STATE_ARRAYS = ("x_mean_", "x_std_", "classes_", "class_weights_")

@@ -5,6 +5,7 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -30,3 +31,7 @@ def test_cuda_without_a_gpu_names_the_simulator():
     import numbarnn
     with pytest.raises(RuntimeError, match="no usable CUDA GPU.*NUMBA_ENABLE_CUDASIM=1"):
         numbarnn.LSTM(2, 3, device="cuda")
+    f = numbarnn.Forecaster(device="cuda", lookback=3, horizon=2, epochs=1)
+    with pytest.raises(RuntimeError, match="no usable CUDA GPU.*NUMBA_ENABLE_CUDASIM=1"):
+        f.fit(np.sin(np.arange(20.0)))
+    assert not hasattr(f, "model_")  # nothing partly fitted is left behind

@@ -145,6 +145,7 @@ def test_bad_input(make, error, match):
     (dict(cell="transformer"), "unknown cell 'transformer'"),
     (dict(loss="l4"), "unknown loss 'l4'"),
     (dict(covariates="future"), "unknown covariates 'future'"),
+    (dict(device="gpu"), "unknown device 'gpu'; expected one of 'cpu', 'cuda'"),
     (dict(lookback=0), "lookback must be >= 1"),
     (dict(validation_fraction=1.5), r"validation_fraction must be in \[0, 1\)"),
 ])

@@ -136,3 +136,32 @@ def test_sequence_estimators_round_trip(tmp_path):
     flat.save(tmp_path / "flat.nc")
     np.testing.assert_array_equal(numbarnn.load(tmp_path / "flat.nc").predict(np.nan_to_num(X[:, :, 0])),
                                   flat.predict(np.nan_to_num(X[:, :, 0])))
+
+
+def _gpu_usable():
+    try:
+        from numbarnn._cuda import require_gpu
+        require_gpu()
+    except RuntimeError:
+        return False
+    return True
+
+
+def test_model_fitted_on_a_gpu_loads_on_the_cpu(fitted, tmp_path):
+    """A file saved with device='cuda' names the way out when no GPU is here, and loads with device='cpu'."""
+    if _gpu_usable():
+        pytest.skip("a GPU (or the simulator) is usable here")
+    f, _ = fitted
+    gpu_file = tmp_path / "gpu.nc"
+    f.set_params(device="cuda")
+    try:
+        f.save(gpu_file)
+    finally:
+        f.set_params(device="cpu")
+    with pytest.raises(RuntimeError, match=r"gpu.nc: this model runs on device='cuda'.*load\(path, device='cpu'\)"):
+        numbarnn.load(gpu_file)
+    back = numbarnn.load(gpu_file, device="cpu")
+    assert back.device == "cpu"
+    np.testing.assert_array_equal(back.predict().values, f.predict().values)
+    with pytest.raises(ValueError, match="unknown device .gpu.; expected one of .cpu., .cuda."):
+        numbarnn.load(gpu_file, device="gpu")

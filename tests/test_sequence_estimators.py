@@ -86,6 +86,8 @@ def test_bad_input():
         reg.predict(np.zeros((2, 5, 3)))
     with pytest.raises(ValueError, match="unknown cell 'tcn'"):
         SequenceRegressor(cell="tcn").fit(X, y)
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        SequenceClassifier(device="tpu").fit(X, np.arange(60) % 2)
     with pytest.raises(TypeError, match="X must hold numbers"):
         SequenceRegressor(**FAST).fit(np.array([[["a"]]]), [1.0])
     with pytest.raises(ValueError, match="unknown class_weight 'even'"):

@@ -18,7 +18,8 @@ class SequenceModel:
     readout : ``"timestep"`` (the head reads every output step: (T, B, out))
         or ``"sequence"`` (it reads the last layer's final state, both
         directions: (B, out)).
-    num_layers, bidirectional, dropout, nonlinearity, dtype : as for the networks.
+    num_layers, bidirectional, dropout, nonlinearity, dtype, device : as for the networks (the head
+        always runs on the host).
     seed : int or None; seeds both the network and the head.
 
     Attributes
@@ -36,10 +37,10 @@ class SequenceModel:
     """
 
     def __init__(self, cell, input_size, hidden_size, output_size, readout="timestep", num_layers=1,
-                 bidirectional=False, dropout=0.0, nonlinearity="tanh", dtype="float32", seed=None):
+                 bidirectional=False, dropout=0.0, nonlinearity="tanh", dtype="float32", device="cpu", seed=None):
         rng = np.random.default_rng(seed)
         kwargs = dict(num_layers=num_layers, bidirectional=bidirectional, dropout=dropout, dtype=dtype,
-                      seed=int(rng.integers(2**31)))
+                      device=device, seed=int(rng.integers(2**31)))
         if cell == "rnn":
             kwargs["nonlinearity"] = nonlinearity
         self.cell = cell
