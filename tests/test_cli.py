@@ -37,19 +37,19 @@ def test_demo_writes_forecast_and_plot(tmp_path):
         assert (tmp_path / "co2_forecast.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_fit_and_predict_files(tmp_path):
+def test_fit_and_predict_files(tmp_path, capsys):
     idx = pd.date_range("2000-01-01", periods=80, freq="MS", name="time")
     df = pd.DataFrame({"level": 5 + np.sin(np.arange(80) / 2), "other": np.arange(80.0)}, index=idx)
     df.to_csv(tmp_path / "data.csv")
     args = ["fit", str(tmp_path / "data.csv"), "--var", "level", "--model", str(tmp_path / "m.nc"),
             "--lookback", "12", "--horizon", "6", "--epochs", "2", "--hidden-size", "8", "--seed", "0"]
     assert cli.main(args) == 0
-    assert cli.main(["predict", str(tmp_path / "m.nc"), "--out", str(tmp_path / "f.csv")]) == 0
+    assert cli.main(["predict", str(tmp_path / "m.nc"), "--out", str(tmp_path / "f.csv"), "--device", "cpu"]) == 0
     f = pd.read_csv(tmp_path / "f.csv", index_col=0)
     assert len(f) == 6 and f.index[0].startswith("2006-09-01")
     xr.Dataset({"sst": df["level"].to_xarray()}).to_netcdf(tmp_path / "data.nc", engine="scipy")
     assert cli.main(["fit", str(tmp_path / "data.nc"), "--model", str(tmp_path / "n.nc"), "--lookback", "12",
-                     "--epochs", "1", "--hidden-size", "4"]) == 0
+                     "--epochs", "1", "--hidden-size", "4", "--device", "cpu"]) == 0
     assert cli.main(["predict", str(tmp_path / "n.nc"), "--horizon", "3", "--out", str(tmp_path / "g.nc")]) == 0
     with xr.open_dataset(tmp_path / "g.nc", engine="scipy") as ds:
         assert ds["sst"].sizes["time"] == 3
@@ -57,3 +57,6 @@ def test_fit_and_predict_files(tmp_path):
         cli.read_series(tmp_path / "data.csv", "nope")
     with pytest.raises(ValueError, match="unknown file type '.txt'"):
         cli.read_series(tmp_path / "data.txt")
+    with pytest.raises(SystemExit):
+        cli.main(["predict", str(tmp_path / "n.nc"), "--out", str(tmp_path / "h.nc"), "--device", "gpu"])
+    assert "invalid choice: 'gpu'" in capsys.readouterr().err
