@@ -31,10 +31,14 @@ def test_cuda_without_a_gpu_names_the_simulator():
     import numbarnn
     with pytest.raises(RuntimeError, match="no usable CUDA GPU.*NUMBA_ENABLE_CUDASIM=1"):
         numbarnn.LSTM(2, 3, device="cuda")
-    f = numbarnn.Forecaster(device="cuda", lookback=3, horizon=2, epochs=1)
-    with pytest.raises(RuntimeError, match="no usable CUDA GPU.*NUMBA_ENABLE_CUDASIM=1"):
-        f.fit(np.sin(np.arange(20.0)))
-    assert not hasattr(f, "model_")  # nothing partly fitted is left behind
+    X = np.random.default_rng(0).standard_normal((8, 5, 1))
+    for est, data in ((numbarnn.Forecaster(device="cuda", lookback=3, horizon=2, epochs=1),
+                       (np.sin(np.arange(20.0)),)),
+                      (numbarnn.SequenceRegressor(device="cuda", epochs=1), (X, X.sum(axis=(1, 2)))),
+                      (numbarnn.SequenceClassifier(device="cuda", epochs=1), (X, np.arange(8) % 2))):
+        with pytest.raises(RuntimeError, match="no usable CUDA GPU.*NUMBA_ENABLE_CUDASIM=1"):
+            est.fit(*data)
+        assert not hasattr(est, "model_")  # nothing partly fitted is left behind
 
 
 def test_torch_and_cupy_arrays_on_a_real_gpu():

@@ -25,7 +25,8 @@ class Trajectory:
 
     Parameters
     ----------
-    net : :class:`numbarnn.RNN`, :class:`numbarnn.LSTM` or :class:`numbarnn.GRU` (unidirectional).
+    net : :class:`numbarnn.RNN`, :class:`numbarnn.LSTM` or :class:`numbarnn.GRU` (unidirectional;
+        a float32 or GPU network is analysed through a float64 CPU copy).
     x : (T, input_size) input, or ``None`` with ``steps`` for zero input (autonomous dynamics).
     state : initial state as for ``net.forward`` (unbatched), or ``None`` for zeros.
     """
@@ -126,7 +127,12 @@ class Trajectory:
 
 
 def _as_float64(net):
-    if net.dtype == np.float64:
+    """``net`` itself when it is float64 on the CPU, else a float64 CPU copy of it.
+
+    The analysis reads the forward's tape entry by entry in NumPy, so a network on the GPU is
+    analysed through its CPU twin (the same weights; the two agree to float tolerance).
+    """
+    if net.dtype == np.float64 and net.device == "cpu":
         return net
     kwargs = dict(num_layers=net.num_layers, bias=net.bias, dtype="float64")
     if isinstance(net, RNN):

@@ -198,22 +198,11 @@ def test_device_input_is_validated_on_the_device():
 
 
 def test_estimators_train_and_predict_on_the_device(tmp_path, monkeypatch):
-    """``device="cuda"`` on the estimators: the same fit and the same predictions as on the CPU, and a
-    saved GPU model reloads on either device. (The kernels are tested above; one block per grid-stride
-    launch keeps the simulator's thread count down.)"""
+    """``device="cuda"`` on an estimator: the same fit and the same forecast as on the CPU, with the
+    LSTM's (h, c) carried from step to step, and a saved GPU model reloads on either device. (The kernels
+    are tested above; one block per grid-stride launch keeps the simulator's thread count down.
+    tests/test_cuda.py checks that every estimator's device reaches its network.)"""
     monkeypatch.setattr(functional_cuda, "MAX_BLOCKS", 1)
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((6, 5, 2))
-    X[:2, 3:] = np.nan  # two shorter sequences
-    y = np.nansum(X, axis=(1, 2))
-    kw = dict(cell="gru", hidden_size=4, epochs=1, batch_size=6, validation_fraction=0, dtype="float64",
-              random_state=0)
-    cpu = numbarnn.SequenceRegressor(**kw).fit(X, y)
-    gpu = numbarnn.SequenceRegressor(device="cuda", **kw).fit(X, y)
-    assert gpu.model_.net.device == "cuda"
-    np.testing.assert_allclose(gpu.history_["train_loss"], cpu.history_["train_loss"], rtol=1e-9)
-    np.testing.assert_allclose(gpu.predict(X), cpu.predict(X), rtol=1e-9, atol=1e-12)
-
     t = np.arange(14.0)
     series = np.sin(t / 2)
     kw = dict(cell="lstm", hidden_size=4, lookback=3, horizon=2, epochs=1, batch_size=16, validation_fraction=0,
@@ -226,3 +215,36 @@ def test_estimators_train_and_predict_on_the_device(tmp_path, monkeypatch):
     gpu.save(tmp_path / "gpu.nc")
     assert numbarnn.load(tmp_path / "gpu.nc").device == "cuda"
     np.testing.assert_allclose(numbarnn.load(tmp_path / "gpu.nc", device="cpu").predict(), expected, rtol=1e-9)
+
+
+def test_analysis_of_a_gpu_network():
+    """The analysis tools read the forward's tape in NumPy: a GPU network (float64 too) is analysed
+    through its float64 CPU twin, with the CPU network's numbers."""
+    from numbarnn.analysis import gradient_flow, jacobians, lyapunov_spectrum
+    x = np.random.default_rng(0).standard_normal((6, 2))
+    for dtype in ("float64", "float32"):
+        cpu = numbarnn.LSTM(2, 3, num_layers=2, dtype=dtype, seed=0)
+        gpu = numbarnn.LSTM(2, 3, num_layers=2, dtype=dtype, device="cuda").load_state_dict(cpu.state_dict())
+        np.testing.assert_array_equal(jacobians(gpu, x).values, jacobians(cpu, x).values)
+        np.testing.assert_array_equal(gradient_flow(gpu, x).jacobian_norm, gradient_flow(cpu, x).jacobian_norm)
+    cpu = numbarnn.GRU(2, 4, dtype="float64", seed=1)
+    gpu = numbarnn.GRU(2, 4, dtype="float64", device="cuda").load_state_dict(cpu.state_dict())
+    np.testing.assert_array_equal(lyapunov_spectrum(gpu, steps=50, warmup=10).exponents,
+                                  lyapunov_spectrum(cpu, steps=50, warmup=10).exponents)
+
+
+def test_dropout_between_layers_on_the_device(monkeypatch):
+    """Dropout masks (host arrays, kept in the tape) apply on the device, forward and backward."""
+    monkeypatch.setattr(functional_cuda, "MAX_BLOCKS", 1)
+    cpu = numbarnn.RNN(3, 6, num_layers=2, dropout=0.5, dtype="float64", seed=0)
+    gpu = numbarnn.RNN(3, 6, num_layers=2, dropout=0.5, dtype="float64", device="cuda")
+    gpu.load_state_dict(cpu.state_dict())
+    x = np.random.default_rng(2).standard_normal((4, 2, 3))
+    o1, _, t1 = cpu.forward(x)
+    assert (t1.dropout_masks[1] == 0).any()
+    o2, _, t2 = gpu.forward(x, dropout_masks=t1.dropout_masks)
+    np.testing.assert_allclose(o2, o1, rtol=1e-10, atol=1e-12)
+    g = np.cos(o1)
+    g1, g2 = cpu.backward(t1, g), gpu.backward(t2, g)
+    for name in ("input", "weight_ih_l0", "weight_hh_l1"):
+        np.testing.assert_allclose(g2[name], g1[name], rtol=1e-10, atol=1e-12, err_msg=name)
