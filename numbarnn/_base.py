@@ -64,7 +64,7 @@ def check_training_params(est, positive_ints):
     v.check_option("optimizer", est.optimizer, tuple(OPTIMIZERS))
     v.check_option("schedule", est.schedule, tuple(SCHEDULES))
     v.check_dtype(est.dtype)
-    v.check_option("device", est.device, ("cpu", "cuda"))
+    v.check_device(est.device)
     for name in positive_ints:
         v.check_positive_int(name, getattr(est, name))
     if not 0 <= est.validation_fraction < 1:

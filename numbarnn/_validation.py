@@ -13,6 +13,15 @@ def check_option(name, value, allowed):
     return value
 
 
+#: Where a network can run.
+DEVICES = ("cpu", "cuda")
+
+
+def check_device(value):
+    """Raise ``ValueError`` unless ``value`` is one of :data:`DEVICES`."""
+    return check_option("device", value, DEVICES)
+
+
 def check_positive_int(name, value, minimum=1):
     """Return ``value`` as an int, raising unless it is an integer ``>= minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from . import GRU, LSTM, RNN, __version__
+from ._validation import DEVICES
 
 _CELLS = {"rnn_tanh": (RNN, {"nonlinearity": "tanh"}), "rnn_relu": (RNN, {"nonlinearity": "relu"}),
           "lstm": (LSTM, {}), "gru": (GRU, {})}
@@ -171,7 +172,7 @@ def main(argv=None):
     p.add_argument("--var", help="the variable (netCDF) or column (CSV) to model")
     p.add_argument("--time-dim", default="time")
     p.add_argument("--feature-dim")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where the network trains")
+    p.add_argument("--device", choices=DEVICES, default="cpu", help="where the network trains")
     for name, typ in (("cell", str), ("hidden-size", int), ("lookback", int), ("horizon", int),
                       ("difference", int), ("epochs", int), ("learning-rate", float), ("seed", int)):
         p.add_argument(f"--{name}", type=typ)
@@ -179,7 +180,7 @@ def main(argv=None):
     p.add_argument("model")
     p.add_argument("--horizon", type=int)
     p.add_argument("--out", required=True, help="where to write the forecast (.nc or .csv)")
-    p.add_argument("--device", choices=("cpu", "cuda"), help="where the network runs (default: as fitted)")
+    p.add_argument("--device", choices=DEVICES, help="where the network runs (default: as fitted)")
     args = parser.parse_args(argv)
     if args.command == "check":
         return check()

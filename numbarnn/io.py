@@ -19,7 +19,7 @@ import tempfile
 import numpy as np
 import xarray as xr
 
-from ._validation import check_option
+from ._validation import check_device
 
 FORMAT = "numbarnn-model"
 FORMAT_VERSION = 1
@@ -131,7 +131,7 @@ def load(path, device=None):
     """
     from . import __version__
     if device is not None:
-        check_option("device", device, ("cpu", "cuda"))
+        check_device(device)
     path = pathlib.Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no model file at {path}")

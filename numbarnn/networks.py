@@ -18,8 +18,6 @@ from ._cuda import is_device_array
 from .config import DEFAULT_DTYPE
 from .functional import GRUOps, LayerParams, LSTMOps, RNNOps
 
-_DEVICES = ("cpu", "cuda")
-
 
 @dataclass
 class Tape:
@@ -85,7 +83,7 @@ class RecurrentNetwork:
             raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
         self.dropout = float(dropout)
         self.dtype = v.check_dtype(dtype)
-        self.device = v.check_option("device", device, _DEVICES)
+        self.device = v.check_device(device)
         if device == "cuda":
             from ._cuda import require_gpu
             require_gpu()  # a clear error now, never a silent CPU fallback
