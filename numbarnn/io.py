@@ -128,6 +128,19 @@ def load(path, device=None):
 
     ``device`` (``"cpu"`` or ``"cuda"``) overrides the device the model was fitted on, so a model
     trained on a GPU predicts on a machine without one; ``None`` keeps the saved setting.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, numbarnn
+    >>> f = numbarnn.Forecaster(hidden_size=4, lookback=6, horizon=3, epochs=2, random_state=0)
+    >>> f = f.fit(np.sin(np.arange(60) / 3))
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "model.nc")
+    >>> f.save(path)
+    >>> g = numbarnn.load(path, device="cpu")
+    >>> g.device, g.predict().shape, bool((g.predict() == f.predict()).all())
+    ('cpu', (3,), True)
+    >>> tmp.cleanup()
     """
     from . import __version__
     if device is not None:
