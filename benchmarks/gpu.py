@@ -85,14 +85,14 @@ def _kernel_ms(fn, reps):
     """Mean milliseconds per call spent in numbarnn's recurrence kernels (CUDA events around each launch)."""
     from numba import cuda
 
-    from numbarnn import functional_cuda
-    functional_cuda.LAUNCH_EVENTS = events = []
+    from numbarnn import config
+    config.CUDA_LAUNCH_EVENTS = events = []
     try:
         for _ in range(reps):
             fn()
         cuda.synchronize()
     finally:
-        functional_cuda.LAUNCH_EVENTS = None
+        config.CUDA_LAUNCH_EVENTS = None
     return sum(cuda.event_elapsed_time(start, end) for _, start, end in events) / reps
 
 

@@ -7,7 +7,7 @@ that only runs networks starts faster.
 
 import importlib
 
-from .networks import GRU, LSTM, RNN, RecurrentNetwork, Tape
+from .nn import GRU, LSTM, RNN, RecurrentNetwork, Tape
 
 __version__ = "0.1.0"
 

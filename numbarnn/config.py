@@ -1,4 +1,10 @@
-"""Settings read once at import; each may be overridden by an environment variable.
+"""Every setting of the package, read once at import; most may be overridden by an environment variable.
+
+Code reads these as ``config.NAME`` when it uses them, never copies them at
+import time, so a later assignment (``numbarnn.config.CUDA_TILE = 8``, or
+``monkeypatch.setattr`` in a test) reaches every call made after it. The
+exceptions are ``FASTMATH`` and ``JIT_OPTIONS``, which are compiled into the
+CPU kernels when they are first built.
 
 ``FASTMATH``
     LLVM fast-math flags given to every CPU kernel. The set leaves out ``nnan``
@@ -17,19 +23,44 @@
     (:mod:`numbarnn.kernels.cpu.packed`).
 ``WORKSPACE_BYTES``
     Most bytes of freed scratch blocks kept for reuse (``NUMBARNN_WORKSPACE_MB``,
-    default 1024 MB; see :mod:`numbarnn._workspace`).
+    default 1024 MB; see :mod:`numbarnn.backends.workspace`).
 ``THREADS_PER_BLOCK``
     CUDA threads per block (``NUMBARNN_THREADS_PER_BLOCK``).
 ``CUDA_TILE``
     Edge of the square shared-memory tiles of the CUDA GEMM (``NUMBARNN_CUDA_TILE``,
-    default 16; the simulator tests use 4 to stay fast).
+    default 16).
 ``CUDA_PERSISTENT_MAX_BATCH``
     Largest batch for which ``device="cuda"`` runs the persistent cooperative kernels
     (one launch per sequence, weights in shared memory) instead of one launch per step
-    (``NUMBARNN_CUDA_PERSISTENT_MAX_BATCH``, default 64, from the H100 measurements in
-    ``docs/performance.rst``; 0 turns them off, a large value always uses them).
+    (``NUMBARNN_CUDA_PERSISTENT_MAX_BATCH``, default 64, see :doc:`/gpu`; 0 turns them
+    off, a large value always uses them).
 ``DEFAULT_DTYPE``
     The floating type of new networks when none is given.
+
+CUDA launch settings (see :doc:`/gpu`):
+
+``CUDA_MAX_BLOCKS``
+    Largest grid of the 1-d grid-stride kernels (1 checks single-block correctness).
+``CUDA_PERSISTENT_THREADS``
+    Threads per block of the persistent kernels (at least the gate columns a block owns).
+``CUDA_PERSISTENT_UNITS``
+    Hidden units per persistent block; ``None`` lets the planner choose.
+``CUDA_PERSISTENT_CHUNK``
+    Longest chunk of the carried vector a persistent block stages at once; ``None`` sizes it to fit.
+``CUDA_WHOLE_COLUMNS``
+    Largest G*H for which one persistent block holds all of ``w_hh`` (no grid barrier).
+``CUDA_STATIC_SHARED``
+    Bytes of static shared memory reserved for a persistent kernel (the grid barrier's;
+    the sm_90 compile test checks the kernels stay within it).
+``CUDA_SIM_BLOCKS``
+    Blocks of a one-tile persistent launch under the simulator (its grid barrier is right for one).
+``CUDA_GEMM``
+    ``"auto"`` multiplies with CuPy (cuBLAS) when CuPy is importable, ``"numba"`` with the tiled numba GEMM.
+``CUDA_ALLOCATOR``
+    ``"auto"`` takes device arrays from CuPy's caching pool when CuPy is importable, ``"numba"`` from numba.
+``CUDA_LAUNCH_EVENTS``
+    ``None``, or a list to which every persistent launch appends ``(kernel name, start event, end
+    event)``, so a benchmark can split a call's time into the recurrence and everything around it.
 """
 
 import os
@@ -60,3 +91,14 @@ THREADS_PER_BLOCK = _env_int("NUMBARNN_THREADS_PER_BLOCK", 128)
 CUDA_TILE = _env_int("NUMBARNN_CUDA_TILE", 16)
 CUDA_PERSISTENT_MAX_BATCH = _env_int("NUMBARNN_CUDA_PERSISTENT_MAX_BATCH", 64, minimum=0)
 DEFAULT_DTYPE = "float32"
+
+CUDA_MAX_BLOCKS = 1024
+CUDA_PERSISTENT_THREADS = 256
+CUDA_PERSISTENT_UNITS = None
+CUDA_PERSISTENT_CHUNK = None
+CUDA_WHOLE_COLUMNS = 384
+CUDA_STATIC_SHARED = 2048
+CUDA_SIM_BLOCKS = 1
+CUDA_GEMM = "auto"
+CUDA_ALLOCATOR = "auto"
+CUDA_LAUNCH_EVENTS = None

@@ -45,14 +45,13 @@ def _finish(fig, path):
 def plot_eigenvalues(net, layer=0, direction=0, ax=None, path=None):
     """Eigenvalues of each H x H recurrent block (one colour per gate) in the complex plane, with the unit circle."""
     import numpy as np
-    from .analysis.spectral import GATES
     plt = _pyplot()
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(4.5, 4.5))
     H = net.hidden_size
     W = net.params[f"weight_hh_l{layer}" + ("_reverse" if direction else "")].astype(float)
     theta = np.linspace(0, 2 * np.pi, 400)
     ax.plot(np.cos(theta), np.sin(theta), color="0.5", lw=1, ls="--", label="unit circle")
-    for g, name in enumerate(GATES[type(net).__name__]):
+    for g, name in enumerate(net.cell.gate_names):
         ev = np.linalg.eigvals(W[g * H:(g + 1) * H])
         ax.scatter(ev.real, ev.imag, s=10, label=name if name != "hidden" else "W_hh")
     ax.set_aspect("equal")

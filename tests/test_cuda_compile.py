@@ -76,14 +76,16 @@ def _ptxas_report(ptx):
 @pytest.mark.parametrize("dt", [float32, float64], ids=["float32", "float64"])
 def test_kernels_compile_for_sm90_without_spills(sm90, dt):
     import importlib
-    from numbarnn import functional_cuda
-    from numbarnn.kernels.cuda import persistent
+    from numbarnn import config
+    from numbarnn.kernels.cuda import common, persistent
     for name, sig in _signatures(dt).items():
         module, kernel = name.split(".")
         if module == "persistent":  # built once per batch tile; float64 checks the smallest and the largest
             tiles = persistent.BATCH_TILES
             tiles = tiles if dt == float32 else (tiles[0], tiles[-1])
             fns = {f"{name}[BT={bt}]": getattr(persistent.kernels(bt), kernel) for bt in tiles}
+        elif name == "common.gemm":  # built once per tile edge
+            fns = {name: common.gemm(config.CUDA_TILE)}
         else:
             fns = {name: getattr(importlib.import_module(f"numbarnn.kernels.cuda.{module}"), kernel)}
         for label, fn in fns.items():
@@ -95,6 +97,6 @@ def test_kernels_compile_for_sm90_without_spills(sm90, dt):
             assert "0 bytes lmem" in report, f"{label} spills to local memory: {report}"
             if module == "persistent":  # a one-tile block runs up to WHOLE_COLUMNS threads on one SM
                 regs = max(int(r) for r in re.findall(r"used (\d+) registers", report))
-                assert regs * functional_cuda.WHOLE_COLUMNS <= 65536, f"{label}: {regs} registers per thread"
+                assert regs * config.CUDA_WHOLE_COLUMNS <= 65536, f"{label}: {regs} registers per thread"
                 static = int(re.findall(r"(\d+) bytes smem", report)[-1])  # the kernel's line comes last
-                assert static <= functional_cuda.STATIC_SHARED, f"{label}: {static} bytes of static shared memory"
+                assert static <= config.CUDA_STATIC_SHARED, f"{label}: {static} bytes of static shared memory"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from numbarnn.functional import packed, padded_empty
+from numbarnn.backends.cpu import packed, padded_empty
 from numbarnn.kernels import cpu
 from numbarnn.kernels.cpu import packed as pk
 

@@ -5,7 +5,7 @@ import gc
 import numpy as np
 
 import numbarnn
-from numbarnn import _workspace
+from numbarnn.backends import workspace
 
 
 def test_live_arrays_are_never_recycled():
@@ -23,12 +23,12 @@ def test_live_arrays_are_never_recycled():
 
 
 def test_freed_blocks_are_reused():
-    a = _workspace.empty((256, 1024), np.float32)
+    a = workspace.empty((256, 1024), np.float32)
     address = a.ctypes.data
     del a
     gc.collect()
-    b = _workspace.empty((1024, 256), np.float32)  # same number of bytes
+    b = workspace.empty((1024, 256), np.float32)  # same number of bytes
     assert b.ctypes.data == address
     assert b.shape == (1024, 256) and b.dtype == np.float32 and b.flags.c_contiguous
-    small = _workspace.empty((3, 4), np.float64)
+    small = workspace.empty((3, 4), np.float64)
     assert small.shape == (3, 4)

@@ -111,7 +111,7 @@ def lyapunov_spectrum(net, x=None, state=None, steps=2000, warmup=500, n_exponen
         if state is None:
             shape = (net.num_layers, net.hidden_size)
             h = 0.5 * rng.standard_normal(shape)
-            state = (h, 0.5 * rng.standard_normal(shape)) if type(net).__name__ == "LSTM" else h
+            state = (h, 0.5 * rng.standard_normal(shape)) if net.cell.has_cell_state else h
         x_all = np.zeros((warmup + steps, net.input_size))
     else:
         x_all = np.asarray(x, dtype=np.float64)

@@ -11,8 +11,6 @@ RNN :math:`\sigma_{max} < 1` is sufficient for vanishing gradients (Pascanu et a
 import numpy as np
 import xarray as xr
 
-GATES = {"RNN": ("hidden",), "LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
-
 
 def _names(net, layer, direction):
     return f"weight_hh_l{layer}" + ("_reverse" if direction else "")
@@ -36,7 +34,7 @@ def spectral_radius(net):
     >>> float(spectral_radius(net)["spectral_radius"].sel(layer=0, direction=0, gate="hidden").round(6))
     0.9
     """
-    gates = GATES[type(net).__name__]
+    gates = net.cell.gate_names
     H = net.hidden_size
     dirs = net.num_directions
     rho = np.zeros((net.num_layers, dirs, len(gates)))
@@ -66,7 +64,7 @@ def set_spectral_radius(net, rho, gate=None):
     """
     if not rho >= 0:
         raise ValueError(f"the target spectral radius must be >= 0, got {rho!r}")
-    gates = GATES[type(net).__name__]
+    gates = net.cell.gate_names
     if gate is not None and gate not in gates:
         raise ValueError(f"unknown gate {gate!r} for {type(net).__name__}; expected one of {gates}")
     H = net.hidden_size

@@ -11,9 +11,9 @@ linearised cell equations (PyTorch's forms; checked against finite
 differences in the tests). Inputs ``x`` are held fixed.
 """
 
-import numpy as np
+import dataclasses
 
-from ..networks import GRU, LSTM, RNN
+import numpy as np
 
 
 def _sig_grad(y):
@@ -26,7 +26,8 @@ class Trajectory:
     Parameters
     ----------
     net : :class:`numbarnn.RNN`, :class:`numbarnn.LSTM` or :class:`numbarnn.GRU` (unidirectional;
-        a float32 or GPU network is analysed through a float64 CPU copy).
+        a float32 network is analysed through a float64 copy on its device; the tapes of a GPU
+        network are read as they are, brought to the host).
     x : (T, input_size) input, or ``None`` with ``steps`` for zero input (autonomous dynamics).
     state : initial state as for ``net.forward`` (unbatched), or ``None`` for zeros.
     """
@@ -36,8 +37,8 @@ class Trajectory:
             raise ValueError("state Jacobians and Lyapunov exponents need a causal recurrence; "
                              "analyse a unidirectional network (bidirectional=False)")
         self.net64 = _as_float64(net)
-        self.cell = "lstm" if isinstance(net, LSTM) else "gru" if isinstance(net, GRU) else "rnn"
-        self.relu = isinstance(net, RNN) and net.nonlinearity == "relu"
+        self.cell = net.cell.name
+        self.relu = self.cell == "rnn" and net.nonlinearity == "relu"
         if x is None:
             if steps is None:
                 raise ValueError("give x, or steps for zero-input (autonomous) dynamics")
@@ -49,7 +50,7 @@ class Trajectory:
             state = tuple(np.asarray(s, np.float64) for s in state) if isinstance(state, tuple) \
                 else np.asarray(state, np.float64)
         self.out, self.final, tape = self.net64.forward(x, state)
-        self.tapes = [layer[0] for layer in tape.layers]
+        self.tapes = [_on_host(layer[0], self.net64) for layer in tape.layers]
         self.T = x.shape[0]
         self.H = net.hidden_size
         self.L = net.num_layers
@@ -70,7 +71,7 @@ class Trajectory:
                 h = tape.h_prev[t + 1, 0]
                 pieces.append(h)
                 if self.cell == "lstm":
-                    pieces.append(tape.arrays["c_prev"][t + 1, 0])
+                    pieces.append(tape.c_prev[t + 1, 0])
             else:
                 h, c = (self.final if self.cell == "lstm" else (self.final, None))
                 pieces.append(h[layer, 0] if h.ndim == 3 else h[layer])
@@ -107,17 +108,17 @@ class Trajectory:
             h = tape.out[t, 0][:, None]
             d = (h > 0).astype(float) if self.relu else 1 - h * h
             return d * a, None
-        g = tape.arrays["gates"][t, 0][:, None]
+        g = tape.gates[t, 0][:, None]
         if self.cell == "lstm":
             i, f, gg, o = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
-            c_prev = tape.arrays["c_prev"][t, 0][:, None]
-            tc = tape.arrays["tanh_c"][t, 0][:, None]
+            c_prev = tape.c_prev[t, 0][:, None]
+            tc = tape.tanh_c[t, 0][:, None]
             dc = (_sig_grad(f) * a[H:2 * H] * c_prev + f * dc_prev + _sig_grad(i) * a[:H] * gg
                   + i * (1 - gg * gg) * a[2 * H:3 * H])
             dh = _sig_grad(o) * a[3 * H:] * tc + o * (1 - tc * tc) * dc
             return dh, dc
         r, z, n = g[:H], g[H:2 * H], g[2 * H:]
-        hn = tape.arrays["hn"][t, 0][:, None]
+        hn = tape.hn[t, 0][:, None]
         h_prev = tape.h_prev[t, 0][:, None]
         dr = _sig_grad(r) * a[:H]
         dz = _sig_grad(z) * a[H:2 * H]
@@ -126,16 +127,19 @@ class Trajectory:
         return (1 - z) * dn + (h_prev - n) * dz + z * dh_prev, None
 
 
-def _as_float64(net):
-    """``net`` itself when it is float64 on the CPU, else a float64 CPU copy of it.
+def _on_host(tape, net):
+    """A layer tape with its arrays as NumPy arrays (the same tape on the CPU; copied from a GPU)."""
+    host = net.backend.to_host
+    fields = ("x", "out", "h_prev", *net.cell.tape_fields)
+    return dataclasses.replace(tape, private={}, **{name: host(getattr(tape, name)) for name in fields})
 
-    The analysis reads the forward's tape entry by entry in NumPy, so a network on the GPU is
-    analysed through its CPU twin (the same weights; the two agree to float tolerance).
-    """
-    if net.dtype == np.float64 and net.device == "cpu":
+
+def _as_float64(net):
+    """``net`` itself when it is float64, else a float64 copy of it on the same device."""
+    if net.dtype == np.float64:
         return net
-    kwargs = dict(num_layers=net.num_layers, bias=net.bias, dtype="float64")
-    if isinstance(net, RNN):
+    kwargs = dict(num_layers=net.num_layers, bias=net.bias, dtype="float64", device=net.device)
+    if net.cell.name == "rnn":
         kwargs["nonlinearity"] = net.nonlinearity
     copy = type(net)(net.input_size, net.hidden_size, **kwargs)
     copy.load_state_dict(net.state_dict())

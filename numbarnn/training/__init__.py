@@ -1,10 +1,13 @@
-"""Training: losses, a linear head, optimizers, schedules, clipping and the fit loop."""
+"""Training: losses, optimizers, schedules, clipping and the fit loop (NumPy only).
 
+``SequenceModel`` and ``Linear`` live in :mod:`numbarnn.nn`; they are named
+here too because they are what the loop trains.
+"""
+
+from ..nn import Linear, SequenceModel
 from .clipping import clip_grad_norm, clip_grad_value, global_norm
-from .head import Linear
 from .loop import evaluate, history_dataset, train
 from .losses import MAE, MSE, CrossEntropy, GaussianNLL, Huber, get_loss
-from .model import SequenceModel
 from .optimizers import SGD, Adam, AdamW
 from .schedules import Constant, CosineLR, ReduceOnPlateau, StepLR
 

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from .._blas import single_threaded_blas
+from ._blas import single_threaded_blas
 from .clipping import clip_grad_norm, clip_grad_value
 from .progress import progress_bar
 
@@ -55,7 +55,7 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
 
     Parameters
     ----------
-    model : :class:`numbarnn.training.model.SequenceModel`
+    model : :class:`numbarnn.nn.SequenceModel`
     loss : a :class:`numbarnn.training.losses.Loss`.
     optimizer : an optimizer from :mod:`numbarnn.training.optimizers`.
     train_data, val_data : tuples ``(x, y, lengths, weight)``: ``x`` (T, N, F),

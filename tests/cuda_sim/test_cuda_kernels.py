@@ -19,7 +19,8 @@ if not numba_config.ENABLE_CUDASIM:
         pytest.skip("needs a CUDA GPU or NUMBA_ENABLE_CUDASIM=1", allow_module_level=True)
 
 import numbarnn  # noqa: E402
-from numbarnn import functional_cuda  # noqa: E402
+from numbarnn import config  # noqa: E402
+from numbarnn.backends import cuda as cuda_backend  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _small_persistent_blocks(monkeypatch):
@@ -29,7 +30,7 @@ def _small_persistent_blocks(monkeypatch):
     every cell at these sizes; on a real GPU the defaults are kept.
     """
     if numba_config.ENABLE_CUDASIM:
-        monkeypatch.setattr(functional_cuda, "PERSISTENT_THREADS", 64)
+        monkeypatch.setattr(config, "CUDA_PERSISTENT_THREADS", 64)
 
 
 CELLS = [(numbarnn.RNN, {"nonlinearity": "tanh"}), (numbarnn.RNN, {"nonlinearity": "relu"}),
@@ -78,7 +79,7 @@ def test_float32_matches_cpu(cls, kwargs):
 def test_persistent_batch_tiles_and_chunks(cls, kwargs, monkeypatch):
     """One row (batch tile 1, no fold), three rows (tile 4, a padded row), all rows full length
     (no zero fill), and the carried vector staged in chunks of 4 entries."""
-    monkeypatch.setattr(functional_cuda, "PERSISTENT_CHUNK", 4)
+    monkeypatch.setattr(config, "CUDA_PERSISTENT_CHUNK", 4)
     cpu, gpu = _pair(cls, kwargs, "float64")
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(4,))
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(3, 3, 3))
@@ -87,11 +88,11 @@ def test_persistent_batch_tiles_and_chunks(cls, kwargs, monkeypatch):
 @pytest.mark.parametrize("cls,kwargs", CELLS[1:], ids=IDS[1:])
 def test_persistent_blocks_split_rows(cls, kwargs, monkeypatch):
     """Small H: every block holds all of w_hh and the blocks take batch rows in turn (no grid barrier)."""
-    facts = {"sms": 2, "shared": functional_cuda._DEFAULT_SHARED}
-    monkeypatch.setattr(functional_cuda, "_device_facts", lambda cuda: facts)
-    monkeypatch.setattr(functional_cuda, "SIM_BLOCKS", 2)
+    facts = {"sms": 2, "shared": cuda_backend._DEFAULT_SHARED}
+    monkeypatch.setattr(cuda_backend, "_device_facts", lambda cuda: facts)
+    monkeypatch.setattr(config, "CUDA_SIM_BLOCKS", 2)
     cpu, gpu = _pair(cls, kwargs, "float64")
-    plan = gpu._ops()._persistent_plan(6, 3, 8, 6)
+    plan = gpu._ops._persistent_plan(6, 3, 8, 6)
     assert (plan.tiles, plan.bt, plan.blocks) == (1, 2, 2)
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(5, 3, 4))
 
@@ -99,16 +100,16 @@ def test_persistent_blocks_split_rows(cls, kwargs, monkeypatch):
 def test_persistent_batch_tile_of_sixteen():
     """Nine rows: the 16-row batch tile, with seven rows staged as zeros."""
     cpu, gpu = _pair(numbarnn.RNN, {"nonlinearity": "tanh"}, "float64")
-    assert gpu._ops()._persistent_plan(6, 9, 8, 6).bt == 16
+    assert gpu._ops._persistent_plan(6, 9, 8, 6).bt == 16
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12), lengths=(2, 1, 2, 2, 1, 2, 2, 2, 1))
 
 
 def test_persistent_plans_for_an_h100(monkeypatch):
     """What the planner picks with an H100's 132 SMs and 227 KiB of shared memory per block."""
     facts = {"sms": 132, "shared": 227 * 1024}
-    monkeypatch.setattr(functional_cuda, "_device_facts", lambda cuda: facts)
-    monkeypatch.setattr(functional_cuda, "PERSISTENT_THREADS", 256)  # the default, not the simulator's 64
-    lstm = numbarnn.LSTM(2, 3, device="cuda")._ops()
+    monkeypatch.setattr(cuda_backend, "_device_facts", lambda cuda: facts)
+    monkeypatch.setattr(config, "CUDA_PERSISTENT_THREADS", 256)  # the default, not the simulator's 64
+    lstm = numbarnn.LSTM(2, 3, device="cuda")._ops
     small = lstm._persistent_plan(64, 1, 4, 64)  # all of w_hh in one block: one tile, no grid barrier
     assert (small.J, small.tiles, small.blocks, small.bt, small.chunk, small.use_smem) == (64, 1, 1, 1, 64, True)
     assert lstm._persistent_plan(64, 64, 4, 64).blocks == 64  # blocks take the rows
@@ -130,16 +131,16 @@ def test_persistent_plans_for_an_h100(monkeypatch):
 
 def test_launch_events_time_each_persistent_launch(monkeypatch):
     """The benchmark hook: one (name, start, end) per persistent launch, forward then backward."""
-    monkeypatch.setattr(functional_cuda, "LAUNCH_EVENTS", [])
+    monkeypatch.setattr(config, "CUDA_LAUNCH_EVENTS", [])
     _, gpu = _pair(numbarnn.RNN, {"nonlinearity": "tanh"}, "float64")
     x = np.ones((2, 1, 3))
     _, _, tape = gpu.forward(x)
     gpu.backward(tape, np.ones((2, 1, 6)))
-    assert [name for name, *_ in functional_cuda.LAUNCH_EVENTS] == ["rnn_forward", "rnn_backward"]
+    assert [name for name, *_ in config.CUDA_LAUNCH_EVENTS] == ["rnn_forward", "rnn_backward"]
 
 
 def test_single_block_grid(monkeypatch):
-    monkeypatch.setattr(functional_cuda, "MAX_BLOCKS", 1)
+    monkeypatch.setattr(config, "CUDA_MAX_BLOCKS", 1)
     cpu, gpu = _pair(numbarnn.LSTM, {}, "float64")
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12))
 
@@ -147,7 +148,7 @@ def test_single_block_grid(monkeypatch):
 @pytest.mark.parametrize("cls,kwargs", CELLS, ids=IDS)
 def test_per_step_kernels_match_cpu(cls, kwargs, monkeypatch):
     """The first stage (one launch per step), which larger batches use."""
-    monkeypatch.setattr(numbarnn.config, "CUDA_PERSISTENT_MAX_BATCH", 0)
+    monkeypatch.setattr(config, "CUDA_PERSISTENT_MAX_BATCH", 0)
     cpu, gpu = _pair(cls, kwargs, "float32")
     _compare(cpu, gpu, dict(rtol=1e-4, atol=1e-5))
 
@@ -155,7 +156,7 @@ def test_per_step_kernels_match_cpu(cls, kwargs, monkeypatch):
 @pytest.mark.parametrize("cls,kwargs", CELLS[1:], ids=IDS[1:])
 def test_persistent_tiles_from_global_memory(cls, kwargs, monkeypatch):
     """Several unit tiles per block: the weights stream from global memory, not shared memory."""
-    monkeypatch.setattr(functional_cuda, "PERSISTENT_UNITS", 4)  # H = 6: two tiles, the second half empty
+    monkeypatch.setattr(config, "CUDA_PERSISTENT_UNITS", 4)  # H = 6: two tiles, the second half empty
     cpu, gpu = _pair(cls, kwargs, "float64")
     _compare(cpu, gpu, dict(rtol=1e-10, atol=1e-12))
 
@@ -202,7 +203,7 @@ def test_estimators_train_and_predict_on_the_device(tmp_path, monkeypatch):
     LSTM's (h, c) carried from step to step, and a saved GPU model reloads on either device. (The kernels
     are tested above; one block per grid-stride launch keeps the simulator's thread count down.
     tests/test_cuda.py checks that every estimator's device reaches its network.)"""
-    monkeypatch.setattr(functional_cuda, "MAX_BLOCKS", 1)
+    monkeypatch.setattr(config, "CUDA_MAX_BLOCKS", 1)
     t = np.arange(14.0)
     series = np.sin(t / 2)
     kw = dict(cell="lstm", hidden_size=4, lookback=3, horizon=2, epochs=1, batch_size=16, validation_fraction=0,
@@ -218,24 +219,54 @@ def test_estimators_train_and_predict_on_the_device(tmp_path, monkeypatch):
 
 
 def test_analysis_of_a_gpu_network():
-    """The analysis tools read the forward's tape in NumPy: a GPU network (float64 too) is analysed
-    through its float64 CPU twin, with the CPU network's numbers."""
+    """The analysis tools read a GPU network's own tapes (brought to the host; a float32 network through a
+    float64 copy on the device) and get the CPU network's numbers."""
     from numbarnn.analysis import gradient_flow, jacobians, lyapunov_spectrum
+    tol = dict(rtol=1e-10, atol=1e-13)
     x = np.random.default_rng(0).standard_normal((6, 2))
     for dtype in ("float64", "float32"):
         cpu = numbarnn.LSTM(2, 3, num_layers=2, dtype=dtype, seed=0)
         gpu = numbarnn.LSTM(2, 3, num_layers=2, dtype=dtype, device="cuda").load_state_dict(cpu.state_dict())
-        np.testing.assert_array_equal(jacobians(gpu, x).values, jacobians(cpu, x).values)
-        np.testing.assert_array_equal(gradient_flow(gpu, x).jacobian_norm, gradient_flow(cpu, x).jacobian_norm)
+        np.testing.assert_allclose(jacobians(gpu, x).values, jacobians(cpu, x).values, **tol)
+        np.testing.assert_allclose(gradient_flow(gpu, x).jacobian_norm, gradient_flow(cpu, x).jacobian_norm, **tol)
     cpu = numbarnn.GRU(2, 4, dtype="float64", seed=1)
     gpu = numbarnn.GRU(2, 4, dtype="float64", device="cuda").load_state_dict(cpu.state_dict())
-    np.testing.assert_array_equal(lyapunov_spectrum(gpu, steps=50, warmup=10).exponents,
-                                  lyapunov_spectrum(cpu, steps=50, warmup=10).exponents)
+    np.testing.assert_allclose(lyapunov_spectrum(gpu, steps=50, warmup=10).exponents,
+                               lyapunov_spectrum(cpu, steps=50, warmup=10).exponents, **tol)
+
+
+@pytest.mark.parametrize("cls,kwargs", CELLS, ids=IDS)
+def test_gpu_tape_fills_the_cpu_tape_fields(cls, kwargs, monkeypatch):
+    """One tape contract: the GPU forward fills the fields the CPU forward fills, with the same values."""
+    monkeypatch.setattr(config, "CUDA_MAX_BLOCKS", 1)
+    cpu, gpu = _pair(cls, kwargs, "float64")
+    x = np.random.default_rng(4).standard_normal((3, 2, 3))
+    t1, t2 = cpu.forward(x)[2].layers[0][0], gpu.forward(x)[2].layers[0][0]
+    for name in ("x", "out", "h_prev", "gates", "c_prev", "tanh_c", "hn"):
+        a, b = getattr(t1, name), getattr(t2, name)
+        assert (a is None) == (b is None) == (name not in ("x", "out", "h_prev") + cpu.cell.tape_fields), name
+        if a is not None:
+            np.testing.assert_allclose(gpu.backend.to_host(b), a, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("cls,kwargs", CELLS[1:], ids=IDS[1:])
+def test_steps_on_the_device_equal_one_call(cls, kwargs, monkeypatch):
+    """``net.step`` on the GPU, every layer of a stack, with host and device inputs."""
+    monkeypatch.setattr(config, "CUDA_MAX_BLOCKS", 1)
+    cpu, gpu = _pair(cls, kwargs, "float64", num_layers=2)
+    x = np.random.default_rng(5).standard_normal((3, 2, 3))
+    out, final = cpu(x)
+    state = None
+    for t in range(3):
+        out_t, state = gpu.step(x[t] if t % 2 else _device(x[t]), state)
+        np.testing.assert_allclose(gpu.backend.to_host(out_t), out[t], rtol=0, atol=1e-12)
+    for a, b in zip(final if isinstance(final, tuple) else (final,), state if isinstance(state, tuple) else (state,)):
+        np.testing.assert_allclose(gpu.backend.to_host(b), a, rtol=0, atol=1e-12)
 
 
 def test_dropout_between_layers_on_the_device(monkeypatch):
     """Dropout masks (host arrays, kept in the tape) apply on the device, forward and backward."""
-    monkeypatch.setattr(functional_cuda, "MAX_BLOCKS", 1)
+    monkeypatch.setattr(config, "CUDA_MAX_BLOCKS", 1)
     cpu = numbarnn.RNN(3, 6, num_layers=2, dropout=0.5, dtype="float64", seed=0)
     gpu = numbarnn.RNN(3, 6, num_layers=2, dropout=0.5, dtype="float64", device="cuda")
     gpu.load_state_dict(cpu.state_dict())

@@ -19,11 +19,7 @@ stored and reloaded partial sum is exact), so results do not depend on
 ``KC``, on how rows are split, or on the number of threads. Vector width
 follows the host CPU (512 bits with AVX-512, 256 with AVX, else 128); LLVM
 legalises wider vectors on narrower hardware, so the code is correct on
-every CPU and fast where it was tuned.
-
-Measured at 1 thread on the development machine (Zen 5), float32: 200-230
-GFLOP/s for the per-step shapes (against 30-140 for OpenBLAS ``sgemm``
-through ``np.dot``, which re-packs) and about 205 for the weight gradients.
+every CPU. Its speed against BLAS, per machine, is in ``docs/performance.rst``.
 """
 
 import llvmlite.binding as llvm
@@ -211,7 +207,7 @@ def packed_matmul_tn(a, wp, c, r0, r1):
     rows. When ``a``'s row stride is a multiple of a few KiB those rows fall
     in the same L1 sets and evict each other (measured: 171 against 205
     GFLOP/s at ``a`` 6400 x 2048), so callers give such arrays a padded row
-    stride (see :func:`numbarnn.functional.padded_empty`).
+    stride (see :func:`numbarnn.backends.cpu.padded_empty`).
     """
     _blocked(a, a.shape[0], 1, a.strides[0] // a.itemsize, wp, c, r0, r1)
 

@@ -7,7 +7,7 @@ Gate orders are PyTorch's: LSTM i, f, g, o; GRU r, z, n.
 
 import math
 
-from ..._cuda import cuda
+from .runtime import cuda
 
 cuda = cuda()
 

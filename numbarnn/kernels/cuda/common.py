@@ -2,56 +2,66 @@
 
 import math
 
-from ...config import CUDA_TILE
-from ..._cuda import cuda
+from .runtime import cuda
 
 cuda = cuda()
 
-TILE = CUDA_TILE
+_GEMMS = {}
 
 
-@cuda.jit
-def gemm(A, B, C, bias, zero, trans_a, trans_b, accumulate):
-    """C = op(A) @ op(B) (+ bias) (+ C if accumulate), tiled through shared memory.
+def gemm(tile):
+    """The tiled GEMM kernel for ``tile`` x ``tile`` blocks (built once per tile: the shared-memory tiles
+    need a compile-time size); launch it on ``(tile, tile)`` threads per block."""
+    if tile not in _GEMMS:
+        _GEMMS[tile] = _build_gemm(tile)
+    return _GEMMS[tile]
 
-    op(A) is (M, K): ``A`` itself, or ``A.T`` when ``trans_a``; likewise B (K, N).
-    ``bias`` is (N,) or empty; ``zero`` is 0 in C's dtype, so float32 products
-    accumulate in float32 (a float literal would make them float64). Each block
-    computes TILE x TILE outputs and walks the output tiles with a grid-stride loop.
-    """
-    sA = cuda.shared.array((TILE, TILE), dtype=C.dtype)
-    sB = cuda.shared.array((TILE, TILE), dtype=C.dtype)
-    M, N = C.shape
-    K = A.shape[0] if trans_a else A.shape[1]
-    tx = cuda.threadIdx.x
-    ty = cuda.threadIdx.y
-    tiles_m = (M + TILE - 1) // TILE
-    tiles_n = (N + TILE - 1) // TILE
-    for tile in range(cuda.blockIdx.x, tiles_m * tiles_n, cuda.gridDim.x):
-        row = (tile // tiles_n) * TILE + ty
-        col = (tile % tiles_n) * TILE + tx
-        acc = zero
-        for k0 in range(0, K, TILE):
-            ka = k0 + tx
-            kb = k0 + ty
-            if row < M and ka < K:
-                sA[ty, tx] = A[ka, row] if trans_a else A[row, ka]
-            else:
-                sA[ty, tx] = 0
-            if col < N and kb < K:
-                sB[ty, tx] = B[col, kb] if trans_b else B[kb, col]
-            else:
-                sB[ty, tx] = 0
-            cuda.syncthreads()
-            for k in range(TILE):
-                acc += sA[ty, k] * sB[k, tx]
-            cuda.syncthreads()
-        if row < M and col < N:
-            if bias.shape[0] > 0:
-                acc += bias[col]
-            if accumulate:
-                acc += C[row, col]
-            C[row, col] = acc
+
+def _build_gemm(TILE):
+    @cuda.jit
+    def gemm_kernel(A, B, C, bias, zero, trans_a, trans_b, accumulate):
+        """C = op(A) @ op(B) (+ bias) (+ C if accumulate), tiled through shared memory.
+
+        op(A) is (M, K): ``A`` itself, or ``A.T`` when ``trans_a``; likewise B (K, N).
+        ``bias`` is (N,) or empty; ``zero`` is 0 in C's dtype, so float32 products
+        accumulate in float32 (a float literal would make them float64). Each block
+        computes TILE x TILE outputs and walks the output tiles with a grid-stride loop.
+        """
+        sA = cuda.shared.array((TILE, TILE), dtype=C.dtype)
+        sB = cuda.shared.array((TILE, TILE), dtype=C.dtype)
+        M, N = C.shape
+        K = A.shape[0] if trans_a else A.shape[1]
+        tx = cuda.threadIdx.x
+        ty = cuda.threadIdx.y
+        tiles_m = (M + TILE - 1) // TILE
+        tiles_n = (N + TILE - 1) // TILE
+        for tile in range(cuda.blockIdx.x, tiles_m * tiles_n, cuda.gridDim.x):
+            row = (tile // tiles_n) * TILE + ty
+            col = (tile % tiles_n) * TILE + tx
+            acc = zero
+            for k0 in range(0, K, TILE):
+                ka = k0 + tx
+                kb = k0 + ty
+                if row < M and ka < K:
+                    sA[ty, tx] = A[ka, row] if trans_a else A[row, ka]
+                else:
+                    sA[ty, tx] = 0
+                if col < N and kb < K:
+                    sB[ty, tx] = B[col, kb] if trans_b else B[kb, col]
+                else:
+                    sB[ty, tx] = 0
+                cuda.syncthreads()
+                for k in range(TILE):
+                    acc += sA[ty, k] * sB[k, tx]
+                cuda.syncthreads()
+            if row < M and col < N:
+                if bias.shape[0] > 0:
+                    acc += bias[col]
+                if accumulate:
+                    acc += C[row, col]
+                C[row, col] = acc
+
+    return gemm_kernel
 
 
 @cuda.jit

@@ -1,6 +1,6 @@
 """GRU step kernels (gate order r, z, n), one thread per (row, unit), grid-stride."""
 
-from ..._cuda import cuda
+from .runtime import cuda
 from .cells import gru_backward, gru_forward, gru_record, step_time
 
 cuda = cuda()

@@ -9,7 +9,7 @@ turns the carried ``dh``/``dc`` into gate gradients, then
 :func:`numbarnn.kernels.cuda.recurrent.recurrent_grad` forms ``dz @ w_hh``.
 """
 
-from ..._cuda import cuda
+from .runtime import cuda
 from .cells import lstm_backward, lstm_forward, lstm_record, step_time
 
 cuda = cuda()

@@ -43,7 +43,7 @@ G input projections forward; backward the tape values (LSTM 7, GRU 6, RNN 2).
 
 import types
 
-from ..._cuda import cuda
+from .runtime import cuda
 from .cells import (gru_backward, gru_forward, gru_record, lstm_backward, lstm_forward, lstm_record, rnn_backward,
                     rnn_forward, step_time)
 

@@ -1,6 +1,6 @@
 """The recurrent part of every backward step: dh_prev = dz @ w_hh (+ a direct term), per (row, unit)."""
 
-from ..._cuda import cuda
+from .runtime import cuda
 
 cuda = cuda()
 

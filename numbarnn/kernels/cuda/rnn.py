@@ -1,6 +1,6 @@
 """Elman RNN step kernels (tanh or relu), one thread per (row, unit), grid-stride."""
 
-from ..._cuda import cuda
+from .runtime import cuda
 from .cells import rnn_backward, rnn_forward, step_time
 
 cuda = cuda()

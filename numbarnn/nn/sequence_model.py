@@ -2,10 +2,8 @@
 
 import numpy as np
 
-from .. import networks
-from .head import Linear
-
-_CELLS = {"rnn": networks.RNN, "lstm": networks.LSTM, "gru": networks.GRU}
+from .linear import Linear
+from .recurrent import NETWORKS
 
 
 class SequenceModel:
@@ -29,7 +27,7 @@ class SequenceModel:
     Examples
     --------
     >>> import numpy as np
-    >>> from numbarnn.training import SequenceModel
+    >>> from numbarnn.nn import SequenceModel
     >>> model = SequenceModel("gru", 3, 8, 2, readout="sequence", seed=0)
     >>> y, state, tape = model.forward(np.zeros((10, 4, 3), dtype="float32"))
     >>> y.shape, model.backward(tape, np.ones_like(y))["head.weight"].shape
@@ -45,7 +43,7 @@ class SequenceModel:
             kwargs["nonlinearity"] = nonlinearity
         self.cell = cell
         self.readout = readout
-        self.net = _CELLS[cell](input_size, hidden_size, **kwargs)
+        self.net = NETWORKS[cell](input_size, hidden_size, **kwargs)
         dirs = self.net.num_directions
         self.head = Linear(dirs * hidden_size, output_size, self.net.dtype, rng)
 

@@ -1,6 +1,6 @@
-"""One layer, one direction: allocate, pack weights, dispatch to a kernel, form weight gradients.
+"""The CPU backend: allocate, pack weights, dispatch to a Numba kernel, form weight gradients.
 
-Each cell is a :class:`LayerOps` object with a ``forward`` and a ``backward``.
+Each cell has a :class:`~numbarnn.backends.base.LayerOps` here with a ``forward`` and a ``backward``.
 ``forward`` packs the weights for :mod:`numbarnn.kernels.cpu.packed`'s
 microkernel, runs the recurrent kernel (the GRU and RNN after an input
 projection for all timesteps; the LSTM projects inside its time loop), and
@@ -12,35 +12,11 @@ called. Inputs here are already validated: C-contiguous, time-major, of one
 floating dtype.
 """
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from . import _workspace, config
-from .kernels import cpu
-
-
-@dataclass
-class LayerParams:
-    """Parameters of one layer direction; ``b_ih``/``b_hh`` are ``None`` without bias."""
-
-    w_ih: np.ndarray
-    w_hh: np.ndarray
-    b_ih: np.ndarray = None
-    b_hh: np.ndarray = None
-
-
-@dataclass
-class LayerTape:
-    """What a recorded forward keeps for the backward of one layer direction."""
-
-    x: np.ndarray
-    out: np.ndarray
-    lengths: np.ndarray
-    reverse: bool
-    params: LayerParams
-    h_prev: np.ndarray
-    arrays: dict = field(default_factory=dict)
+from .. import config
+from ..kernels import cpu
+from . import base, workspace
 
 
 def n_chunks_for(batch):
@@ -52,7 +28,7 @@ def _project(x, w_ih, bias):
     """``x W_ih^T + bias`` for all timesteps at once: (T, B, G*H)."""
     T, B, D = x.shape
     rows = T * B
-    xproj = _workspace.empty((T, B, w_ih.shape[0]), dtype=x.dtype)
+    xproj = workspace.empty((T, B, w_ih.shape[0]), dtype=x.dtype)
     if bias is None:
         bias = np.zeros(0, dtype=x.dtype)
     cpu.matmul_rows(x.reshape(rows, D), packed(w_ih, True), bias, xproj.reshape(rows, -1), n_chunks_for(rows))
@@ -62,7 +38,7 @@ def _project(x, w_ih, bias):
 def packed(w, transpose=False):
     """``w.T`` (``transpose``) or ``w`` packed for :mod:`numbarnn.kernels.cpu.packed`'s microkernel."""
     k, n = (w.shape[1], w.shape[0]) if transpose else w.shape
-    out = _workspace.empty(cpu.packed_shape(k, n, w.dtype), dtype=w.dtype)
+    out = workspace.empty(cpu.packed_shape(k, n, w.dtype), dtype=w.dtype)
     cpu.pack_panels(w, transpose, out)
     return out
 
@@ -76,14 +52,14 @@ def padded_empty(shape, dtype):
     """
     itemsize = np.dtype(dtype).itemsize
     width = shape[-1] + (64 // itemsize if (shape[-1] * itemsize) % 512 == 0 else 0)
-    return _workspace.empty(tuple(shape[:-1]) + (width,), dtype=dtype)
+    return workspace.empty(tuple(shape[:-1]) + (width,), dtype=dtype)
 
 
 def _weight_grads(tape, dz_in, dz_hid):
     """Parameter and input gradients from pre-activation gradients, as GEMMs over all rows.
 
     ``dz_in``, ``dz_hid`` : (T, B, G') from :func:`padded_empty`, of which the first ``G`` columns count.
-    When the tape holds the rows ``[x_t, h_{t-1}]`` (``arrays["xh"]``, the LSTM's), one product
+    When the tape holds the rows ``[x_t, h_{t-1}]`` (``private["xh"]``, the LSTM's), one product
     ``dz^T [x, h]`` gives both weight gradients.
     """
     p = tape.params
@@ -93,8 +69,8 @@ def _weight_grads(tape, dz_in, dz_hid):
     din = dz_in.reshape(rows, -1)[:, :G]
     dhid = dz_hid.reshape(rows, -1)[:, :G]
     n_out = n_chunks_for(-(-G // cpu.MR))
-    grads = {"input": _workspace.empty((T, B, D), dtype=din.dtype)}
-    xh = tape.arrays.get("xh")
+    grads = {"input": workspace.empty((T, B, D), dtype=din.dtype)}
+    xh = tape.private.get("xh")
     if xh is not None:
         both = np.empty((G, D + H), dtype=din.dtype)
         cpu.matmul_tn(din, packed(xh.reshape(rows, D + H)), both, n_out)
@@ -111,110 +87,88 @@ def _weight_grads(tape, dz_in, dz_hid):
     return grads
 
 
-class LayerOps:
-    """Forward and backward of one cell type over one layer direction."""
-
-    has_cell_state = False
-
-    def forward(self, x, params, h0, c0, lengths, reverse, record):
-        """Run the layer.
-
-        Returns ``(out, h_n, c_n, tape)``; ``c_n`` is ``None`` for cells
-        without a cell state and ``tape`` is ``None`` unless ``record``.
-        """
-        raise NotImplementedError
-
-    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        """Return gradients ``w_ih, w_hh, [b_ih, b_hh], input, h0[, c0]``."""
-        raise NotImplementedError
-
-    def _alloc(self, x, H, record, n_tape):
-        T, B, _ = x.shape
-        out = _workspace.empty((T, B, H), dtype=x.dtype)
-        shape = (T, B, H) if record else (0, 0, 0)
-        tapes = [_workspace.empty(shape, dtype=x.dtype) for _ in range(n_tape)]
-        return out, tapes
+def _alloc(x, H, record, n_tape):
+    """The (T, B, H) output and ``n_tape`` (T, B, H) tape arrays (empty unless ``record``)."""
+    T, B, _ = x.shape
+    out = workspace.empty((T, B, H), dtype=x.dtype)
+    shape = (T, B, H) if record else (0, 0, 0)
+    tapes = [workspace.empty(shape, dtype=x.dtype) for _ in range(n_tape)]
+    return out, tapes
 
 
-class LSTMOps(LayerOps):
-    has_cell_state = True
+class LSTMOps(base.LayerOps):
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
         H = h0.shape[1]
         bias = np.zeros(4 * H, dtype=x.dtype) if params.b_ih is None else params.b_ih + params.b_hh
         w = packed(np.concatenate([params.w_ih, params.w_hh], axis=1), True)
         T, B, D = x.shape
-        out, (c_prev, tanh_c) = self._alloc(x, H, record, 2)
-        gates = _workspace.empty((T, B, 4 * H) if record else (0, 0, 0), dtype=x.dtype)
-        xh = _workspace.empty((T, B, D + H) if record else (0, 0, 0), dtype=x.dtype)
+        out, (c_prev, tanh_c) = _alloc(x, H, record, 2)
+        gates = workspace.empty((T, B, 4 * H) if record else (0, 0, 0), dtype=x.dtype)
+        xh = workspace.empty((T, B, D + H) if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
         c_n = np.empty_like(c0)
         cpu.lstm_forward(x, w, bias, h0, c0, lengths, reverse, record, n_chunks_for(B),
                          out, h_n, c_n, gates, c_prev, tanh_c, xh)
         tape = None
         if record:
-            tape = LayerTape(x, out, lengths, reverse, params, xh[:, :, D:],
-                             {"gates": gates, "c_prev": c_prev, "tanh_c": tanh_c, "xh": xh})
+            tape = base.LayerTape(x, out, xh[:, :, D:], lengths, reverse, params, gates=gates, c_prev=c_prev,
+                             tanh_c=tanh_c, private={"xh": xh})
         return out, h_n, c_n, tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        a = tape.arrays
-        dz = padded_empty(a["gates"].shape, a["gates"].dtype)
+        dz = padded_empty(tape.gates.shape, tape.gates.dtype)
         dh0 = np.empty_like(grad_h_n)
         dc0 = np.empty_like(grad_c_n)
         cpu.lstm_backward(grad_out, grad_h_n, grad_c_n, packed(tape.params.w_hh, False), tape.lengths,
                           tape.reverse, n_chunks_for(grad_out.shape[1]),
-                          a["gates"], a["c_prev"], a["tanh_c"], dz, dh0, dc0)
+                          tape.gates, tape.c_prev, tape.tanh_c, dz, dh0, dc0)
         grads = _weight_grads(tape, dz, dz)
         grads["h0"] = dh0
         grads["c0"] = dc0
         return grads
 
 
-class GRUOps(LayerOps):
+class GRUOps(base.LayerOps):
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
         H = h0.shape[1]
         xproj = _project(x, params.w_ih, params.b_ih)
         b_hh = params.b_hh if params.b_hh is not None else np.zeros(3 * H, dtype=x.dtype)
-        out, (hn, h_prev) = self._alloc(x, H, record, 2)
-        gates = _workspace.empty(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
+        out, (hn, h_prev) = _alloc(x, H, record, 2)
+        gates = workspace.empty(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
         cpu.gru_forward(xproj, packed(params.w_hh, True), b_hh, h0, lengths,
                         reverse, record, n_chunks_for(x.shape[1]),
                         out, h_n, gates, hn, h_prev)
         tape = None
         if record:
-            tape = LayerTape(x, out, lengths, reverse, params, h_prev,
-                             {"gates": gates, "hn": hn})
+            tape = base.LayerTape(x, out, h_prev, lengths, reverse, params, gates=gates, hn=hn)
         return out, h_n, None, tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        a = tape.arrays
-        dz_in = padded_empty(a["gates"].shape, a["gates"].dtype)
-        dz_hid = padded_empty(a["gates"].shape, a["gates"].dtype)
+        dz_in = padded_empty(tape.gates.shape, tape.gates.dtype)
+        dz_hid = padded_empty(tape.gates.shape, tape.gates.dtype)
         dh0 = np.empty_like(grad_h_n)
         cpu.gru_backward(grad_out, grad_h_n, packed(tape.params.w_hh, False), tape.lengths, tape.reverse,
                          n_chunks_for(grad_out.shape[1]),
-                         a["gates"], a["hn"], tape.h_prev, dz_in, dz_hid, dh0)
+                         tape.gates, tape.hn, tape.h_prev, dz_in, dz_hid, dh0)
         grads = _weight_grads(tape, dz_in, dz_hid)
         grads["h0"] = dh0
         return grads
 
 
-class RNNOps(LayerOps):
-    def __init__(self, nonlinearity="tanh"):
-        self.relu = nonlinearity == "relu"
+class RNNOps(base.LayerOps):
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
         H = h0.shape[1]
         bias = None if params.b_ih is None else params.b_ih + params.b_hh
         xproj = _project(x, params.w_ih, bias)
-        out, (h_prev,) = self._alloc(x, H, record, 1)
+        out, (h_prev,) = _alloc(x, H, record, 1)
         h_n = np.empty_like(h0)
         cpu.rnn_forward(xproj, packed(params.w_hh, True), h0, lengths, reverse,
                         self.relu, record, n_chunks_for(x.shape[1]), out, h_n, h_prev)
-        tape = LayerTape(x, out, lengths, reverse, params, h_prev) if record else None
+        tape = base.LayerTape(x, out, h_prev, lengths, reverse, params) if record else None
         return out, h_n, None, tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
@@ -225,3 +179,59 @@ class RNNOps(LayerOps):
         grads = _weight_grads(tape, dz, dz)
         grads["h0"] = dh0
         return grads
+
+
+_OPS = {"rnn": RNNOps, "lstm": LSTMOps, "gru": GRUOps}
+
+
+class Backend(base.Backend):
+    """NumPy arrays in and out; the layers run on Numba's CPU thread pool."""
+
+    name = "cpu"
+
+    def layer_ops(self, cell, nonlinearity="tanh"):
+        return _OPS[cell.name](cell, nonlinearity)
+
+    def is_device_input(self, a):
+        return False
+
+    def checked(self, name, a, dtype, shape, lengths=None, finite=True, hint=""):
+        a = np.asarray(a)
+        if a.dtype != np.dtype(dtype):
+            raise TypeError(f"{name} has dtype {a.dtype}; this network is {np.dtype(dtype)}")
+        if a.shape != tuple(shape):
+            raise ValueError(f"{name} has shape {a.shape}; expected {tuple(shape)}")
+        out = np.array(a, order="C")
+        if lengths is not None:
+            out[np.arange(out.shape[0])[:, None] >= lengths[None, :]] = 0
+        n = out.size - np.count_nonzero(np.isfinite(out))
+        if finite and n:
+            raise ValueError(f"{name} holds {n} NaN or infinite value(s){hint}")
+        return out
+
+    def from_user(self, a):
+        return np.ascontiguousarray(a)
+
+    def empty(self, shape, dtype):
+        return np.empty(shape, dtype=dtype)
+
+    def put(self, dst, k, src):
+        dst[k] = src
+
+    def concat_last(self, parts):
+        return np.concatenate(parts, axis=2)
+
+    def columns(self, a, lo, hi):
+        return np.ascontiguousarray(a[:, :, lo:hi])
+
+    def multiply(self, a, b):
+        return np.multiply(a, b)
+
+    def add(self, a, b):
+        return np.add(a, b)
+
+    def to_host(self, a):
+        return np.asarray(a)
+
+    def to_user(self, a, like):
+        return a

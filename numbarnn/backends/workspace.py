@@ -17,15 +17,14 @@ import threading
 
 import numpy as np
 
-from . import config
+from .. import config
 
 _MIN_BYTES = 1 << 16  # smaller arrays come from np.empty directly
 _MAX_PER_SIZE = 8
 
 
 class _Pool:
-    def __init__(self, capacity):
-        self.capacity = capacity
+    def __init__(self):
         self.cached = 0
         self.blocks = {}
         self.lock = threading.Lock()
@@ -41,12 +40,12 @@ class _Pool:
     def give(self, block):
         with self.lock:
             stack = self.blocks.setdefault(block.nbytes, [])
-            if self.cached + block.nbytes <= self.capacity and len(stack) < _MAX_PER_SIZE:
+            if self.cached + block.nbytes <= config.WORKSPACE_BYTES and len(stack) < _MAX_PER_SIZE:
                 stack.append(block)
                 self.cached += block.nbytes
 
 
-_POOL = _Pool(config.WORKSPACE_BYTES)
+_POOL = _Pool()
 
 
 class _Lease:

@@ -5,7 +5,9 @@
 is. ``net(x)`` runs inference and keeps nothing; ``net.forward(x,
 record=True)`` also returns a :class:`Tape` that ``net.backward`` turns into
 gradients for every parameter, the input and the initial state (BPTT written
-by hand, no autograd).
+by hand, no autograd); ``net.step(x_t, state)`` runs one time step, for
+generation and streaming. The per-layer work is the backend's
+(:mod:`numbarnn.backends`), chosen once when the network is built.
 """
 
 import math
@@ -13,10 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validation as v
-from ._cuda import is_device_array
-from .config import DEFAULT_DTYPE
-from .functional import GRUOps, LayerParams, LSTMOps, RNNOps
+from .. import _validation as v
+from ..backends import get_backend
+from ..backends.base import LayerParams
+from ..cells import CELLS
+from ..config import DEFAULT_DTYPE
 
 
 @dataclass
@@ -25,10 +28,11 @@ class Tape:
 
     Attributes
     ----------
-    layers : list of lists of :class:`numbarnn.functional.LayerTape`, ``[layer][direction]``.
+    layers : list of lists of :class:`numbarnn.backends.base.LayerTape`, ``[layer][direction]``.
     dropout_masks : list, per layer, of the (T, B, F) mask applied to that
         layer's input (``None`` for the first layer or without dropout).
     unbatched : bool, the input was ``(T, F)``.
+    like : the caller's input, whose kind of array the gradients come back as.
     """
 
     layers: list
@@ -37,43 +41,23 @@ class Tape:
     like: object = None
 
 
-class HostArrays:
-    """What the networks do between layers, on NumPy arrays (the GPU twin is
-    :class:`numbarnn.functional_cuda.DeviceArrays`)."""
-
-    empty = staticmethod(np.empty)
-    zeros = staticmethod(np.zeros)
-    multiply = staticmethod(np.multiply)
-    add = staticmethod(np.add)
-
-    @staticmethod
-    def put(dst, k, src):
-        dst[k] = src
-
-    @staticmethod
-    def from_user(a):
-        return np.ascontiguousarray(a)
-
-    @staticmethod
-    def concat_last(parts):
-        return np.concatenate(parts, axis=2)
-
-    @staticmethod
-    def columns(a, lo, hi):
-        return np.ascontiguousarray(a[:, :, lo:hi])
-
-    @staticmethod
-    def to_user(a, like):
-        return a
-
-
 class RecurrentNetwork:
-    """Common machinery of :class:`RNN`, :class:`LSTM` and :class:`GRU`."""
+    """Common machinery of :class:`RNN`, :class:`LSTM` and :class:`GRU`.
 
-    _gates = 1
+    Attributes
+    ----------
+    cell : :class:`numbarnn.cells.Cell`, the cell's facts (gates, state parts).
+    backend : :class:`numbarnn.backends.base.Backend` the network runs on.
+    device : ``"cpu"`` or ``"cuda"``, the backend's name.
+    """
+
+    #: name of the cell in :data:`numbarnn.cells.CELLS`
+    _cell = "rnn"
+    nonlinearity = "tanh"
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False,
                  dropout=0.0, dtype=DEFAULT_DTYPE, device="cpu", seed=None):
+        self.cell = CELLS[self._cell]
         self.input_size = v.check_positive_int("input_size", input_size)
         self.hidden_size = v.check_positive_int("hidden_size", hidden_size)
         self.num_layers = v.check_positive_int("num_layers", num_layers)
@@ -83,12 +67,15 @@ class RecurrentNetwork:
             raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
         self.dropout = float(dropout)
         self.dtype = v.check_dtype(dtype)
-        self.device = v.check_device(device)
-        if device == "cuda":
-            from ._cuda import require_gpu
-            require_gpu()  # a clear error now, never a silent CPU fallback
+        self.backend = get_backend(device)  # a clear error now when no GPU is usable, never a silent fallback
+        self._ops = self.backend.layer_ops(self.cell, self.nonlinearity)
         self._rng = np.random.default_rng(seed)
         self.params = self._init_params()
+
+    @property
+    def device(self):
+        """Where the network runs: ``"cpu"`` or ``"cuda"``."""
+        return self.backend.name
 
     # -- parameters -----------------------------------------------------------------
 
@@ -104,7 +91,7 @@ class RecurrentNetwork:
         return names
 
     def _param_shapes(self):
-        GH, H = self._gates * self.hidden_size, self.hidden_size
+        GH, H = self.cell.gates * self.hidden_size, self.hidden_size
         shapes = {}
         for layer in range(self.num_layers):
             d_in = self.input_size if layer == 0 else H * self.num_directions
@@ -162,12 +149,6 @@ class RecurrentNetwork:
         n = self.num_layers * self.num_directions
         return (n, self.hidden_size) if unbatched else (n, batch, self.hidden_size)
 
-    def _arrays(self):
-        if self.device == "cuda":
-            from .functional_cuda import DeviceArrays
-            return DeviceArrays()
-        return HostArrays
-
     def _check_shape(self, shape):
         """``(T, B, F, unbatched)`` of an input of this shape, or a ValueError naming what is wrong."""
         if len(shape) not in (2, 3):
@@ -187,7 +168,7 @@ class RecurrentNetwork:
         """Validate a GPU input without copying it to the host; returns a masked device copy."""
         T, B, F, unbatched = self._check_shape(tuple(x.shape))
         lengths = v.check_lengths(lengths, B, T)
-        x = self._arrays().checked("x", x, self.dtype, tuple(x.shape), lengths=lengths,
+        x = self.backend.checked("x", x, self.dtype, tuple(x.shape), lengths=lengths,
                                    hint=" at valid timesteps; clean the data or mark padding with `lengths`")
         return x.reshape(T, B, F), lengths, unbatched
 
@@ -209,10 +190,10 @@ class RecurrentNetwork:
         for the caller (the training loop) to detect, not an input error.
         """
         shape = self._state_shape(batch, unbatched)
-        arrays_ = self._arrays()
+        backend = self.backend
         full = self._state_shape(batch, False)
         if value is None:
-            return [arrays_.from_user(np.zeros(full, dtype=self.dtype)) for _ in range(count)]
+            return [backend.from_user(np.zeros(full, dtype=self.dtype)) for _ in range(count)]
         if count == 2:
             if not isinstance(value, (tuple, list)) or len(value) != 2:
                 raise TypeError(f"{name} of an LSTM is a tuple (h, c), each of shape {shape}")
@@ -222,17 +203,17 @@ class RecurrentNetwork:
         arrays = []
         for label, part in zip(("h", "c"), parts):
             label = f"{name}[{'hc'.index(label)}] ({label})" if count == 2 else name
-            if self.device == "cuda" and is_device_array(part):
-                arrays.append(arrays_.checked(label, part, self.dtype, shape, finite=finite).reshape(full))
+            if backend.is_device_input(part):
+                arrays.append(backend.checked(label, part, self.dtype, shape, finite=finite).reshape(full))
                 continue
             arr = v.check_shape(label, v.as_float_array(part, self.dtype, label), shape)
             if finite:
                 v.check_finite(label, arr)
-            arrays.append(arrays_.from_user(np.ascontiguousarray(arr[:, None, :] if unbatched else arr)))
+            arrays.append(backend.from_user(np.ascontiguousarray(arr[:, None, :] if unbatched else arr)))
         return arrays
 
     def _pack_state(self, arrays, unbatched, like):
-        to_user = self._arrays().to_user
+        to_user = self.backend.to_user
         arrays = [to_user(a.reshape(a.shape[0], a.shape[2]) if unbatched else a, like) for a in arrays]
         return tuple(arrays) if len(arrays) == 2 else arrays[0]
 
@@ -242,6 +223,49 @@ class RecurrentNetwork:
         """Inference: return ``(out, state)`` and keep nothing."""
         out, state, _ = self.forward(x, state, lengths, record=False)
         return out, state
+
+    def step(self, x, state=None):
+        """Run one time step: ``out_t, state = net.step(x_t, state)``.
+
+        The same numbers as ``net(x)`` over the same steps, one step per call, for
+        generation, streaming and decoders that feed their output back in. Every
+        layer of the stack steps; inference only (no dropout, no tape).
+
+        Parameters
+        ----------
+        x : array (B, input_size) for a batch, or (input_size,) for one sequence.
+        state : the state returned by the previous step, (layers, B, H) or (layers, H)
+            (a tuple ``(h, c)`` for the LSTM); zeros when ``None``.
+
+        Returns
+        -------
+        out : (B, H), or (H,) for one sequence: the last layer's output at this step.
+        state : the state after this step, shaped like ``state``.
+
+        Examples
+        --------
+        >>> import numpy as np, numbarnn
+        >>> net = numbarnn.GRU(2, 4, num_layers=2, dtype="float64", seed=0)
+        >>> x = np.random.default_rng(0).standard_normal((5, 3, 2))
+        >>> state = None
+        >>> for x_t in x:
+        ...     out_t, state = net.step(x_t, state)
+        >>> out, h = net(x)
+        >>> bool(np.allclose(out_t, out[-1], rtol=0, atol=1e-12)), bool(np.allclose(state, h, rtol=0, atol=1e-12))
+        (True, True)
+        """
+        if self.bidirectional:
+            raise ValueError("a bidirectional network cannot step: its reverse direction reads each sequence "
+                             "from its end, so step t needs the future; run net(x) over the whole sequence, "
+                             "or build the network with bidirectional=False")
+        if not self.backend.is_device_input(x):
+            x = v.as_float_array(x, self.dtype, "x")
+        shape = tuple(x.shape)
+        if len(shape) not in (1, 2) or shape[-1] != self.input_size:
+            raise ValueError(f"step takes one time step, x of shape (B, {self.input_size}) or "
+                             f"({self.input_size},); got shape {shape} (for a whole sequence call net(x))")
+        out, state = self(x.reshape((1,) + shape), state)
+        return out[0], state
 
     def forward(self, x, state=None, lengths=None, record=True, dropout_masks=None):
         """Run the stack over ``x``.
@@ -264,7 +288,7 @@ class RecurrentNetwork:
         tape : :class:`Tape`, or ``None`` unless ``record``.
         """
         like = x
-        if self.device == "cuda" and is_device_array(x):
+        if self.backend.is_device_input(x):
             x, lengths, unbatched = self._check_device_input(x, lengths)
         else:
             x, lengths, unbatched = self._check_input(x, lengths)
@@ -272,8 +296,8 @@ class RecurrentNetwork:
 
     def _forward(self, x, state, lengths, unbatched, record, dropout_masks, like):
         T, B, _ = x.shape
-        ops, arrays = self._ops(), self._arrays()
-        count = 2 if ops.has_cell_state else 1
+        ops, arrays = self._ops, self.backend
+        count = len(self.cell.state_names)
         h0 = self._check_states(state, "state", B, unbatched, count)
         final = [arrays.empty(h0[0].shape, self.dtype) for _ in range(count)]
         layer_tapes, masks = [], []
@@ -330,11 +354,11 @@ class RecurrentNetwork:
         first = tape.layers[0][0]
         T, B = first.x.shape[:2]
         H, dirs = self.hidden_size, self.num_directions
-        ops, arrays = self._ops(), self._arrays()
-        count = 2 if ops.has_cell_state else 1
+        ops, arrays = self._ops, self.backend
+        count = len(self.cell.state_names)
         if grad_output is None:
             dout = arrays.from_user(np.zeros((T, B, dirs * H), dtype=self.dtype))
-        elif self.device == "cuda" and is_device_array(grad_output):
+        elif arrays.is_device_input(grad_output):
             expected = (T, dirs * H) if tape.unbatched else (T, B, dirs * H)
             dout = arrays.checked("grad_output", grad_output, self.dtype, expected, finite=False)
             dout = dout.reshape(T, B, dirs * H)
@@ -367,7 +391,7 @@ class RecurrentNetwork:
         return {name: grads[name] for name in (*self.params, "input", "state")}
 
     def __repr__(self):
-        extra = f", nonlinearity={self.nonlinearity!r}" if isinstance(self, RNN) else ""
+        extra = f", nonlinearity={self.nonlinearity!r}" if self.cell.name == "rnn" else ""
         return (f"{type(self).__name__}({self.input_size}, {self.hidden_size}, "
                 f"num_layers={self.num_layers}, bias={self.bias}, bidirectional={self.bidirectional}, "
                 f"dropout={self.dropout}, dtype='{self.dtype}'{extra})")
@@ -418,12 +442,6 @@ class RNN(RecurrentNetwork):
         super().__init__(input_size, hidden_size, num_layers, bias, bidirectional, dropout,
                          dtype, device, seed)
 
-    def _ops(self):
-        if self.device == "cuda":
-            from .functional_cuda import RNNOpsCUDA
-            return RNNOpsCUDA(self.nonlinearity)
-        return RNNOps(self.nonlinearity)
-
 
 class LSTM(RecurrentNetwork):
     r"""Long short-term memory network, PyTorch's equations and gate order (i, f, g, o).
@@ -454,13 +472,7 @@ class LSTM(RecurrentNetwork):
     ((16, 4), (6, 3, 2), (2, 3, 4))
     """
 
-    _gates = 4
-
-    def _ops(self):
-        if self.device == "cuda":
-            from .functional_cuda import LSTMOpsCUDA
-            return LSTMOpsCUDA()
-        return LSTMOps()
+    _cell = "lstm"
 
 
 class GRU(RecurrentNetwork):
@@ -486,10 +498,8 @@ class GRU(RecurrentNetwork):
     ((50, 8), (1, 8))
     """
 
-    _gates = 3
+    _cell = "gru"
 
-    def _ops(self):
-        if self.device == "cuda":
-            from .functional_cuda import GRUOpsCUDA
-            return GRUOpsCUDA()
-        return GRUOps()
+
+#: The network class of every cell, by the cell's name.
+NETWORKS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}

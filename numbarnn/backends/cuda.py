@@ -1,4 +1,4 @@
-"""One layer direction on the GPU, with the interface of :mod:`numbarnn.functional`.
+"""The CUDA backend: one layer direction on the GPU, with the contract of :mod:`numbarnn.backends.base`.
 
 Two stages run the recurrence:
 
@@ -15,7 +15,8 @@ float32) when CuPy is installed, else a tiled numba GEMM. Inputs may be host
 NumPy arrays or GPU arrays; what a layer returns stays on the GPU (numba
 device arrays, zero-copy views of the caller's memory where possible), and
 the networks decide what goes back to the host. Parameter gradients are
-returned as host arrays, where the parameters live.
+returned as host arrays, where the parameters live. Launch settings are read
+from :mod:`numbarnn.config` (``CUDA_*``) at every call.
 """
 
 import collections
@@ -23,34 +24,12 @@ import math
 
 import numpy as np
 
-from . import config
-from ._cuda import SIM, allow_dynamic_shared, as_device, is_device_array, require_gpu
-from .functional import LayerTape
+from .. import config
+from ..kernels.cuda.runtime import SIM, allow_dynamic_shared, as_device, is_device_array, require_gpu
+from . import base
 
-#: Largest grid used by the 1-d kernels (tests set it to 1 to check single-block correctness).
-MAX_BLOCKS = 1024
-#: Hidden units per block of the persistent kernels; ``None`` spreads the units over the SMs (tests set it).
-PERSISTENT_UNITS = None
-#: Threads per block of the persistent kernels (at least the columns a block owns).
-PERSISTENT_THREADS = 256
-#: "auto" uses CuPy's GEMM when CuPy is importable, "numba" always the tiled numba GEMM.
-GEMM = "auto"
-#: "auto" allocates device arrays from CuPy's caching pool when CuPy is importable, "numba" with numba.
-ALLOCATOR = "auto"
-
-#: When a list, every persistent launch appends ``(kernel name, start event, end event)`` to it, so a
-#: benchmark can split a call's time into the recurrence kernel and everything around it.
-LAUNCH_EVENTS = None
-#: Largest G*H (gate columns) for which one block holds all of ``w_hh`` (threads per block >= G*H).
-WHOLE_COLUMNS = 384
-#: Blocks of a one-tile persistent launch under the simulator (tests set 2; a grid barrier needs 1).
-SIM_BLOCKS = 1
-#: Longest chunk of the carried vector a persistent block stages at once; ``None`` sizes it to fit (tests set it).
-PERSISTENT_CHUNK = None
-
+#: Dynamic shared memory every CUDA device gives a block without an opt-in.
 _DEFAULT_SHARED = 48 * 1024
-#: Static shared memory reserved for a persistent kernel (ptxas reports 1 KiB, the grid barrier's).
-STATIC_SHARED = 2048
 #: Placeholder for the persistent kernels' ``use_smem`` argument, decided at launch.
 _SMEM = object()
 
@@ -63,7 +42,7 @@ _GRIDS = {}
 def _device_facts(cuda):
     """SM count and the dynamic shared memory a persistent block may take on the current GPU (looked up once).
 
-    That is the opt-in maximum per block less :data:`STATIC_SHARED`, which the kernels' own static
+    That is the opt-in maximum per block less ``config.CUDA_STATIC_SHARED``, which the kernels' own static
     shared memory must fit in (the sm_90 compile test checks it).
     """
     if SIM:
@@ -74,7 +53,8 @@ def _device_facts(cuda):
             shared = dev.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
         except AttributeError:  # pragma: no cover - depends on the driver binding
             shared = _DEFAULT_SHARED
-        _FACTS[dev.id] = {"sms": dev.MULTIPROCESSOR_COUNT, "shared": max(_DEFAULT_SHARED, shared - STATIC_SHARED)}
+        _FACTS[dev.id] = {"sms": dev.MULTIPROCESSOR_COUNT,
+                          "shared": max(_DEFAULT_SHARED, shared - config.CUDA_STATIC_SHARED)}
     return _FACTS[dev.id]
 
 
@@ -98,7 +78,7 @@ def _cooperative_grid(kernel, threads, shared, most):
 def _launch(kernel, n, *args):
     """Launch a grid-stride kernel over ``n`` items."""
     threads = config.THREADS_PER_BLOCK
-    kernel[max(1, min((n + threads - 1) // threads, MAX_BLOCKS)), threads](*args)
+    kernel[max(1, min((n + threads - 1) // threads, config.CUDA_MAX_BLOCKS)), threads](*args)
 
 
 _CUPY = []
@@ -124,7 +104,7 @@ def _alloc(cuda, shape, dtype):
     where numba's own allocator frees with ``cuMemFree``, which waits for the whole GPU (numba
     flushes its pending frees every ten arrays, so without a pool host work and kernels serialise).
     """
-    cupy = _cupy(ALLOCATOR)
+    cupy = _cupy(config.CUDA_ALLOCATOR)
     if cupy is None:
         return cuda.device_array(shape, dtype=dtype)
     owner = cupy.empty(shape, dtype=dtype)
@@ -145,18 +125,25 @@ def _to_device(cuda, a):
     return out
 
 
-class _CudaOps:
-    has_cell_state = False
-    gates = 1
+def _fields(tape):
+    """The device arrays of a tape by the kernels' names for them."""
+    return dict(tape.private, x=tape.x, out=tape.out, h_prev=tape.h_prev, gates=tape.gates, c_prev=tape.c_prev,
+                tanh_c=tape.tanh_c, hn=tape.hn)
+
+
+class _CudaOps(base.LayerOps):
     #: Values per unit the persistent kernels stage for the cell each step (the most of forward and backward).
     staged = 2
 
-    def __init__(self):
+    def __init__(self, cell, nonlinearity="tanh"):
+        super().__init__(cell, nonlinearity)
+        self.gates = cell.gates
+        #: the tape arrays the kernels write, in their argument order, with their widths in units of H
+        self._tape = {name: cell.gates if name == "gates" else 1 for name in (*cell.tape_fields, "h_prev")}
         self.cuda = require_gpu()
-        from .kernels.cuda import common, gru, lstm, persistent, recurrent, rnn
+        from ..kernels.cuda import common, gru, lstm, persistent, recurrent, rnn
         self.k_common, self.k_lstm, self.k_gru, self.k_rnn, self.k_rec = common, lstm, gru, rnn, recurrent
         self.k_pers = persistent
-        self._cupy = _cupy(GEMM)
 
     # -- arrays ------------------------------------------------------------------------
 
@@ -186,8 +173,8 @@ class _CudaOps:
 
     def _gemm(self, A, B, C, bias=None, trans_a=False, trans_b=False, accumulate=False):
         """C = op(A) @ op(B) (+ bias) (+ C if accumulate)."""
-        if self._cupy is not None:
-            cp = self._cupy
+        cp = _cupy(config.CUDA_GEMM)
+        if cp is not None:
             a, b, c = cp.asarray(A), cp.asarray(B), cp.asarray(C)
             a, b = (a.T if trans_a else a), (b.T if trans_b else b)
             if accumulate:
@@ -197,13 +184,14 @@ class _CudaOps:
             if bias is not None:
                 c += cp.asarray(bias)
             return
-        tile = self.k_common.TILE
+        tile = config.CUDA_TILE
         M, N = C.shape
         tiles = ((M + tile - 1) // tile) * ((N + tile - 1) // tile)
-        blocks = max(1, min(tiles, MAX_BLOCKS))
+        blocks = max(1, min(tiles, config.CUDA_MAX_BLOCKS))
         if bias is None:
             bias = self._empty(0, C.dtype)
-        self.k_common.gemm[blocks, (tile, tile)](A, B, C, bias, C.dtype.type(0), trans_a, trans_b, accumulate)
+        self.k_common.gemm(tile)[blocks, (tile, tile)](A, B, C, bias, C.dtype.type(0), trans_a, trans_b,
+                                                       accumulate)
 
     def _project(self, x, w_ih, bias):
         T, B, D = x.shape
@@ -213,7 +201,7 @@ class _CudaOps:
         return xproj
 
     def _weight_grads(self, tape, dz_in, dz_hid):
-        d = tape.arrays["device"]
+        d = _fields(tape)
         x, h_prev, w_ih = d["x"], d["h_prev"], d["w_ih"]
         T, B, D = x.shape
         G, H = dz_in.shape[2], h_prev.shape[2]
@@ -247,9 +235,9 @@ class _CudaOps:
         (every persistent kernel is opted in to the device's largest shared memory per block).
         """
         device = _device_facts(self.cuda)
-        if PERSISTENT_UNITS:
-            return self._plan_for(PERSISTENT_UNITS, H, B, itemsize, K, device)
-        if self.gates * H <= WHOLE_COLUMNS:
+        if config.CUDA_PERSISTENT_UNITS:
+            return self._plan_for(config.CUDA_PERSISTENT_UNITS, H, B, itemsize, K, device)
+        if self.gates * H <= config.CUDA_WHOLE_COLUMNS:
             plan = self._plan_for(H, H, B, itemsize, K, device)
             if plan.use_smem:
                 return plan
@@ -261,14 +249,14 @@ class _CudaOps:
         tiles = math.ceil(H / J)
         bt = self.k_pers.batch_tile(B if tiles > 1 else math.ceil(B / device["sms"]))
         blocks = tiles if tiles > 1 else math.ceil(B / bt)
-        threads = max(PERSISTENT_THREADS, 32 * math.ceil(G * J / 32))
+        threads = max(config.CUDA_PERSISTENT_THREADS, 32 * math.ceil(G * J / 32))
         fixed = (threads + self.staged * J) * bt * itemsize  # partial sums, the cell's inputs for a step
         weight_bytes = G * J * H * itemsize
         row_bytes = bt * itemsize  # one staged entry of every row in the group
         # weights on chip when a chunk of at least 32 entries still fits beside them
         use_smem = weight_bytes + fixed + min(K, 32) * row_bytes <= device["shared"]
         room = device["shared"] - fixed - (weight_bytes if use_smem else 0)
-        chunk = min(K, max(1, room // row_bytes), PERSISTENT_CHUNK or K)
+        chunk = min(K, max(1, room // row_bytes), config.CUDA_PERSISTENT_CHUNK or K)
         return _Plan(J, tiles, blocks, threads, bt, chunk, fixed + chunk * row_bytes, weight_bytes, use_smem)
 
     def _launch_persistent(self, name, plan, *args):
@@ -286,13 +274,13 @@ class _CudaOps:
             shared = plan.stage_bytes + (plan.weight_bytes if attempt else 0)
             kernel = base
             if SIM:  # the simulator's grid barrier is right for one block only
-                grid = min(plan.blocks, SIM_BLOCKS) if plan.tiles == 1 else 1
+                grid = min(plan.blocks, config.CUDA_SIM_BLOCKS) if plan.tiles == 1 else 1
             else:
                 kernel = base.specialize(*args)
                 most = _device_facts(self.cuda)["shared"]
                 grid = min(plan.blocks, _cooperative_grid(kernel, plan.threads, shared, most))
             if grid >= 1 and (not attempt or plan.tiles == 1 or grid == plan.tiles):
-                events = LAUNCH_EVENTS
+                events = config.CUDA_LAUNCH_EVENTS
                 if events is not None:
                     events.append((name, self.cuda.event(), self.cuda.event()))
                     events[-1][1].record()
@@ -367,13 +355,14 @@ class _CudaOps:
         h_n.copy_to_device(hbuf[final])
         if not record:
             return out, h_n, cbuf, None
-        d.update(tape)
-        d["out"] = out
-        return out, h_n, cbuf, LayerTape(d["x"], out, np.asarray(lengths), reverse, params, None, {"device": d})
+        private = {"w_ih": d["w_ih"], "w_hh": d["w_hh"], "lengths": d["lengths"]}
+        return out, h_n, cbuf, base.LayerTape(d["x"], out, tape["h_prev"], np.asarray(lengths), reverse, params,
+                                              gates=tape.get("gates"), c_prev=tape.get("c_prev"),
+                                              tanh_c=tape.get("tanh_c"), hn=tape.get("hn"), private=private)
 
     def _run_backward(self, tape, grad_out, grad_h_n, grad_c_n, dz_names):
         """Allocate, run the persistent or the per-step BPTT, then the weight-gradient GEMMs."""
-        d = tape.arrays["device"]
+        d = _fields(tape)
         T, B, H = d["out"].shape
         dtype = d["out"].dtype
         G = self.gates
@@ -424,10 +413,7 @@ class _CudaOps:
 
 
 class LSTMOpsCUDA(_CudaOps):
-    has_cell_state = True
-    gates = 4
     staged = 7
-    _tape = {"gates": 4, "c_prev": 1, "tanh_c": 1, "h_prev": 1}
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
         return self._run_forward(x, params, h0, lengths, reverse, record, self._tape, None, True, c0=c0)
@@ -465,9 +451,7 @@ class LSTMOpsCUDA(_CudaOps):
 
 
 class GRUOpsCUDA(_CudaOps):
-    gates = 3
     staged = 6
-    _tape = {"gates": 3, "hn": 1, "h_prev": 1}
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
         H = h0.shape[1]
@@ -503,11 +487,6 @@ class GRUOpsCUDA(_CudaOps):
 
 
 class RNNOpsCUDA(_CudaOps):
-    _tape = {"h_prev": 1}
-
-    def __init__(self, nonlinearity="tanh"):
-        super().__init__()
-        self.relu = nonlinearity == "relu"
 
     def forward(self, x, params, h0, c0, lengths, reverse, record):
         return self._run_forward(x, params, h0, lengths, reverse, record, self._tape, None, True)
@@ -540,15 +519,29 @@ class RNNOpsCUDA(_CudaOps):
         return False
 
 
-class DeviceArrays:
-    """What the networks do between layers, on device arrays (the host twin is ``networks.HostArrays``)."""
+_OPS = {"rnn": RNNOpsCUDA, "lstm": LSTMOpsCUDA, "gru": GRUOpsCUDA}
+
+
+class Backend(base.Backend):
+    """numba device arrays between layers; host and GPU arrays (CuPy, PyTorch, numba) in, the caller's kind out.
+
+    Building it raises a clear error when no GPU (or the simulator) is usable.
+    """
+
+    name = "cuda"
 
     def __init__(self):
         self.cuda = require_gpu()
-        from .kernels.cuda import common
+        from ..kernels.cuda import common
         self.k = common
 
     _launch = staticmethod(_launch)
+
+    def layer_ops(self, cell, nonlinearity="tanh"):
+        return _OPS[cell.name](cell, nonlinearity)
+
+    def is_device_input(self, a):
+        return is_device_array(a)
 
     def empty(self, shape, dtype):
         return _alloc(self.cuda, shape, dtype)
@@ -608,6 +601,9 @@ class DeviceArrays:
         out = self.empty(a.shape, a.dtype)
         self._launch(kernel, out.size, a.reshape(a.size), b.reshape(b.size), out.reshape(out.size))
         return out
+
+    def to_host(self, a):
+        return a.copy_to_host() if is_device_array(a) else np.asarray(a)
 
     def to_user(self, a, like):
         """``a`` as the kind of array ``like`` is: host NumPy, CuPy, a PyTorch tensor, or a numba device array."""

@@ -1,7 +1,6 @@
-"""A linear readout on top of the recurrent stack, with its own backward."""
+"""A linear layer (the readout on top of the recurrent stack), with its own backward."""
 
 import math
-
 
 
 class Linear:
