@@ -26,33 +26,30 @@ def _initial_state(net, rng, batch):
     return (h, (0.5 * rng.standard_normal(shape)).astype(net.dtype)) if net.cell.has_cell_state else h
 
 
+def _check_steps(net, x, state=None):
+    """Step through ``x`` one time step at a time and compare with one call over all of it."""
+    out, final = net(x, state)
+    for t in range(x.shape[0]):
+        out_t, state = net.step(x[t], state)
+        assert out_t.shape == out.shape[1:] and out_t.dtype == net.dtype
+        _assert_close(out_t, out[t], net.dtype.name)
+    _assert_close(state, final, net.dtype.name)
+    return state
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("cls,kwargs", CELLS, ids=IDS)
 def test_steps_equal_one_call(cls, kwargs, dtype):
     rng = np.random.default_rng(0)
     net = cls(3, 5, num_layers=2, dtype=dtype, seed=1, **kwargs)
     x = rng.standard_normal((9, 4, 3)).astype(dtype)
-    state0 = _initial_state(net, rng, 4)
-    out, final = net(x, state0)
-    state = state0
-    for t in range(x.shape[0]):
-        out_t, state = net.step(x[t], state)
-        assert out_t.shape == (4, 5) and out_t.dtype == net.dtype
-        _assert_close(out_t, out[t], dtype)
-    _assert_close(state, final, dtype)
+    _check_steps(net, x, _initial_state(net, rng, 4))
 
 
 @pytest.mark.parametrize("cls,kwargs", CELLS, ids=IDS)
 def test_unbatched_steps_from_zero_state(cls, kwargs):
     net = cls(2, 4, dtype="float64", seed=0, **kwargs)
-    x = np.random.default_rng(1).standard_normal((6, 2))
-    out, final = net(x)
-    state = None
-    for t in range(6):
-        out_t, state = net.step(x[t], state)
-        assert out_t.shape == (4,)
-        _assert_close(out_t, out[t], "float64")
-    _assert_close(state, final, "float64")
+    state = _check_steps(net, np.random.default_rng(1).standard_normal((6, 2)))
     assert _parts(state)[0].shape == (1, 4)
 
 
