@@ -9,17 +9,17 @@ import importlib
 
 from .nn import GRU, LSTM, RNN, RecurrentNetwork, Tape
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 #: Public names loaded on first access: name -> (module, attribute or None for the module itself).
 _LAZY = {
     "Forecaster": (".estimators", "Forecaster"),
-    "NotFittedError": ("._base", "NotFittedError"),
-    "SequenceClassifier": (".sequence_estimators", "SequenceClassifier"),
-    "SequenceRegressor": (".sequence_estimators", "SequenceRegressor"),
-    "clone": ("._base", "clone"),
+    "NotFittedError": (".estimators", "NotFittedError"),
+    "SequenceClassifier": (".estimators", "SequenceClassifier"),
+    "SequenceRegressor": (".estimators", "SequenceRegressor"),
+    "clone": (".estimators", "clone"),
     "datasets": (".datasets", None),
-    "load": (".io", "load"),
+    "load": (".estimators", "load"),
     "metrics": (".metrics", None),
 }
 

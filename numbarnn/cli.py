@@ -15,8 +15,9 @@ import time
 
 import numpy as np
 
-from . import GRU, LSTM, RNN, __version__
+from . import GRU, LSTM, RNN
 from ._validation import DEVICES
+from ._version import __version__
 
 _CELLS = {"rnn_tanh": (RNN, {"nonlinearity": "tanh"}), "rnn_relu": (RNN, {"nonlinearity": "relu"}),
           "lstm": (LSTM, {}), "gru": (GRU, {})}
@@ -93,7 +94,7 @@ def check(out=sys.stdout):
 def demo(outdir="numbarnn-demo", out=sys.stdout, **overrides):
     """Fit the CO2 forecaster, print the scores, write the forecast and plot; return the scores."""
     from . import Forecaster, datasets, metrics
-    from .io import write_atomic
+    from .estimators._persistence import write_atomic
     settings = dict(DEMO_SETTINGS, **overrides)
     y = datasets.co2()
     h = settings["horizon"]
@@ -199,7 +200,8 @@ def main(argv=None):
         print(f"fitted on {args.data} ({model.history_.sizes['epoch']} epochs); wrote {args.model}")
         return 0
     if args.command == "predict":
-        from .io import load, write_atomic
+        from .estimators import load
+        from .estimators._persistence import write_atomic
         forecast = load(args.model, device=args.device).predict(horizon=args.horizon)
         out = pathlib.Path(args.out)
         if out.suffix.lower() == ".csv":

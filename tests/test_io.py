@@ -9,7 +9,7 @@ import xarray as xr
 
 import numbarnn
 from numbarnn import Forecaster
-from numbarnn.io import write_atomic
+from numbarnn.estimators._persistence import write_atomic
 
 FAST = dict(hidden_size=8, lookback=12, horizon=4, epochs=2, batch_size=64, random_state=0)
 

@@ -24,11 +24,12 @@ def test_every_public_name_resolves(name):
 
 
 def test_lazy_names_are_the_module_objects():
-    from numbarnn import estimators, io, sequence_estimators
+    from numbarnn import estimators
+    from numbarnn.estimators import forecaster, sequence
 
-    assert numbarnn.Forecaster is estimators.Forecaster
-    assert numbarnn.load is io.load
-    assert numbarnn.SequenceRegressor is sequence_estimators.SequenceRegressor
+    assert numbarnn.Forecaster is estimators.Forecaster is forecaster.Forecaster
+    assert numbarnn.load is estimators.load
+    assert numbarnn.SequenceRegressor is estimators.SequenceRegressor is sequence.SequenceRegressor
 
 
 def test_unknown_name_raises_attribute_error():

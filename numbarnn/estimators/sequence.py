@@ -18,36 +18,23 @@ import sys
 import warnings
 
 import numpy as np
-import xarray as xr
 
-from . import _validation as v
+from .._validation import check_option
+from ..training import SequenceModel, get_loss, history_dataset, train
+from ..training.losses import CrossEntropy
+from ..training.loop import slice_batch
+from ..training.optimizers import OPTIMIZERS
+from ..training.schedules import make_schedule
 from ._base import BaseEstimator, check_training_params
-from .training import SequenceModel, get_loss, history_dataset, train
-from .training.losses import CrossEntropy
-from .training.loop import slice_batch
-from .training.optimizers import OPTIMIZERS
-from .training.schedules import make_schedule
+from ._labels import label_sequences, sequence_values, target_values
+from ._persistence import save
 
 
 def _as_array(X, sample_dim, time_dim, feature_dim):
     """(N, T, F) float64 array and a description of the input's labels."""
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
         raise TypeError("sparse input is not supported: sequences are dense; convert with X.toarray()")
-    if isinstance(X, xr.DataArray):
-        missing = [d for d in (sample_dim, time_dim) if d not in X.dims]
-        if missing:
-            raise ValueError(f"X needs dimensions {sample_dim!r} and {time_dim!r}; it has {X.dims}")
-        dims = [sample_dim, time_dim] + ([feature_dim] if feature_dim in X.dims else [])
-        if set(X.dims) - set(dims):
-            raise ValueError(f"X has unexpected dimensions {sorted(set(X.dims) - set(dims))}")
-        arr = X.transpose(*dims).values
-        labels = {"kind": "xarray", "sample": X[sample_dim].values if sample_dim in X.coords else None,
-                  "time": X[time_dim].values if time_dim in X.coords else None}
-    else:
-        if hasattr(X, "to_numpy"):
-            X = X.to_numpy()
-        arr = np.asarray(X)
-        labels = {"kind": "numpy", "sample": None, "time": None}
+    arr, labels = sequence_values(X, sample_dim, time_dim, feature_dim)
     if arr.dtype.kind == "c":
         raise ValueError("Complex data not supported")
     if arr.dtype.kind == "O":
@@ -186,7 +173,6 @@ class _SequenceEstimator(BaseEstimator):
 
     def save(self, path):
         """Write the fitted estimator to ``path`` as one netCDF file (atomically); see :func:`numbarnn.load`."""
-        from .io import save
         save(self, path)
 
     def _persist(self):
@@ -236,18 +222,7 @@ class _SequenceEstimator(BaseEstimator):
         if mask is not None:
             values = np.where(mask.reshape(mask.shape + (1,) * (values.ndim - 2)), values, np.nan) \
                 if values.dtype.kind == "f" else values
-        if labels["kind"] != "xarray":
-            return values
-        dims = [self.sample_dim] + ([self.time_dim] if mask is not None else [])
-        coords = {}
-        if labels["sample"] is not None:
-            coords[self.sample_dim] = labels["sample"]
-        if mask is not None and labels["time"] is not None:
-            coords[self.time_dim] = labels["time"]
-        if extra is not None:
-            dims.append(extra[0])
-            coords[extra[0]] = extra[1]
-        return xr.DataArray(values, dims=dims[:values.ndim], coords=coords)
+        return label_sequences(values, labels, self.sample_dim, self.time_dim, mask is not None, extra)
 
 
 class SequenceRegressor(_SequenceEstimator):
@@ -284,13 +259,13 @@ class SequenceRegressor(_SequenceEstimator):
 
     def _check_params(self):
         super()._check_params()
-        v.check_option("loss", self.loss, ("mse", "mae", "huber"))
+        check_option("loss", self.loss, ("mse", "mae", "huber"))
 
     def _loss(self):
         return get_loss(self.loss)
 
     def _targets(self, y, N, T, lengths):
-        y = np.asarray(y.values if isinstance(y, xr.DataArray) else y)
+        y = target_values(y)
         try:
             y = y.astype(np.float64)
         except (TypeError, ValueError) as err:
@@ -369,7 +344,7 @@ class SequenceClassifier(_SequenceEstimator):
         return CrossEntropy(class_weight=self.class_weights_)
 
     def _targets(self, y, N, T, lengths):
-        y = np.asarray(y.values if isinstance(y, xr.DataArray) else y)
+        y = target_values(y)
         if y.shape[0] != N:
             raise ValueError(f"y has {y.shape[0]} samples; X has {N}")
         if y.ndim == 2 and y.shape[1] == 1:

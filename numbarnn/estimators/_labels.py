@@ -1,9 +1,16 @@
-"""Labelled data to and from the (time, series, feature) arrays the models use.
+"""Labelled data (xarray, pandas, NumPy) to and from the plain arrays the models use.
 
-A :class:`Panel` holds float64 values ``(T, S, F)``: time, independent series
-(every dimension other than time and feature, stacked) and features, plus
-what is needed to put a result back into the caller's labels: coordinates,
-attributes, name, and the time index.
+Everything that knows about coordinates, dimension names and pandas indexes
+lives here, so the numerical code beside it sees only arrays.
+
+For the forecaster, a :class:`Panel` holds float64 values ``(T, S, F)``:
+time, independent series (every dimension other than time and feature,
+stacked) and features, plus what is needed to put a result back into the
+caller's labels: coordinates, attributes, name, and the time index.
+
+For the sequence estimators, :func:`sequence_values` reads ``X`` as
+(sample, time[, feature]) values plus a description of its labels, and
+:func:`label_sequences` puts predictions back on them.
 """
 
 import warnings
@@ -168,3 +175,79 @@ def future_time(index, horizon, time_dim="time"):
             step = int(step)
         return pd.Index(values[-1] + step * np.arange(1, horizon + 1))
     raise ValueError(f"cannot extend a {time_dim!r} coordinate of type {type(index).__name__}")
+
+
+def covariate_feature_dim(X):
+    """The feature dimension of covariates ``X``: ``"feature"`` on a DataArray that has one, else ``None``.
+
+    pandas and NumPy inputs name their feature axis ``"feature"`` themselves (see :func:`to_panel`).
+    """
+    return "feature" if isinstance(X, xr.DataArray) and "feature" in X.dims else None
+
+
+def sequence_values(X, sample_dim, time_dim, feature_dim):
+    """The values of sequences ``X`` as an array, and a description of their labels.
+
+    Parameters
+    ----------
+    X : xarray.DataArray with dimensions ``sample_dim``, ``time_dim`` and optionally ``feature_dim``
+        (in any order), or anything :func:`numpy.asarray` takes (a pandas DataFrame is read through
+        ``to_numpy``: rows are samples, columns timesteps).
+    sample_dim, time_dim, feature_dim : str, the dimension names of a DataArray.
+
+    Returns
+    -------
+    values : numpy.ndarray, (sample, time[, feature]) for a DataArray, else as given (any dtype, any
+        number of dimensions: the caller checks them).
+    labels : dict, ``kind`` (``"xarray"`` or ``"numpy"``), and the ``sample`` and ``time``
+        coordinate values of a DataArray (``None`` when absent).
+    """
+    if isinstance(X, xr.DataArray):
+        missing = [d for d in (sample_dim, time_dim) if d not in X.dims]
+        if missing:
+            raise ValueError(f"X needs dimensions {sample_dim!r} and {time_dim!r}; it has {X.dims}")
+        dims = [sample_dim, time_dim] + ([feature_dim] if feature_dim in X.dims else [])
+        if set(X.dims) - set(dims):
+            raise ValueError(f"X has unexpected dimensions {sorted(set(X.dims) - set(dims))}")
+        arr = X.transpose(*dims).values
+        labels = {"kind": "xarray", "sample": X[sample_dim].values if sample_dim in X.coords else None,
+                  "time": X[time_dim].values if time_dim in X.coords else None}
+        return arr, labels
+    if hasattr(X, "to_numpy"):
+        X = X.to_numpy()
+    return np.asarray(X), {"kind": "numpy", "sample": None, "time": None}
+
+
+def target_values(y):
+    """The values of a target ``y`` (a DataArray, or anything :func:`numpy.asarray` takes) as an array."""
+    return np.asarray(y.values if isinstance(y, xr.DataArray) else y)
+
+
+def label_sequences(values, labels, sample_dim, time_dim, per_timestep, extra=None):
+    """Predictions ``values`` in the labels :func:`sequence_values` described.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, (sample[, k]) per sequence, or (sample, time[, k]) with ``per_timestep``.
+    labels : dict from :func:`sequence_values`.
+    sample_dim, time_dim : str, the names of the sample and time dimensions.
+    per_timestep : bool, whether the second axis of ``values`` is time.
+    extra : ``(name, coords)`` of a last axis (e.g. the classes of probabilities), or ``None``.
+
+    Returns
+    -------
+    ``values`` itself unless ``X`` was a DataArray, else an :class:`xarray.DataArray` with its sample
+    (and time) coordinates.
+    """
+    if labels["kind"] != "xarray":
+        return values
+    dims = [sample_dim] + ([time_dim] if per_timestep else [])
+    coords = {}
+    if labels["sample"] is not None:
+        coords[sample_dim] = labels["sample"]
+    if per_timestep and labels["time"] is not None:
+        coords[time_dim] = labels["time"]
+    if extra is not None:
+        dims.append(extra[0])
+        coords[extra[0]] = extra[1]
+    return xr.DataArray(values, dims=dims[:values.ndim], coords=coords)

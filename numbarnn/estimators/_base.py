@@ -4,7 +4,9 @@ import copy
 import inspect
 import sys
 
-from . import _validation as v
+from .._validation import check_device, check_dtype, check_option, check_positive_int
+from ..training.optimizers import OPTIMIZERS
+from ..training.schedules import SCHEDULES
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -58,14 +60,12 @@ def clone(estimator):
 def check_training_params(est, positive_ints):
     """The checks every recurrent estimator shares: cell, optimizer, schedule, dtype, device, sizes, validation
     split."""
-    from .training.optimizers import OPTIMIZERS
-    from .training.schedules import SCHEDULES
-    v.check_option("cell", est.cell, ("lstm", "gru", "rnn"))
-    v.check_option("optimizer", est.optimizer, tuple(OPTIMIZERS))
-    v.check_option("schedule", est.schedule, tuple(SCHEDULES))
-    v.check_dtype(est.dtype)
-    v.check_device(est.device)
+    check_option("cell", est.cell, ("lstm", "gru", "rnn"))
+    check_option("optimizer", est.optimizer, tuple(OPTIMIZERS))
+    check_option("schedule", est.schedule, tuple(SCHEDULES))
+    check_dtype(est.dtype)
+    check_device(est.device)
     for name in positive_ints:
-        v.check_positive_int(name, getattr(est, name))
+        check_positive_int(name, getattr(est, name))
     if not 0 <= est.validation_fraction < 1:
         raise ValueError(f"validation_fraction must be in [0, 1), got {est.validation_fraction!r}")

@@ -1,44 +1,21 @@
-"""Estimators with scikit-learn manners on labelled data: :class:`Forecaster` (and more to come).
+"""The :class:`Forecaster`: hyperparameters, checks and labels; the numbers come from ``_forecast_core``.
 
 ``__init__`` only stores hyperparameters; ``fit`` returns ``self`` and sets
 attributes ending in ``_``; ``random_state`` seeds everything; refitting
 forgets the old fit.
 """
 
-
 import numpy as np
-import xarray as xr
 
-from . import _validation as v
+from .._validation import check_option, check_positive_int
+from ..training import SequenceModel, get_loss, history_dataset, train
+from ..training.losses import GaussianNLL
+from ..training.optimizers import OPTIMIZERS
+from ..training.schedules import make_schedule
+from . import _forecast_core as core
 from ._base import BaseEstimator, check_training_params
-from .data import as_dataarray, from_panel, future_time, to_panel
-from .training import SequenceModel, get_loss, history_dataset, train
-from .training.losses import GaussianNLL
-from .training.optimizers import OPTIMIZERS
-from .training.schedules import make_schedule
-
-
-def valid_span(values, name="y"):
-    """First and last valid time index of each series of ``values`` (T, S, F).
-
-    A time step is valid when every feature is present. Leading and trailing
-    gaps are padding; a gap inside the valid span is an error, as is a series
-    with no valid step.
-    """
-    ok = ~np.isnan(values).any(axis=2)  # (T, S)
-    first = np.full(ok.shape[1], -1)
-    last = np.full(ok.shape[1], -1)
-    for s in range(ok.shape[1]):
-        idx = np.flatnonzero(ok[:, s])
-        if idx.size == 0:
-            raise ValueError(f"{name}: series {s} is all NaN; drop it before fitting")
-        if idx.size != idx[-1] - idx[0] + 1:
-            inner = idx[0] + np.flatnonzero(~ok[idx[0]:idx[-1] + 1, s])[0]
-            raise ValueError(f"{name}: series {s} has missing values inside its record (first at time index "
-                             f"{inner}); only leading and trailing NaN padding is allowed: fill the gaps first "
-                             "(e.g. y.interpolate_na('time'))")
-        first[s], last[s] = idx[0], idx[-1]
-    return first, last
+from ._labels import as_dataarray, covariate_feature_dim, from_panel, future_time, to_panel
+from ._persistence import save
 
 
 class Forecaster(BaseEstimator):
@@ -133,17 +110,15 @@ class Forecaster(BaseEstimator):
     def _check_params(self):
         check_training_params(self, ("hidden_size", "num_layers", "lookback", "horizon", "batch_size", "epochs",
                                      "n_samples"))
-        v.check_option("covariates", self.covariates, ("known", "past"))
-        v.check_option("loss", self.loss, ("mse", "mae", "huber"))
-        v.check_positive_int("difference", self.difference, minimum=0)
+        check_option("covariates", self.covariates, ("known", "past"))
+        check_option("loss", self.loss, ("mse", "mae", "huber"))
+        check_positive_int("difference", self.difference, minimum=0)
 
     def _panel(self, y, name="y"):
         return to_panel(y, self.time_dim, self.feature_dim, name=name)
 
     def _covariate_panel(self, X, y_panel, name="X"):
-        # pandas and NumPy inputs name their feature axis "feature" themselves (see data.to_panel)
-        feature_dim = "feature" if isinstance(X, xr.DataArray) and "feature" in X.dims else None
-        xp = to_panel(X, self.time_dim, feature_dim, name=name)
+        xp = to_panel(X, self.time_dim, covariate_feature_dim(X), name=name)
         if xp.values.shape[1] not in (1, y_panel.values.shape[1]):
             raise ValueError(f"X has {xp.values.shape[1]} series but y has {y_panel.values.shape[1]}; "
                              "give X the same non-time dimensions as y, or none (shared by all series)")
@@ -155,19 +130,6 @@ class Forecaster(BaseEstimator):
         if len(xp.time) != len(y_panel.time) or not np.array_equal(np.asarray(xp.time), np.asarray(y_panel.time)):
             raise ValueError("X must have the same time coordinate as y")
         return np.broadcast_to(xp.values, y_panel.values.shape[:2] + (xp.values.shape[2],))
-
-    # -- transforms ----------------------------------------------------------------
-
-    def _difference(self, values):
-        m = self.difference
-        if m == 0:
-            return values.copy()
-        z = np.full_like(values, np.nan)
-        z[m:] = values[m:] - values[:-m]
-        return z
-
-    def _scale(self, z):
-        return (z - self.mean_) / self.std_
 
     # -- fit -------------------------------------------------------------------------
 
@@ -188,7 +150,7 @@ class Forecaster(BaseEstimator):
     def _fit(self, y, X):
         rng = self._fit_structure(y, X)
         values, cov = self.panel_.values, self.covariates_values_
-        first, last = valid_span(values)
+        first, last = core.valid_span(values)
         needed = self.lookback + self.difference + 1
         short = np.flatnonzero(last - first + 1 < needed)
         if short.size:
@@ -196,18 +158,15 @@ class Forecaster(BaseEstimator):
                              f"lookback={self.lookback} with difference={self.difference} needs at least "
                              f"{needed}: lower lookback or give more data")
         joint = self._joint(values, cov)
-        z = self._difference(joint)
-        self.mean_ = np.nanmean(z.reshape(-1, z.shape[2]), axis=0)
-        self.std_ = np.nanstd(z.reshape(-1, z.shape[2]), axis=0)
-        self.std_[~(self.std_ > 0)] = 1.0
-        zs = self._scale(z)
+        z = core.difference(joint, self.difference)
+        self.mean_, self.std_ = core.fit_scaler(z)
+        zs = core.scale(z, self.mean_, self.std_)
         cov_s, self.cov_mean_, self.cov_std_ = None, None, None
         if cov is not None and self.covariates == "known":
-            self.cov_mean_ = cov.reshape(-1, cov.shape[2]).mean(axis=0)
-            self.cov_std_ = cov.reshape(-1, cov.shape[2]).std(axis=0)
-            self.cov_std_[~(self.cov_std_ > 0)] = 1.0
-            cov_s = (cov - self.cov_mean_) / self.cov_std_
-        train_data, val_data = self._windows(zs, cov_s, first + self.difference, last)
+            self.cov_mean_, self.cov_std_ = core.fit_scaler(cov, skipna=False)
+            cov_s = core.scale(cov, self.cov_mean_, self.cov_std_)
+        train_data, val_data = core.training_windows(zs, cov_s, first + self.difference, last, self.lookback,
+                                                     self.horizon, self.validation_fraction, self.dtype)
         opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
         schedule = make_schedule(self.schedule, opt, self.epochs)
         hist = train(self.model_, self._loss(), opt, train_data, val_data, epochs=self.epochs,
@@ -250,7 +209,6 @@ class Forecaster(BaseEstimator):
 
     def save(self, path):
         """Write the fitted forecaster to ``path`` as one netCDF file (atomically); see :func:`numbarnn.load`."""
-        from .io import save
         save(self, path)
 
     def _persist(self):
@@ -263,39 +221,6 @@ class Forecaster(BaseEstimator):
             setattr(self, name, arrays.get(name))
         self.panel_.kind = state.get("input_kind", "xarray")
 
-    def _windows(self, zs, cov_s, start, last):
-        """Training and validation windows (time-major) of length lookback + horizon."""
-        W = self.lookback + self.horizon
-        T = zs.shape[0]
-        cut = T - int(round(self.validation_fraction * (last.max() - start.min() + 1)))
-        train_idx, val_idx = [], []
-        for s in range(zs.shape[1]):
-            a, b = start[s], last[s]
-            w = min(W, b - a + 1)
-            for t0 in range(a, b - w + 2):
-                (val_idx if t0 + w - 1 >= cut else train_idx).append((s, t0, w))
-        if not train_idx:
-            raise ValueError("no training window before the validation part; lower validation_fraction")
-        dtype = np.dtype(self.dtype)
-
-        def build(idx):
-            n = len(idx)
-            feats = zs.shape[2] + (0 if cov_s is None else cov_s.shape[2])
-            x = np.zeros((W - 1, n, feats), dtype=dtype)
-            y = np.zeros((W - 1, n, zs.shape[2]), dtype=dtype)
-            weight = np.zeros((W - 1, n), dtype=dtype)
-            lengths = np.empty(n, dtype=np.int64)
-            for i, (s, t0, w) in enumerate(idx):
-                x[:w - 1, i, :zs.shape[2]] = zs[t0:t0 + w - 1, s]
-                if cov_s is not None:
-                    x[:w - 1, i, zs.shape[2]:] = cov_s[t0 + 1:t0 + w, min(s, cov_s.shape[1] - 1)]
-                y[:w - 1, i] = zs[t0 + 1:t0 + w, s]
-                weight[:w - 1, i] = 1
-                lengths[i] = w - 1
-            return x, y, lengths, weight
-
-        return build(train_idx), (build(val_idx) if val_idx else None)
-
     # -- predict -----------------------------------------------------------------------
 
     def predict(self, horizon=None, y=None, X=None, quantiles=None):
@@ -307,7 +232,7 @@ class Forecaster(BaseEstimator):
         added, estimated from ``n_samples`` sampled paths.
         """
         self._check_fitted()
-        horizon = self.horizon if horizon is None else v.check_positive_int("horizon", horizon)
+        horizon = self.horizon if horizon is None else check_positive_int("horizon", horizon)
         if quantiles is not None and not self.probabilistic:
             raise ValueError("quantiles need a probabilistic model: fit with probabilistic=True")
         if y is None:
@@ -325,7 +250,7 @@ class Forecaster(BaseEstimator):
                     raise ValueError("this model was fitted with past covariates: give X with the new y")
                 cov = self._aligned_covariates(X, panel)
         values = panel.values
-        first, last = valid_span(values)
+        first, last = core.valid_span(values)
         needed = self.lookback + self.difference
         if np.any(last - first + 1 < needed):
             raise ValueError(f"y needs at least lookback + difference = {needed} valid steps per series")
@@ -336,10 +261,7 @@ class Forecaster(BaseEstimator):
         joint = self._joint(values, cov)
         known = self._known_covariates(panel, cov if y is None else None, X, future, steps, T)
         paths = self._autoregress(joint, last, steps, known, quantiles is not None)
-        # paths: (P, steps, S, F_joint) in data units; keep the target features and the requested window
-        S = values.shape[1]
-        idx = gap[None, :] + np.arange(horizon)[:, None]  # (horizon, S)
-        out = paths[:, idx, np.arange(S)[None, :], :self.n_features_in_]  # (P, horizon, S, F)
+        out = core.forecast_window(paths, gap, horizon, self.n_features_in_)  # (P, horizon, S, F)
         if quantiles is None:
             return from_panel(out[0], panel, future)
         q = np.atleast_1d(np.asarray(quantiles, dtype=float))
@@ -368,52 +290,20 @@ class Forecaster(BaseEstimator):
         need = full[:T + steps]
         if np.isnan(need[T:]).any():
             raise ValueError("X must cover every forecast time with known covariates (no NaN)")
-        return (full - self.cov_mean_) / self.cov_std_
+        return core.scale(full, self.cov_mean_, self.cov_std_)
 
     def _autoregress(self, joint, last, steps, known, sample):
-        """Run the model over each series' context, then ``steps`` steps ahead; return (P, steps, S, F) paths."""
-        m, L = self.difference, self.lookback
-        T, S, F = joint.shape
-        dtype = np.dtype(self.dtype)
-        z = self._scale(self._difference(joint))
-        P = self.n_samples if sample else 1
+        """Forecast ``steps`` steps after each series' context; return (P, steps, S, F) paths in data units
+        (``P = n_samples`` sampled paths, else the one path of means)."""
         rng = np.random.default_rng(self.random_state)
-        ctx = np.stack([z[last[s] - L + 1:last[s] + 1, s] for s in range(S)], axis=1)  # (L, S, F)
-        C = 0 if known is None else known.shape[2]
-        x = np.zeros((L, S, F + C), dtype=dtype)
-        x[:, :, :F] = ctx
-        if known is not None:
-            for s in range(S):
-                x[:, s, F:] = known[last[s] - L + 2:last[s] + 2, s]
-        x = np.repeat(x, P, axis=1)  # paths are consecutive per series: index s * P + p
-        pred, state, _ = self.model_.forward(x, record=False)
-        nxt = self._draw(pred[-1], F, rng, sample)
-        zs = np.empty((steps, S * P, F))
-        for k in range(steps):
-            zs[k] = nxt
-            if k == steps - 1:
-                break
-            step_in = np.zeros((1, S * P, F + C), dtype=dtype)
-            step_in[0, :, :F] = nxt
-            if known is not None:
-                for s in range(S):
-                    step_in[0, s * P:(s + 1) * P, F:] = known[last[s] + k + 2, s]
-            pred, state, _ = self.model_.forward(step_in, state, record=False)
-            nxt = self._draw(pred[-1], F, rng, sample)
-        zs = zs * self.std_ + self.mean_  # (steps, S*P, F) differenced, data units
-        levels = np.empty_like(zs)
-        if m == 0:
-            levels = zs
-        else:
-            hist = np.repeat(np.stack([joint[last[s] - m + 1:last[s] + 1, s] for s in range(S)], axis=1), P, axis=1)
-            buf = list(hist)  # the last m levels, oldest first
-            for k in range(steps):
-                levels[k] = zs[k] + buf[-m]
-                buf.append(levels[k])
-        return levels.reshape(steps, S, P, F).transpose(2, 0, 1, 3)
+        F = joint.shape[2]
 
-    def _draw(self, pred, F, rng, sample):
-        if not self.probabilistic:
-            return pred
-        mean, std = GaussianNLL.split(pred.astype(np.float64), F)
-        return mean + std * rng.standard_normal(mean.shape) if sample else mean
+        def draw(pred):
+            if not self.probabilistic:
+                return pred
+            mean, std = GaussianNLL.split(pred.astype(np.float64), F)
+            return mean + std * rng.standard_normal(mean.shape) if sample else mean
+
+        return core.forecast_paths(self.model_, joint, last, steps, self.lookback, self.difference, self.mean_,
+                                   self.std_, draw, known=known, n_paths=self.n_samples if sample else 1,
+                                   dtype=self.dtype)

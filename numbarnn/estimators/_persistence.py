@@ -9,6 +9,12 @@ temporary file beside the target and is renamed into place, so a crash never
 leaves a half-written model. Loading checks the format marker, the class, the
 version and every parameter's name and shape, and says what is wrong; nothing
 is unpickled.
+
+This module knows the estimators only through the methods every one of them
+has (``get_params``, ``_check_params``, ``_check_fitted``, ``_persist``,
+``_restore``, ``model_``, ``history_``): :func:`load` is given the classes it
+may build, by name, so that the estimator modules can import it and not the
+other way round.
 """
 
 import json
@@ -19,7 +25,8 @@ import tempfile
 import numpy as np
 import xarray as xr
 
-from ._validation import check_device
+from .._validation import check_device
+from .._version import __version__
 
 FORMAT = "numbarnn-model"
 FORMAT_VERSION = 1
@@ -93,7 +100,6 @@ def _restore_data(da):
 
 def save(est, path):
     """Write a fitted estimator to ``path`` (netCDF, atomically)."""
-    from . import __version__
     est._check_fitted()
     arrays, frames, attrs = est._persist()
     data = {}
@@ -117,32 +123,21 @@ def save(est, path):
     write_atomic(ds, path)
 
 
-def _estimators():
-    from .estimators import Forecaster
-    from .sequence_estimators import SequenceClassifier, SequenceRegressor
-    return {cls.__name__: cls for cls in (Forecaster, SequenceRegressor, SequenceClassifier)}
+def load(path, classes, device=None):
+    """Load an estimator written by :func:`save`. Raises ``ValueError`` naming the problem for a bad file.
 
+    Parameters
+    ----------
+    path : str or path-like, the model file.
+    classes : dict, estimator class name -> class: the estimators a file may hold (the file stores
+        the class name; an unknown name is an error listing these).
+    device : ``"cpu"``, ``"cuda"`` or ``None``: overrides the device the model was fitted on;
+        ``None`` keeps the saved setting.
 
-def load(path, device=None):
-    """Load an estimator written by ``save``. Raises ``ValueError`` naming the problem for a bad file.
-
-    ``device`` (``"cpu"`` or ``"cuda"``) overrides the device the model was fitted on, so a model
-    trained on a GPU predicts on a machine without one; ``None`` keeps the saved setting.
-
-    Examples
-    --------
-    >>> import os, tempfile, numpy as np, numbarnn
-    >>> f = numbarnn.Forecaster(hidden_size=4, lookback=6, horizon=3, epochs=2, random_state=0)
-    >>> f = f.fit(np.sin(np.arange(60) / 3))
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> path = os.path.join(tmp.name, "model.nc")
-    >>> f.save(path)
-    >>> g = numbarnn.load(path, device="cpu")
-    >>> g.device, g.predict().shape, bool((g.predict() == f.predict()).all())
-    ('cpu', (3,), True)
-    >>> tmp.cleanup()
+    Returns
+    -------
+    The fitted estimator.
     """
-    from . import __version__
     if device is not None:
         check_device(device)
     path = pathlib.Path(path)
@@ -159,7 +154,6 @@ def load(path, device=None):
     if int(ds.attrs.get("format_version", -1)) > FORMAT_VERSION:
         raise ValueError(f"{path} was written by numbarnn {ds.attrs.get('numbarnn_version')} in a newer "
                          f"format; upgrade numbarnn (this is {__version__})")
-    classes = _estimators()
     name = ds.attrs.get("estimator")
     if name not in classes:
         raise ValueError(f"{path} holds an unknown estimator {name!r}; known: {', '.join(classes)}")

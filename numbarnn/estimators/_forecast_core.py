@@ -1,0 +1,292 @@
+"""The forecaster's numbers on plain arrays: no labels, no xarray, no pandas.
+
+Every function takes and returns NumPy arrays laid out time-major, ``(T, S, F)``:
+time, independent series, features (channels). Series never mix except
+where a function says so (the scaler pools them, the windows stack them into
+one batch), so a caller holding the series in chunks can map the per-series
+functions over the chunks.
+
+The model enters only as an argument (anything with
+``forward(x, state, record=False)``, or a plain callable), and randomness
+only through the ``draw`` callable the caller passes, so the functions here
+have no hidden state.
+"""
+
+import numpy as np
+
+
+def valid_span(values, name="y"):
+    """First and last valid time index of each series.
+
+    A time step is valid when every feature is present. Leading and trailing
+    gaps are padding; a gap inside the valid span is an error, as is a series
+    with no valid step.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, (T, S, F), NaN where missing.
+    name : str, how errors name the data.
+
+    Returns
+    -------
+    first, last : numpy.ndarray of int, (S,) each.
+    """
+    ok = ~np.isnan(values).any(axis=2)  # (T, S)
+    first = np.full(ok.shape[1], -1)
+    last = np.full(ok.shape[1], -1)
+    for s in range(ok.shape[1]):
+        idx = np.flatnonzero(ok[:, s])
+        if idx.size == 0:
+            raise ValueError(f"{name}: series {s} is all NaN; drop it before fitting")
+        if idx.size != idx[-1] - idx[0] + 1:
+            inner = idx[0] + np.flatnonzero(~ok[idx[0]:idx[-1] + 1, s])[0]
+            raise ValueError(f"{name}: series {s} has missing values inside its record (first at time index "
+                             f"{inner}); only leading and trailing NaN padding is allowed: fill the gaps first "
+                             "(e.g. y.interpolate_na('time'))")
+        first[s], last[s] = idx[0], idx[-1]
+    return first, last
+
+
+def difference(values, lag):
+    """Differences at ``lag`` along time.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, (T, S, F).
+    lag : int >= 0; 0 returns a copy of ``values``.
+
+    Returns
+    -------
+    numpy.ndarray, (T, S, F): ``values[t] - values[t - lag]``, NaN for the first ``lag`` steps.
+    """
+    if lag == 0:
+        return values.copy()
+    z = np.full_like(values, np.nan)
+    z[lag:] = values[lag:] - values[:-lag]
+    return z
+
+
+def integrate(diffs, history, lag):
+    """Undo :func:`difference`: levels from differences at ``lag`` that continue ``history``.
+
+    Parameters
+    ----------
+    diffs : numpy.ndarray, (steps, N, F), the differences of the steps after ``history``.
+    history : numpy.ndarray, (lag, N, F), the last ``lag`` levels before them, oldest first
+        (ignored when ``lag`` is 0).
+    lag : int >= 0; 0 returns ``diffs`` itself (they are levels already).
+
+    Returns
+    -------
+    numpy.ndarray, (steps, N, F): ``level[k] = diffs[k] + level[k - lag]``.
+    """
+    if lag == 0:
+        return diffs
+    levels = np.empty_like(diffs)
+    buf = list(history)  # the last lag levels, oldest first
+    for k in range(diffs.shape[0]):
+        levels[k] = diffs[k] + buf[-lag]
+        buf.append(levels[k])
+    return levels
+
+
+def fit_scaler(values, skipna=True):
+    """Per-feature mean and standard deviation over all times and series.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, (T, S, F).
+    skipna : bool, ignore NaN (padding, the first steps of differences); ``False`` for data known
+        to be complete.
+
+    Returns
+    -------
+    mean, std : numpy.ndarray, (F,) each; a feature with no spread gets ``std`` 1.
+    """
+    flat = values.reshape(-1, values.shape[2])
+    if skipna:
+        mean, std = np.nanmean(flat, axis=0), np.nanstd(flat, axis=0)
+    else:
+        mean, std = flat.mean(axis=0), flat.std(axis=0)
+    std[~(std > 0)] = 1.0
+    return mean, std
+
+
+def scale(values, mean, std):
+    """``(values - mean) / std``, with ``mean`` and ``std`` (F,) from :func:`fit_scaler`."""
+    return (values - mean) / std
+
+
+def unscale(values, mean, std):
+    """The inverse of :func:`scale`: ``values * std + mean``."""
+    return values * std + mean
+
+
+def training_windows(zs, cov, start, last, lookback, horizon, validation_fraction, dtype):
+    """Training and validation windows of length ``lookback + horizon``, as padded batches.
+
+    Every window of every series' valid span (a shorter span gives one shorter window) is a
+    one-step-ahead sample: inputs are the steps ``t0 .. t0 + w - 2`` (with the covariates of the
+    step each input predicts), targets the steps ``t0 + 1 .. t0 + w - 1``. A window ending in the
+    last ``validation_fraction`` of the time span is a validation window.
+
+    Parameters
+    ----------
+    zs : numpy.ndarray, (T, S, F), the scaled modelled channels.
+    cov : numpy.ndarray or None, (T, S or 1, C), scaled known covariates (one series shared by all).
+    start, last : numpy.ndarray of int, (S,), the first and last usable time index of each series.
+    lookback, horizon : int.
+    validation_fraction : float in [0, 1).
+    dtype : the model's dtype.
+
+    Returns
+    -------
+    train, validation : ``(x, y, lengths, weight)`` batches (``validation`` is ``None`` without a
+        validation window): ``x`` (W - 1, N, F + C), ``y`` (W - 1, N, F), ``lengths`` (N,) int64,
+        ``weight`` (W - 1, N), with ``W = lookback + horizon``.
+    """
+    W = lookback + horizon
+    T = zs.shape[0]
+    cut = T - int(round(validation_fraction * (last.max() - start.min() + 1)))
+    train_idx, val_idx = [], []
+    for s in range(zs.shape[1]):
+        a, b = start[s], last[s]
+        w = min(W, b - a + 1)
+        for t0 in range(a, b - w + 2):
+            (val_idx if t0 + w - 1 >= cut else train_idx).append((s, t0, w))
+    if not train_idx:
+        raise ValueError("no training window before the validation part; lower validation_fraction")
+    dtype = np.dtype(dtype)
+
+    def build(idx):
+        n = len(idx)
+        feats = zs.shape[2] + (0 if cov is None else cov.shape[2])
+        x = np.zeros((W - 1, n, feats), dtype=dtype)
+        y = np.zeros((W - 1, n, zs.shape[2]), dtype=dtype)
+        weight = np.zeros((W - 1, n), dtype=dtype)
+        lengths = np.empty(n, dtype=np.int64)
+        for i, (s, t0, w) in enumerate(idx):
+            x[:w - 1, i, :zs.shape[2]] = zs[t0:t0 + w - 1, s]
+            if cov is not None:
+                x[:w - 1, i, zs.shape[2]:] = cov[t0 + 1:t0 + w, min(s, cov.shape[1] - 1)]
+            y[:w - 1, i] = zs[t0 + 1:t0 + w, s]
+            weight[:w - 1, i] = 1
+            lengths[i] = w - 1
+        return x, y, lengths, weight
+
+    return build(train_idx), (build(val_idx) if val_idx else None)
+
+
+def _stepper(model):
+    """``step(x, state) -> (pred, state)`` for a model with ``forward`` or for such a callable."""
+    if hasattr(model, "forward"):
+        def step(x, state):
+            pred, state, _ = model.forward(x, state, record=False)
+            return pred, state
+        return step
+    return model
+
+
+def sample_paths(model, z, last, steps, lookback, draw, known=None, n_paths=1, dtype="float32"):
+    """Run the model over each series' last ``lookback`` steps, then ``steps`` steps autoregressively.
+
+    Each series is run as ``n_paths`` consecutive batch columns (column ``s * n_paths + p``); every
+    next step is ``draw(pred)`` of the model's output, fed back as the next input.
+
+    Parameters
+    ----------
+    model : an object with ``forward(x, state, record=False) -> (pred, state, tape)`` (such as
+        :class:`numbarnn.training.SequenceModel`), or a callable ``(x, state) -> (pred, state)``;
+        ``x`` is (steps, N, F + C), ``pred`` (steps, N, outputs), ``state`` ``None`` at first.
+    z : numpy.ndarray, (T, S, F), the scaled (differenced) modelled channels.
+    last : numpy.ndarray of int, (S,), the last valid time index of each series.
+    steps : int >= 1.
+    lookback : int, context steps.
+    draw : callable ``(pred) -> next``: (N, outputs) model output -> (N, F) next step (the mean,
+        or a sample: the caller owns the random stream).
+    known : numpy.ndarray or None, (T + steps, S, C), scaled known covariates; the input at time
+        ``t`` carries those of time ``t + 1``.
+    n_paths : int, paths per series.
+    dtype : the model's dtype.
+
+    Returns
+    -------
+    numpy.ndarray, float64, (steps, S * n_paths, F): the scaled (differenced) forecasts.
+    """
+    step = _stepper(model)
+    L, P = lookback, n_paths
+    T, S, F = z.shape
+    dtype = np.dtype(dtype)
+    ctx = np.stack([z[last[s] - L + 1:last[s] + 1, s] for s in range(S)], axis=1)  # (L, S, F)
+    C = 0 if known is None else known.shape[2]
+    x = np.zeros((L, S, F + C), dtype=dtype)
+    x[:, :, :F] = ctx
+    if known is not None:
+        for s in range(S):
+            x[:, s, F:] = known[last[s] - L + 2:last[s] + 2, s]
+    x = np.repeat(x, P, axis=1)  # paths are consecutive per series: index s * P + p
+    pred, state = step(x, None)
+    nxt = draw(pred[-1])
+    zs = np.empty((steps, S * P, F))
+    for k in range(steps):
+        zs[k] = nxt
+        if k == steps - 1:
+            break
+        step_in = np.zeros((1, S * P, F + C), dtype=dtype)
+        step_in[0, :, :F] = nxt
+        if known is not None:
+            for s in range(S):
+                step_in[0, s * P:(s + 1) * P, F:] = known[last[s] + k + 2, s]
+        pred, state = step(step_in, state)
+        nxt = draw(pred[-1])
+    return zs
+
+
+def forecast_paths(model, values, last, steps, lookback, lag, mean, std, draw, known=None, n_paths=1,
+                   dtype="float32"):
+    """Forecast paths in data units: difference and scale ``values``, :func:`sample_paths`, then unscale
+    and :func:`integrate`.
+
+    Parameters
+    ----------
+    model, last, steps, lookback, draw, known, n_paths, dtype : as for :func:`sample_paths`.
+    values : numpy.ndarray, (T, S, F), the modelled channels in data units.
+    lag : int, the differencing lag the model was fitted with.
+    mean, std : numpy.ndarray, (F,), the scaler of the (differenced) channels.
+
+    Returns
+    -------
+    numpy.ndarray, (n_paths, steps, S, F): the forecasts of the ``steps`` steps after each series'
+        ``last`` step.
+    """
+    T, S, F = values.shape
+    P = n_paths
+    z = scale(difference(values, lag), mean, std)
+    zs = unscale(sample_paths(model, z, last, steps, lookback, draw, known, P, dtype), mean, std)
+    history = None
+    if lag:
+        history = np.repeat(np.stack([values[last[s] - lag + 1:last[s] + 1, s] for s in range(S)], axis=1), P,
+                            axis=1)
+    levels = integrate(zs, history, lag)
+    return levels.reshape(steps, S, P, F).transpose(2, 0, 1, 3)
+
+
+def forecast_window(paths, gap, horizon, n_targets):
+    """The ``horizon`` steps after the end of the common time axis, for the target channels.
+
+    Parameters
+    ----------
+    paths : numpy.ndarray, (P, steps, S, F), from :func:`forecast_paths`, starting after each
+        series' last valid step.
+    gap : numpy.ndarray of int, (S,), steps between each series' last valid step and the end of the
+        time axis (its trailing padding).
+    horizon : int.
+    n_targets : int, the leading channels that are targets (the rest are forecast covariates).
+
+    Returns
+    -------
+    numpy.ndarray, (P, horizon, S, n_targets).
+    """
+    S = paths.shape[2]
+    idx = gap[None, :] + np.arange(horizon)[:, None]  # (horizon, S)
+    return paths[:, idx, np.arange(S)[None, :], :n_targets]
