@@ -7,9 +7,8 @@ that only runs networks starts faster.
 
 import importlib
 
-from .nn import GRU, LSTM, RNN, RecurrentNetwork, Tape
-
 from ._version import __version__
+from .nn import GRU, LSTM, RNN, RecurrentNetwork, Tape
 
 #: Public names loaded on first access: name -> (module, attribute or None for the module itself).
 _LAZY = {

@@ -15,12 +15,13 @@ import time
 
 import numpy as np
 
-from . import GRU, LSTM, RNN
 from ._validation import DEVICES
 from ._version import __version__
+from .nn import NETWORKS
 
-_CELLS = {"rnn_tanh": (RNN, {"nonlinearity": "tanh"}), "rnn_relu": (RNN, {"nonlinearity": "relu"}),
-          "lstm": (LSTM, {}), "gru": (GRU, {})}
+#: What ``numbarnn check`` checks: every cell, the Elman RNN with both of its nonlinearities.
+_CELLS = {**{f"rnn_{act}": (NETWORKS["rnn"], {"nonlinearity": act}) for act in ("tanh", "relu")},
+          **{name: (cls, {}) for name, cls in NETWORKS.items() if name != "rnn"}}
 
 DEMO_SETTINGS = dict(cell="lstm", hidden_size=32, lookback=36, horizon=24, difference=1, epochs=100,
                      learning_rate=0.005, random_state=0)
@@ -93,7 +94,8 @@ def check(out=sys.stdout):
 
 def demo(outdir="numbarnn-demo", out=sys.stdout, **overrides):
     """Fit the CO2 forecaster, print the scores, write the forecast and plot; return the scores."""
-    from . import Forecaster, datasets, metrics
+    from . import datasets, metrics
+    from .estimators import Forecaster
     from .estimators._persistence import write_atomic
     settings = dict(DEMO_SETTINGS, **overrides)
     y = datasets.co2()
@@ -189,7 +191,7 @@ def main(argv=None):
         demo(args.outdir)
         return 0
     if args.command == "fit":
-        from . import Forecaster
+        from .estimators import Forecaster
         kwargs = {k: getattr(args, k) for k in ("cell", "hidden_size", "lookback", "horizon", "difference",
                                                 "epochs", "learning_rate") if getattr(args, k) is not None}
         if args.seed is not None:

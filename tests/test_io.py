@@ -140,7 +140,7 @@ def test_sequence_estimators_round_trip(tmp_path):
 
 def _gpu_usable():
     try:
-        from numbarnn._cuda import require_gpu
+        from numbarnn.kernels.cuda.runtime import require_gpu
         require_gpu()
     except RuntimeError:
         return False

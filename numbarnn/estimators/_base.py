@@ -4,6 +4,7 @@ import copy
 import inspect
 import sys
 
+from ..cells import CELLS
 from .._validation import check_device, check_dtype, check_option, check_positive_int
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import SCHEDULES
@@ -60,7 +61,7 @@ def clone(estimator):
 def check_training_params(est, positive_ints):
     """The checks every recurrent estimator shares: cell, optimizer, schedule, dtype, device, sizes, validation
     split."""
-    check_option("cell", est.cell, ("lstm", "gru", "rnn"))
+    check_option("cell", est.cell, tuple(CELLS))
     check_option("optimizer", est.optimizer, tuple(OPTIMIZERS))
     check_option("schedule", est.schedule, tuple(SCHEDULES))
     check_dtype(est.dtype)
