@@ -196,7 +196,7 @@ def sample_paths(model, z, last, steps, lookback, draw, known=None, n_paths=1, d
     Parameters
     ----------
     model : an object with ``forward(x, state, record=False) -> (pred, state, tape)`` (such as
-        :class:`numbarnn.training.SequenceModel`), or a callable ``(x, state) -> (pred, state)``;
+        :class:`numbarnn.nn.SequenceModel`), or a callable ``(x, state) -> (pred, state)``;
         ``x`` is (steps, N, F + C), ``pred`` (steps, N, outputs), ``state`` ``None`` at first.
     z : numpy.ndarray, (T, S, F), the scaled (differenced) modelled channels.
     last : numpy.ndarray of int, (S,), the last valid time index of each series.

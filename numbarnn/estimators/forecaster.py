@@ -53,7 +53,7 @@ class Forecaster(BaseEstimator):
 
     Attributes
     ----------
-    model_ : the fitted :class:`numbarnn.training.SequenceModel`.
+    model_ : the fitted :class:`numbarnn.nn.SequenceModel`.
     history_ : :class:`xarray.Dataset` over ``epoch`` (train/validation loss,
         mean pre-clip gradient norm, learning rate, skipped steps, seconds) and
         ``step`` (pre-clip gradient norm of every step).

@@ -169,7 +169,7 @@ class RecurrentNetwork:
         T, B, F, unbatched = self._check_shape(tuple(x.shape))
         lengths = v.check_lengths(lengths, B, T)
         x = self.backend.checked("x", x, self.dtype, tuple(x.shape), lengths=lengths,
-                                   hint=" at valid timesteps; clean the data or mark padding with `lengths`")
+                                 hint=" at valid timesteps; clean the data or mark padding with `lengths`")
         return x.reshape(T, B, F), lengths, unbatched
 
     def _check_input(self, x, lengths):
