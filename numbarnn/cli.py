@@ -23,8 +23,8 @@ from .nn import NETWORKS
 _CELLS = {**{f"rnn_{act}": (NETWORKS["rnn"], {"nonlinearity": act}) for act in ("tanh", "relu")},
           **{name: (cls, {}) for name, cls in NETWORKS.items() if name != "rnn"}}
 
-DEMO_SETTINGS = dict(cell="lstm", hidden_size=32, lookback=36, horizon=24, difference=1, epochs=100,
-                     learning_rate=0.005, random_state=0)
+#: The demo shows the forecaster as it comes: only the horizon and the seed are given.
+DEMO_SETTINGS = dict(horizon=24, random_state=0)
 
 
 # -- check ------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def demo(outdir="numbarnn-demo", out=sys.stdout, **overrides):
               "naive_mae": metrics.mae(test.values, naive),
               "naive_mase": metrics.mase(test.values, naive, train.values, 12), "seconds": seconds}
     print(f"Mauna Loa CO2, monthly {str(y.time.values[0])[:7]} .. {str(y.time.values[-1])[:7]}; "
-          f"last {h} months held out; {settings['cell'].upper()} forecaster, seed {settings['random_state']}",
+          f"last {h} months held out; default forecaster, seed {settings['random_state']}",
           file=out)
     print(f"  {'':16s} {'MAE (ppm)':>10s} {'MASE':>8s}", file=out)
     print(f"  {'numbarnn':16s} {scores['mae']:10.3f} {scores['mase']:8.3f}", file=out)

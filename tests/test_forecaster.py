@@ -32,7 +32,8 @@ def test_grid_trains_one_model_and_keeps_labels():
     assert pd.DatetimeIndex(out.time.values).month.tolist() == [1, 2, 3, 4]
     assert list(out.station.values) == ["a", "b"] and out.station.dims == ("lat",)
     assert out.attrs == {"units": "m", "source": "test"} and out.name == "level"
-    assert f.n_features_in_ == 1 and f.model_.params["head.weight"].shape == (1, 8)
+    assert f.n_features_in_ == 1 and f.strategy_ == "direct"  # one ensemble for all six cells
+    assert [m.params["head.weight"].shape for m in f.model_.members] == [(4, 8)] * 5
 
 
 def test_pandas_and_numpy_in_and_out():
@@ -131,7 +132,7 @@ def test_sklearn_manners():
     (lambda y: y.isel(time=[0, 1, 1, 2] + list(range(3, 120))), ValueError, "duplicated values"),
     (lambda y: y.where(y.time != y.time[50]), ValueError, "missing values inside its record"),
     (lambda y: y * np.nan, ValueError, "all NaN"),
-    (lambda y: y[:10], ValueError, "lookback=12 with difference=0 needs at least 13"),
+    (lambda y: y[:9], ValueError, "horizon=4 after at least 6 steps of history needs 10 valid steps"),
     (lambda y: y.astype(str), TypeError, "expected numeric data"),
 ])
 def test_bad_input(make, error, match):
@@ -161,3 +162,64 @@ def test_leading_padding_and_frequency_errors():
     irregular = seasonal().isel(time=[0, 2, 3, 7] + list(range(8, 40)))
     with pytest.raises(ValueError, match="cannot infer the frequency"):
         Forecaster(**FAST).fit(irregular).predict()
+
+
+def test_strategy_follows_the_options():
+    y = seasonal()
+    assert Forecaster(**FAST).fit(y).strategy_ == "direct"
+    assert Forecaster(difference=1, **FAST).fit(y).strategy_ == "recursive"
+    assert Forecaster(probabilistic=True, **FAST).fit(y).strategy_ == "recursive"
+    month = xr.DataArray(np.sin(np.arange(120.0)), dims="time", coords={"time": y.time})
+    assert Forecaster(**FAST).fit(y, X=month).strategy_ == "recursive"
+    with pytest.raises(ValueError, match="strategy='direct' does not take covariates X or probabilistic=True"):
+        Forecaster(strategy="direct", probabilistic=True, **FAST).fit(y, X=month)
+    with pytest.raises(ValueError, match="n_models=3 needs strategy='direct'"):
+        Forecaster(strategy="recursive", n_models=3, **FAST).fit(y)
+    for name, value, match in (("transform", "sqrt", "unknown transform 'sqrt'"),
+                               ("deseasonalize", "yes", "unknown deseasonalize 'yes'"),
+                               ("strategy", "mimo", "unknown strategy 'mimo'"), ("n_models", 0, "n_models must be >= 1")):
+        with pytest.raises(ValueError, match=match):
+            Forecaster(**dict(FAST, **{name: value})).fit(y)
+
+
+def test_season_length_and_lookback_from_the_data():
+    y = seasonal()
+    f = Forecaster(horizon=4, epochs=1, n_models=1, random_state=0)
+    assert (f.fit(y).season_length_, f.lookback_) == (12, 24)   # two seasons
+    quarterly = seasonal(40, freq="QS")
+    assert f.fit(quarterly).season_length_ == 4 and f.lookback_ == 8
+    assert f.fit(y.values).season_length_ == 1                   # no time labels
+    assert f.set_params(season_length=6).fit(y.values).season_length_ == 6
+    assert f.set_params(horizon=30).fit(y[:40]).lookback_ == 10  # what the series leaves beside the targets
+
+
+def test_series_of_any_size_share_one_model():
+    """Per-series normalisation: a series times 1000 gets the forecast times 1000 from the same model."""
+    base = seasonal()
+    pair = xr.concat([base, 1000 * base], dim="site").transpose("time", "site")
+    out = Forecaster(**FAST).fit(pair).predict()
+    np.testing.assert_allclose(out.isel(site=1), 1000 * out.isel(site=0), rtol=1e-9)
+
+
+def test_direct_forecasts_past_the_horizon_in_blocks():
+    y = seasonal()
+    f = Forecaster(**FAST).fit(y)
+    short, long = f.predict(), f.predict(horizon=10)
+    assert long.sizes["time"] == 10 and np.all(np.isfinite(long))
+    np.testing.assert_array_equal(long[:4].values, short.values)
+    assert pd.DatetimeIndex(long.time.values)[-1] == pd.Timestamp("2010-10-01")
+
+
+def test_score_is_negative_mase():
+    y = seasonal()
+    f = Forecaster(**FAST).fit(y[:-6])
+    expected = numbarnn.metrics.mase(y[-6:].values, f.predict(horizon=6).values, y[:-6].values, 12)
+    assert f.score(y[-6:]) == pytest.approx(-expected, rel=1e-12)
+
+
+def test_grid_search_over_time_series_splits():
+    sklearn = pytest.importorskip("sklearn.model_selection")
+    y = seasonal().values
+    search = sklearn.GridSearchCV(Forecaster(hidden_size=4, horizon=4, epochs=2, n_models=1, random_state=0),
+                                  {"lookback": [6, 12]}, cv=sklearn.TimeSeriesSplit(2, test_size=4)).fit(y)
+    assert search.best_params_["lookback"] in (6, 12) and np.all(search.cv_results_["mean_test_score"] < 0)

@@ -290,3 +290,179 @@ def forecast_window(paths, gap, horizon, n_targets):
     S = paths.shape[2]
     idx = gap[None, :] + np.arange(horizon)[:, None]  # (horizon, S)
     return paths[:, idx, np.arange(S)[None, :], :n_targets]
+
+
+# -- the direct strategy: level-normalised windows, one readout of every horizon step ---------------
+
+
+def seasonal_test(z, m):
+    """Whether ``z`` (1-d, no NaN) is seasonal at period ``m``: its autocorrelation at lag ``m`` lies
+    outside the 90% limits of white noise (Bartlett's formula over lags 1 .. m-1), the test of the
+    M4 competition's statistical benchmarks. False for ``m <= 1`` or fewer than three seasons."""
+    n = z.shape[0]
+    if m <= 1 or n < 3 * m:
+        return False
+    c = z - z.mean()
+    denom = float(np.dot(c, c))
+    if denom == 0:
+        return False
+    r = np.array([np.dot(c[k:], c[:-k]) / denom for k in range(1, m + 1)])
+    limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[:-1] ** 2)) / n)
+    return bool(abs(r[-1]) > limit)
+
+
+def seasonal_indices(z, m):
+    """Additive seasonal indices of ``z`` (1-d, no NaN) by classical decomposition.
+
+    The trend is the centred moving average of order ``m`` (2 x m for even ``m``); index ``i`` is the
+    mean of ``z - trend`` over the steps ``i, i + m, ...``, and the ``m`` indices sum to zero.
+
+    Returns
+    -------
+    numpy.ndarray, (m,): the index of each position ``t % m`` of ``z``.
+    """
+    n = z.shape[0]
+    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    trend = np.convolve(z, w, mode="valid")
+    off = (w.shape[0] - 1) // 2
+    detrended = np.full(n, np.nan)
+    detrended[off:off + trend.shape[0]] = z[off:off + trend.shape[0]] - trend
+    idx = np.array([np.nanmean(detrended[i::m]) for i in range(m)])
+    return idx - idx.mean()
+
+
+def direct_prepare(values, first, last, season_length, transform, deseasonalize):
+    """Per series and channel: an optional log, seasonal indices removed, and the scale of the windows.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, (T, S, F), NaN outside each series' valid span.
+    first, last : numpy.ndarray of int, (S,), the valid span of each series (:func:`valid_span`).
+    season_length : int, the seasonal period m (1: none).
+    transform : ``"auto"`` (log where a channel is strictly positive), ``"log"`` or ``None``.
+    deseasonalize : ``"auto"`` (where :func:`seasonal_test` finds seasonality), ``True`` (wherever
+        there are three seasons) or ``False``.
+
+    Returns
+    -------
+    adjusted : numpy.ndarray, (T, S, F): the (logged) series less its seasonal indices, NaN outside
+        the valid spans.
+    prep : dict of ``log`` (S, F) bool, ``seasonal`` (S, F, max(m, 1)) indices by absolute time index
+        modulo m, and ``scale`` (S, F): the mean absolute first difference of ``adjusted`` (1 where
+        it is 0), so one unit of a window is a typical step of its series.
+    """
+    T, S, F = values.shape
+    m = max(int(season_length), 1)
+    log = np.zeros((S, F), dtype=bool)
+    seasonal = np.zeros((S, F, m))
+    scale = np.ones((S, F))
+    adjusted = np.full(values.shape, np.nan)
+    for s in range(S):
+        span = slice(first[s], last[s] + 1)
+        positions = np.arange(first[s], last[s] + 1) % m
+        for f in range(F):
+            z = values[span, s, f]
+            if transform == "log" and np.any(z <= 0):
+                raise ValueError(f"transform='log' needs positive data; series {s} has values <= 0: use "
+                                 "transform='auto' (log only where a series is positive) or None")
+            if transform == "log" or (transform == "auto" and np.all(z > 0)):
+                z = np.log(z)
+                log[s, f] = True
+            if m > 1 and z.shape[0] >= 3 * m and (deseasonalize is True or
+                                                  (deseasonalize == "auto" and seasonal_test(z, m))):
+                seasonal[s, f] = np.roll(seasonal_indices(z, m), first[s] % m)
+            z = z - seasonal[s, f, positions]
+            step = np.mean(np.abs(np.diff(z))) if z.shape[0] > 1 else 0.0
+            scale[s, f] = step if step > 0 else 1.0
+            adjusted[span, s, f] = z
+    return adjusted, {"log": log, "seasonal": seasonal, "scale": scale}
+
+
+def _window(adjusted, scale, s, t, lookback, out):
+    """The window of series ``s`` ending at ``t``, relative to its level at ``t``, into ``out`` (L, F);
+    returns its length."""
+    lo = max(t - lookback + 1, 0)
+    w = adjusted[lo:t + 1, s]
+    w = w[~np.isnan(w).any(axis=1)]
+    out[:w.shape[0]] = (w - adjusted[t, s]) / scale[s]
+    return w.shape[0]
+
+
+def direct_windows(adjusted, scale, first, last, lookback, horizon, min_length, dtype):
+    """Training samples of the direct strategy: every window of at least ``min_length`` steps whose
+    ``horizon`` following steps are observed, with those steps as targets.
+
+    Inputs and targets are relative to the level at the window's last step and in units of
+    ``scale``, so one model serves series of any level and scale.
+
+    Parameters
+    ----------
+    adjusted, scale : from :func:`direct_prepare`.
+    first, last : numpy.ndarray of int, (S,).
+    lookback : int, the longest window.
+    horizon : int.
+    min_length : int, the shortest window (windows start at each series' first valid step).
+    dtype : the model's dtype.
+
+    Returns
+    -------
+    data : ``(x, y, lengths, None)``: ``x`` (lookback, N, F) (zero past each window's length), ``y``
+        (N, horizon * F) step-major, ``lengths`` (N,) int64; ``None`` when no window fits.
+    ends : numpy.ndarray of int, (N,), the time index each window ends at (for time-ordered splits).
+    """
+    T, S, F = adjusted.shape
+    ends = [(s, t) for s in range(S) for t in range(first[s] + min_length - 1, last[s] - horizon + 1)]
+    if not ends:
+        return None, None
+    x = np.zeros((lookback, len(ends), F), dtype=dtype)
+    y = np.empty((len(ends), horizon, F), dtype=dtype)
+    lengths = np.empty(len(ends), dtype=np.int64)
+    for i, (s, t) in enumerate(ends):
+        lengths[i] = _window(adjusted, scale, s, t, lookback, x[:, i])
+        y[i] = (adjusted[t + 1:t + 1 + horizon, s] - adjusted[t, s]) / scale[s]
+    return (x, y.reshape(len(ends), horizon * F), lengths, None), np.array([t for _, t in ends], dtype=np.int64)
+
+
+def direct_context(adjusted, scale, last, lookback, dtype):
+    """The window ending at each series' last valid step: ``(x, lengths)``, ``x`` (lookback, S, F)."""
+    T, S, F = adjusted.shape
+    x = np.zeros((lookback, S, F), dtype=dtype)
+    lengths = np.array([_window(adjusted, scale, s, last[s], lookback, x[:, s]) for s in range(S)], dtype=np.int64)
+    return x, lengths
+
+
+def direct_extend(adjusted, last, scale, pred):
+    """Write the direct model's output after each series' last step, in place; return the new ends.
+
+    Parameters
+    ----------
+    adjusted : numpy.ndarray, (T', S, F), from :func:`direct_prepare`, with room after ``last``.
+    last : numpy.ndarray of int, (S,), each series' last filled step.
+    scale : numpy.ndarray, (S, F).
+    pred : numpy.ndarray, (S, horizon, F), the model's output for :func:`direct_context` at ``last``.
+
+    Returns
+    -------
+    numpy.ndarray of int, (S,): ``last + horizon``.
+    """
+    S, horizon, F = pred.shape
+    for s in range(S):
+        adjusted[last[s] + 1:last[s] + 1 + horizon, s] = adjusted[last[s], s] + scale[s] * pred[s]
+    return last + horizon
+
+
+def direct_levels(adjusted, last, steps, prep):
+    """The ``steps`` values after each series' ``last`` step of ``adjusted`` back in data units
+    (seasonal indices added back, the log undone).
+
+    Returns
+    -------
+    numpy.ndarray, (steps, S, F).
+    """
+    S = last.shape[0]
+    m = prep["seasonal"].shape[2]
+    idx = last[None, :] + 1 + np.arange(steps)[:, None]  # (steps, S)
+    z = adjusted[idx, np.arange(S)[None, :]]  # (steps, S, F)
+    seasonal = np.take_along_axis(prep["seasonal"], (idx.T % m)[:, None, :], axis=2)  # (S, F, steps)
+    z = z + seasonal.transpose(2, 0, 1)
+    return np.where(prep["log"][None], np.exp(z), z)

@@ -177,6 +177,38 @@ def future_time(index, horizon, time_dim="time"):
     raise ValueError(f"cannot extend a {time_dim!r} coordinate of type {type(index).__name__}")
 
 
+#: Seasonal period by the unit of a time coordinate's frequency (pandas offset names, old and new).
+_PERIODS = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "BM": 12, "QS": 4, "QE": 4, "Q": 4, "BQS": 4,
+            "BQE": 4, "BQ": 4, "YS": 1, "YE": 1, "Y": 1, "AS": 1, "A": 1, "BYS": 1, "BYE": 1, "BA": 1,
+            "W": 52, "D": 7, "B": 5, "h": 24, "H": 24}
+
+
+def season_length(index):
+    """The seasonal period of a regular time coordinate: 12 for monthly, 4 quarterly, 1 yearly,
+    52 weekly, 7 daily, 5 business-daily, 24 hourly; 1 when the frequency is unknown or numeric.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from numbarnn.estimators._labels import season_length
+    >>> season_length(pd.date_range("2000-01", periods=30, freq="MS")), season_length(pd.RangeIndex(30))
+    (12, 1)
+    """
+    if not isinstance(index, (pd.DatetimeIndex, xr.CFTimeIndex)) or len(index) < 3:
+        return 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        freq = getattr(index, "freq", None) or xr.infer_freq(index)
+    if freq is None:
+        return 1
+    offset = pd.tseries.frequencies.to_offset(freq)
+    code = offset.rule_code if hasattr(offset, "rule_code") else offset.name
+    unit = code.split("-")[0].lstrip("0123456789")
+    period = _PERIODS.get(unit, 1)
+    n = getattr(offset, "n", 1)
+    return period // n if n >= 1 and period % n == 0 else 1
+
+
 def covariate_feature_dim(X):
     """The feature dimension of covariates ``X``: ``"feature"`` on a DataArray that has one, else ``None``.
 

@@ -9,31 +9,69 @@ import numpy as np
 
 from .._validation import check_option, check_positive_int
 from ..training import SequenceModel, get_loss, history_dataset, train
+from ..training.loop import slice_batch
 from ..training.losses import GaussianNLL
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import make_schedule
 from . import _forecast_core as core
 from ._base import BaseEstimator, check_training_params
-from ._labels import as_dataarray, covariate_feature_dim, from_panel, future_time, to_panel
+from ._ensemble import Ensemble
+from ._labels import as_dataarray, covariate_feature_dim, from_panel, future_time, season_length, to_panel
 from ._persistence import save
+
+#: Models of a direct forecaster's ensemble unless ``n_models`` says otherwise.
+DEFAULT_MODELS = 5
+#: Lookback of the recursive strategy unless ``lookback`` says otherwise.
+RECURSIVE_LOOKBACK = 24
 
 
 class Forecaster(BaseEstimator):
-    """Recurrent forecaster for one or many series, trained one step ahead, forecasting autoregressively.
+    """Recurrent forecaster for one or many series.
 
     Every dimension of ``y`` other than time (and the optional feature
     dimension) is a set of independent series sharing one model: a
     (time, lat, lon) grid trains one model over all cells.
 
+    Two strategies:
+
+    - **direct** (the default without covariates): each series is put on a
+      common footing, then a recurrent encoder reads a window of history and
+      one linear readout gives all ``horizon`` steps at once. Per series and
+      channel: a log where the series is positive (``transform``), classical
+      seasonal indices removed where the autocorrelation at the seasonal
+      period says the series is seasonal (``deseasonalize``; the period comes
+      from the time coordinate's frequency), then every window is taken
+      relative to its last value and divided by the series' mean absolute
+      step, so trend, level and scale never have to be learned. ``n_models``
+      networks with different seeds are trained and their forecasts combined
+      by the median, which steadies a forecast learned from a short series.
+      It trains on every window (no early-stopping hold-out: on a short series
+      the last windows are the most informative and the most noisy).
+    - **recursive** (with covariates ``X``, ``probabilistic=True`` or
+      ``difference > 0``): one-step-ahead training on (differenced) standardised
+      series, forecasts fed back step by step; sampled paths give quantiles.
+
     Parameters
     ----------
     cell : ``"lstm"``, ``"gru"`` or ``"rnn"``.
     hidden_size, num_layers, dropout : network size.
-    lookback : int, steps of history the forecast is conditioned on.
-    horizon : int, default number of steps to forecast.
+    lookback : int, steps of history the forecast is conditioned on; ``None``:
+        the direct strategy reads ``max(2 * horizon, 2 * season_length, 8)`` steps
+        (fewer when the series is short), the recursive 24.
+    horizon : int, default number of steps to forecast (the direct strategy
+        forecasts at most this many).
+    strategy : ``"auto"``, ``"direct"`` or ``"recursive"`` (see above; ``"auto"``
+        is direct unless ``X``, ``probabilistic`` or ``difference`` asks for recursive).
+    season_length : int, the seasonal period; ``None`` reads it from the time
+        coordinate (12 monthly, 4 quarterly, 52 weekly, 7 daily, 24 hourly; 1 for
+        yearly or unlabelled data).
+    transform : ``"auto"`` (log of every strictly positive series), ``"log"`` or
+        ``None`` (direct strategy).
+    deseasonalize : ``"auto"``, ``True`` or ``False`` (direct strategy).
+    n_models : int, networks in the direct strategy's median ensemble; ``None``: 5.
     difference : int, model differences at this lag (0: levels, 1: first
         differences, 12: seasonal differences of a monthly series); forecasts are
-        integrated back.
+        integrated back (recursive strategy).
     probabilistic : bool, add a variance head trained by Gaussian negative
         log-likelihood; ``predict(quantiles=...)`` then samples paths.
     covariates : ``"known"`` (``X`` is known over the forecast horizon and must
@@ -45,7 +83,7 @@ class Forecaster(BaseEstimator):
     batch_size, epochs, clip_norm, patience : training; ``patience`` epochs
         without validation improvement stop training (best weights restored).
     validation_fraction : the last part of the time span, held out for
-        validation (never shuffled across time).
+        validation (never shuffled across time); 0 by default (see above).
     n_samples : paths drawn for quantiles.
     dtype, time_dim, feature_dim, random_state, verbose : as named.
     device : ``"cpu"`` or ``"cuda"``: where the recurrent network runs (see
@@ -53,7 +91,9 @@ class Forecaster(BaseEstimator):
 
     Attributes
     ----------
-    model_ : the fitted :class:`numbarnn.nn.SequenceModel`.
+    model_ : the fitted :class:`numbarnn.nn.SequenceModel` (recursive), or the
+        ensemble of them (direct; ``model_.members``).
+    strategy_, lookback_, season_length_ : what ``"auto"`` and ``None`` resolved to.
     history_ : :class:`xarray.Dataset` over ``epoch`` (train/validation loss,
         mean pre-clip gradient norm, learning rate, skipped steps, seconds) and
         ``step`` (pre-clip gradient norm of every step).
@@ -73,16 +113,22 @@ class Forecaster(BaseEstimator):
     True
     """
 
-    def __init__(self, cell="lstm", hidden_size=32, num_layers=1, lookback=24, horizon=12, difference=0,
-                 probabilistic=False, covariates="known", loss="mse", optimizer="adam", learning_rate=5e-3,
+    def __init__(self, cell="lstm", hidden_size=32, num_layers=1, lookback=None, horizon=12, strategy="auto",
+                 season_length=None, transform="auto", deseasonalize="auto", n_models=None, difference=0,
+                 probabilistic=False, covariates="known", loss="mae", optimizer="adam", learning_rate=3e-3,
                  weight_decay=0.0, schedule="plateau", batch_size=32, epochs=100, clip_norm=1.0,
-                 patience=20, validation_fraction=0.15, dropout=0.0, n_samples=200, dtype="float32",
+                 patience=20, validation_fraction=0.0, dropout=0.0, n_samples=200, dtype="float32",
                  device="cpu", time_dim="time", feature_dim=None, random_state=None, verbose=None):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.lookback = lookback
         self.horizon = horizon
+        self.strategy = strategy
+        self.season_length = season_length
+        self.transform = transform
+        self.deseasonalize = deseasonalize
+        self.n_models = n_models
         self.difference = difference
         self.probabilistic = probabilistic
         self.covariates = covariates
@@ -108,11 +154,32 @@ class Forecaster(BaseEstimator):
     # -- checks --------------------------------------------------------------------
 
     def _check_params(self):
-        check_training_params(self, ("hidden_size", "num_layers", "lookback", "horizon", "batch_size", "epochs",
+        check_training_params(self, ("hidden_size", "num_layers", "horizon", "batch_size", "epochs",
                                      "n_samples"))
+        for name in ("lookback", "season_length", "n_models"):
+            if getattr(self, name) is not None:
+                check_positive_int(name, getattr(self, name))
         check_option("covariates", self.covariates, ("known", "past"))
         check_option("loss", self.loss, ("mse", "mae", "huber"))
+        check_option("strategy", self.strategy, ("auto", "direct", "recursive"))
+        check_option("transform", self.transform, ("auto", "log", None))
+        check_option("deseasonalize", self.deseasonalize, ("auto", True, False))
         check_positive_int("difference", self.difference, minimum=0)
+
+    def _resolve_strategy(self, has_covariates):
+        """The strategy ``"auto"`` stands for, and a clear error for a combination that cannot work."""
+        needs = [reason for reason, present in (("covariates X", has_covariates),
+                                                ("probabilistic=True", self.probabilistic),
+                                                (f"difference={self.difference}", self.difference > 0)) if present]
+        if self.strategy == "auto":
+            return "recursive" if needs else "direct"
+        if self.strategy == "direct" and needs:
+            raise ValueError(f"strategy='direct' does not take {' or '.join(needs)}; "
+                             "use strategy='recursive' (or 'auto')")
+        if self.strategy == "recursive" and (self.n_models or 1) > 1:
+            raise ValueError(f"n_models={self.n_models} needs strategy='direct'; the recursive strategy "
+                             "fits one network")
+        return self.strategy
 
     def _panel(self, y, name="y"):
         return to_panel(y, self.time_dim, self.feature_dim, name=name)
@@ -149,13 +216,15 @@ class Forecaster(BaseEstimator):
 
     def _fit(self, y, X):
         rng = self._fit_structure(y, X)
+        if self.strategy_ == "direct":
+            return self._fit_direct(rng)
         values, cov = self.panel_.values, self.covariates_values_
         first, last = core.valid_span(values)
-        needed = self.lookback + self.difference + 1
+        needed = self.lookback_ + self.difference + 1
         short = np.flatnonzero(last - first + 1 < needed)
         if short.size:
             raise ValueError(f"y: series {short[0]} has {last[short[0]] - first[short[0]] + 1} valid steps; "
-                             f"lookback={self.lookback} with difference={self.difference} needs at least "
+                             f"lookback={self.lookback_} with difference={self.difference} needs at least "
                              f"{needed}: lower lookback or give more data")
         joint = self._joint(values, cov)
         z = core.difference(joint, self.difference)
@@ -165,14 +234,45 @@ class Forecaster(BaseEstimator):
         if cov is not None and self.covariates == "known":
             self.cov_mean_, self.cov_std_ = core.fit_scaler(cov, skipna=False)
             cov_s = core.scale(cov, self.cov_mean_, self.cov_std_)
-        train_data, val_data = core.training_windows(zs, cov_s, first + self.difference, last, self.lookback,
+        train_data, val_data = core.training_windows(zs, cov_s, first + self.difference, last, self.lookback_,
                                                      self.horizon, self.validation_fraction, self.dtype)
+        self.history_ = history_dataset(self._train(self.model_, train_data, val_data, rng))
+        self.is_fitted_ = True
+        return self
+
+    def _train(self, model, train_data, val_data, rng):
         opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
         schedule = make_schedule(self.schedule, opt, self.epochs)
-        hist = train(self.model_, self._loss(), opt, train_data, val_data, epochs=self.epochs,
+        return train(model, self._loss(), opt, train_data, val_data, epochs=self.epochs,
                      batch_size=self.batch_size, schedule=schedule, clip_norm=self.clip_norm,
                      patience=self.patience, rng=rng, verbose=self.verbose)
-        self.history_ = history_dataset(hist)
+
+    def _direct_data(self, values):
+        """The direct strategy's view of ``values`` (T, S, F): spans, adjusted series and their prep."""
+        first, last = core.valid_span(values)
+        adjusted, prep = core.direct_prepare(values, first, last, self.season_length_, self.transform,
+                                             self.deseasonalize)
+        return first, last, adjusted, prep
+
+    def _fit_direct(self, rng):
+        first, last, adjusted, prep = self._direct_data(self.panel_.values)
+        min_length = max(2, self.lookback_ // 2)
+        windows, ends = core.direct_windows(adjusted, prep["scale"], first, last, self.lookback_, self.horizon,
+                                            min_length, self.dtype)
+        if windows is None:
+            longest = int((last - first).max() + 1)
+            raise ValueError(f"y: no series is long enough for the direct strategy: horizon={self.horizon} "
+                             f"after at least {min_length} steps of history needs {min_length + self.horizon} "
+                             f"valid steps, the longest series has {longest}; lower horizon or lookback")
+        val_data = None
+        n_val = int(round(self.validation_fraction * ends.shape[0]))
+        if n_val:  # the windows that end latest: a time-ordered split
+            if n_val >= ends.shape[0]:
+                raise ValueError("no training window before the validation part; lower validation_fraction")
+            order = np.argsort(ends, kind="stable")
+            windows, val_data = slice_batch(windows, order[:-n_val]), slice_batch(windows, order[-n_val:])
+        self.history_ = history_dataset([self._train(model, windows, val_data, rng)
+                                         for model in self.model_.members])
         self.is_fitted_ = True
         return self
 
@@ -199,20 +299,39 @@ class Forecaster(BaseEstimator):
         self.covariates_values_ = cov
         self.n_features_in_ = panel.values.shape[2]
         self.n_covariates_ = 0 if cov is None else cov.shape[2]
+        self.strategy_ = self._resolve_strategy(X is not None)
+        self.season_length_ = self.season_length or season_length(panel.time)
+        rng = np.random.default_rng(self.random_state)
+        if self.strategy_ == "direct":
+            self.lookback_ = self.lookback or self._direct_lookback(panel.values)
+            F = self.n_features_in_
+            self.model_ = Ensemble([self._network(F, self.horizon * F, "sequence", rng)
+                                    for _ in range(self.n_models or DEFAULT_MODELS)])
+            return rng
+        self.lookback_ = self.lookback or RECURSIVE_LOOKBACK
         n_joint = self.n_features_in_ + (self.n_covariates_ if self.covariates == "past" else 0)
         n_in = n_joint + (self.n_covariates_ if self.covariates == "known" else 0)
-        rng = np.random.default_rng(self.random_state)
-        self.model_ = SequenceModel(self.cell, n_in, self.hidden_size, n_joint * self._loss().outputs_per_target,
-                                    num_layers=self.num_layers, dropout=self.dropout, dtype=self.dtype,
-                                    device=self.device, seed=int(rng.integers(2**31)))
+        self.model_ = self._network(n_in, n_joint * self._loss().outputs_per_target, "timestep", rng)
         return rng
+
+    def _network(self, n_in, n_out, readout, rng):
+        return SequenceModel(self.cell, n_in, self.hidden_size, n_out, readout=readout, num_layers=self.num_layers,
+                             dropout=self.dropout, dtype=self.dtype, device=self.device,
+                             seed=int(rng.integers(2**31)))
+
+    def _direct_lookback(self, values):
+        """Two horizons or two seasons of history (at least 8 steps), within what the longest series allows
+        beside its targets."""
+        first, last = core.valid_span(values)
+        room = int((last - first).max() + 1) - self.horizon
+        return max(2, min(max(2 * self.horizon, 2 * self.season_length_, 8), room))
 
     def save(self, path):
         """Write the fitted forecaster to ``path`` as one netCDF file (atomically); see :func:`numbarnn.load`."""
         save(self, path)
 
     def _persist(self):
-        arrays = {name: getattr(self, name) for name in ("mean_", "std_", "cov_mean_", "cov_std_")}
+        arrays = {name: getattr(self, name, None) for name in ("mean_", "std_", "cov_mean_", "cov_std_")}
         return arrays, {"y": self.train_data_, "X": self.train_X_}, {"input_kind": self.panel_.kind}
 
     def _restore(self, arrays, frames, state):
@@ -249,9 +368,11 @@ class Forecaster(BaseEstimator):
                 if X is None:
                     raise ValueError("this model was fitted with past covariates: give X with the new y")
                 cov = self._aligned_covariates(X, panel)
+        if self.strategy_ == "direct":
+            return self._predict_direct(panel, horizon)
         values = panel.values
         first, last = core.valid_span(values)
-        needed = self.lookback + self.difference
+        needed = self.lookback_ + self.difference
         if np.any(last - first + 1 < needed):
             raise ValueError(f"y needs at least lookback + difference = {needed} valid steps per series")
         T = values.shape[0]
@@ -269,6 +390,54 @@ class Forecaster(BaseEstimator):
             raise ValueError(f"quantiles must lie in [0, 1], got {q.tolist()}")
         qs = np.quantile(out, q, axis=0)  # (Q, horizon, S, F)
         return from_panel(np.moveaxis(qs, 0, -1), panel, future, extra_dim=("quantile", q))
+
+    def score(self, y, X=None):
+        """Negative mean absolute scaled error of the forecast of ``y``, the steps that follow the training data.
+
+        ``y`` holds the observed values of the steps right after those the forecaster was fitted on (a
+        held-out continuation); the forecast covers as many steps. The scale of each series is its
+        in-sample seasonal-naive error (period ``season_length_``); series are averaged. Higher is
+        better, so scikit-learn's model selection can maximise it: ``GridSearchCV(Forecaster(),
+        grid, cv=TimeSeriesSplit(3)).fit(y)`` fits on the earlier part of each split and scores on the
+        next.
+        """
+        self._check_fitted()
+        actual = self._panel(y).values
+        horizon = actual.shape[0]
+        forecast = self._panel(self.predict(horizon=horizon, X=X)).values
+        history = self.panel_.values
+        m = self.season_length_
+        scale = np.nanmean(np.abs(history[m:] - history[:-m]), axis=0)  # (S, F)
+        error = np.nanmean(np.abs(actual - forecast), axis=0)
+        return -float(np.mean(error / np.where(scale > 0, scale, 1.0)))
+
+    def __sklearn_tags__(self):
+        """Estimator tags for scikit-learn's model-selection tools (imported only when asked)."""
+        from sklearn.utils import InputTags, RegressorTags, Tags, TargetTags
+        # fit(y) takes the series as its first argument, as scikit-learn passes X: no separate target
+        return Tags(estimator_type="regressor", target_tags=TargetTags(required=False),
+                    input_tags=InputTags(allow_nan=True), regressor_tags=RegressorTags(poor_score=True),
+                    transformer_tags=None)
+
+    def _predict_direct(self, panel, horizon):
+        """Forecast blocks of ``self.horizon`` steps; past the first block (a longer ``horizon``, or series
+        that end before the time axis does) each block reads the ones before it as history."""
+        values = panel.values
+        T, S, F = values.shape
+        first, last, adjusted, prep = self._direct_data(values)
+        gap = (T - 1) - last
+        steps = int(gap.max()) + horizon
+        blocks = -(-steps // self.horizon)
+        adjusted = np.concatenate([adjusted, np.full((blocks * self.horizon, S, F), np.nan)])
+        end = last
+        for _ in range(blocks):
+            x, lengths = core.direct_context(adjusted, prep["scale"], end, self.lookback_, self.dtype)
+            preds = [model.forward(x, lengths=lengths, record=False)[0] for model in self.model_.members]
+            pred = np.median(np.stack(preds).astype(np.float64), axis=0).reshape(S, self.horizon, F)
+            end = core.direct_extend(adjusted, end, prep["scale"], pred)
+        paths = core.direct_levels(adjusted, last, steps, prep)[None]  # (1, steps, S, F)
+        out = core.forecast_window(paths, gap, horizon, F)
+        return from_panel(out[0], panel, future_time(panel.time, horizon, self.time_dim))
 
     def _known_covariates(self, panel, fit_cov, X, future, steps, T):
         """Scaled known covariates for times 0 .. T + steps - 1 (None without known covariates)."""
@@ -304,6 +473,6 @@ class Forecaster(BaseEstimator):
             mean, std = GaussianNLL.split(pred.astype(np.float64), F)
             return mean + std * rng.standard_normal(mean.shape) if sample else mean
 
-        return core.forecast_paths(self.model_, joint, last, steps, self.lookback, self.difference, self.mean_,
+        return core.forecast_paths(self.model_, joint, last, steps, self.lookback_, self.difference, self.mean_,
                                    self.std_, draw, known=known, n_paths=self.n_samples if sample else 1,
                                    dtype=self.dtype)

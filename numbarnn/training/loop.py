@@ -199,7 +199,14 @@ def _advance(model, xb, lb, state, s0, stride, s1, final):
 
 
 def history_dataset(hist):
-    """The history dict of :func:`train` as an :class:`xarray.Dataset` over ``epoch`` and ``step``."""
+    """The history dict of :func:`train` as an :class:`xarray.Dataset` over ``epoch`` and ``step``.
+
+    A list of histories (the members of an ensemble, trained one after another) gives one Dataset
+    with a ``member`` dimension; a member that stopped early has NaN at the epochs it did not run.
+    """
+    if isinstance(hist, list):
+        return xr.concat([history_dataset(h) for h in hist], dim="member", join="outer",
+                         combine_attrs="drop_conflicts")
     epochs = np.asarray(hist["epoch"])
     ds = xr.Dataset(
         {"train_loss": ("epoch", np.asarray(hist["train_loss"])),

@@ -1,0 +1,95 @@
+"""The forecaster's NumPy core: seasonality test and indices, per-series preparation, direct windows."""
+
+import numpy as np
+import pytest
+
+from numbarnn.estimators import _forecast_core as core
+
+
+def _monthly(n, level=10.0, slope=0.1, amp=1.0, noise=0.0, seed=0):
+    t = np.arange(n)
+    rng = np.random.default_rng(seed)
+    return level + slope * t + amp * np.sin(2 * np.pi * t / 12) + noise * rng.standard_normal(n)
+
+
+def test_seasonal_test():
+    assert core.seasonal_test(_monthly(120, slope=0.0, noise=0.3), 12)
+    assert not core.seasonal_test(np.random.default_rng(1).standard_normal(120), 12)
+    assert not core.seasonal_test(_monthly(120), 1)           # no period
+    assert not core.seasonal_test(_monthly(30), 12)           # fewer than three seasons
+    assert not core.seasonal_test(np.ones(60), 12)            # no variance
+
+
+def test_seasonal_indices_recover_the_pattern():
+    pattern = np.array([3.0, 1, 0, -1, -2, -1, 0, 1, 2, 1, -1, -3])
+    pattern -= pattern.mean()
+    t = np.arange(96)
+    idx = core.seasonal_indices(5 + 0.2 * t + pattern[t % 12], 12)
+    np.testing.assert_allclose(idx, pattern, atol=1e-12)
+    odd = np.array([1.0, -2.0, 1.0])
+    np.testing.assert_allclose(core.seasonal_indices(np.tile(odd, 10) + np.arange(30.0), 3), odd, atol=1e-12)
+
+
+def _panel():
+    """Two monthly series of very different size, one positive, one crossing zero, padded differently."""
+    T = 100
+    values = np.full((T, 2, 1), np.nan)
+    values[:, 0, 0] = 1000 * _monthly(T, noise=0.1)
+    values[5:95, 1, 0] = _monthly(90, level=0.0, slope=-0.05, amp=2.0, noise=0.1, seed=1)
+    return values
+
+
+def test_prepare_treats_every_series_on_its_own():
+    values = _panel()
+    first, last = core.valid_span(values)
+    adjusted, prep = core.direct_prepare(values, first, last, 12, "auto", "auto")
+    assert prep["log"].tolist() == [[True], [False]]
+    assert np.all(prep["seasonal"][:, 0].std(axis=1) > 0)  # both seasonal
+    np.testing.assert_allclose(prep["seasonal"].sum(axis=2), 0, atol=1e-12)
+    # the scale is each series' own mean absolute step, not a pooled one
+    for s in range(2):
+        z = adjusted[first[s]:last[s] + 1, s, 0]
+        np.testing.assert_allclose(prep["scale"][s, 0], np.mean(np.abs(np.diff(z))))
+    assert np.isnan(adjusted[:5, 1]).all() and np.isnan(adjusted[95:, 1]).all()
+    off, plain = core.direct_prepare(values, first, last, 12, None, False)
+    assert not plain["log"].any() and not plain["seasonal"].any()
+    np.testing.assert_array_equal(off, values)
+    with pytest.raises(ValueError, match="transform='log' needs positive data; series 1"):
+        core.direct_prepare(values, first, last, 12, "log", "auto")
+
+
+def test_windows_are_relative_to_their_last_value():
+    values = _panel()
+    first, last = core.valid_span(values)
+    adjusted, prep = core.direct_prepare(values, first, last, 12, "auto", "auto")
+    (x, y, lengths, weight), ends = core.direct_windows(adjusted, prep["scale"], first, last, 24, 6, 12, "float64")
+    n0 = (last[0] - 6) - (first[0] + 11) + 1
+    n1 = (last[1] - 6) - (first[1] + 11) + 1
+    assert x.shape == (24, n0 + n1, 1) and y.shape == (n0 + n1, 6) and weight is None
+    assert lengths.min() == 12 and lengths.max() == 24
+    i = n0 + 3  # the fourth window of the second series ends at first + 14 and holds 15 steps
+    assert ends[i] == first[1] + 14 and lengths[i] == 15
+    t = ends[i]
+    np.testing.assert_allclose(x[:15, i, 0], (adjusted[t - 14:t + 1, 1, 0] - adjusted[t, 1, 0]) / prep["scale"][1, 0])
+    assert np.all(x[15:, i] == 0) and x[14, i, 0] == 0
+    np.testing.assert_allclose(y[i], (adjusted[t + 1:t + 7, 1, 0] - adjusted[t, 1, 0]) / prep["scale"][1, 0])
+    assert core.direct_windows(adjusted, prep["scale"], first, last, 24, 200, 12, "float64") == (None, None)
+
+
+def test_perfect_model_output_gives_back_the_future():
+    """Feeding the true continuation through extend and levels reproduces it: the transforms invert."""
+    full = _panel()
+    values = full.copy()
+    values[80:] = np.nan  # both series end at 79; the truth runs on
+    first, last = core.valid_span(values)
+    adjusted, prep = core.direct_prepare(values, first, last, 12, "auto", "auto")
+    h = 12
+    truth = full[80:80 + h]  # (h, S, 1)
+    positions = np.arange(80, 80 + h) % 12
+    z = np.where(prep["log"][None], np.log(np.abs(truth)), truth) - prep["seasonal"][:, 0, positions].T[:, :, None]
+    pred = ((z - adjusted[last, [0, 1]][None]) / prep["scale"][None]).transpose(1, 0, 2)  # (S, h, 1)
+    room = np.concatenate([adjusted, np.full((h, 2, 1), np.nan)])
+    assert core.direct_extend(room, last, prep["scale"], pred).tolist() == [91, 91]
+    np.testing.assert_allclose(core.direct_levels(room, last, h, prep), truth, rtol=1e-12)
+    x, lengths = core.direct_context(adjusted, prep["scale"], last, 24, "float64")
+    assert x.shape == (24, 2, 1) and lengths.tolist() == [24, 24] and np.all(x[-1] == 0)
