@@ -515,11 +515,15 @@ def summarise(records):
     def vals(key, rs, field="mase"):
         return [r["methods"][key].get(field) for r in rs if r["methods"].get(key, {}).get(field) is not None]
 
-    common = [r for r in done if all(r["methods"].get(k, {}).get("mase") is not None for k in METHODS)]
+    active = [k for k in METHODS if vals(k, done)]  # methods skipped everywhere do not shrink the common set
+    common = [r for r in done if all(r["methods"].get(k, {}).get("mase") is not None for k in active)]
     s["n_common"] = len(common)
+    s["active_methods"] = active
     for field in ("mase", "smape"):
-        s[f"mean_{field}"] = {k: float(np.mean(vals(k, common, field))) if common else None for k in METHODS}
-        s[f"median_{field}"] = {k: float(np.median(vals(k, common, field))) if common else None for k in METHODS}
+        s[f"mean_{field}"] = {k: float(np.mean(vals(k, common, field))) if common and k in active else None
+                              for k in METHODS}
+        s[f"median_{field}"] = {k: float(np.median(vals(k, common, field))) if common and k in active else None
+                                for k in METHODS}
     s["mean_mase"]["nb_ens"] = float(np.mean(vals("numbarnn", common, "ens_mase"))) if common else None
     s["median_mase"]["nb_ens"] = float(np.median(vals("numbarnn", common, "ens_mase"))) if common else None
     s["n_ok"] = {k: len(vals(k, done)) for k in METHODS}
@@ -537,14 +541,14 @@ def summarise(records):
     by_m = {}
     for m in (12, 4, 1):
         rs = [r for r in common if r["m"] == m]
-        by_m[str(m)] = {k: float(np.mean(vals(k, rs))) if rs else None for k in METHODS}
+        by_m[str(m)] = {k: float(np.mean(vals(k, rs))) if rs and k in active else None for k in METHODS}
     s["mean_mase_by_m"] = by_m
     return s
 
 
 def summary_text(s, warmup_seconds):
     lines = [f"{'mean MASE':30s} " + " ".join(_fmt(s["mean_mase"][k]) for k in METHODS)
-             + f"   ({s['n_common']} series where every method ran)",
+             + f"   (over the {s['n_common']} series where every method that ran at all ran)",
              f"{'median MASE':30s} " + " ".join(_fmt(s["median_mase"][k]) for k in METHODS),
              f"{'mean sMAPE %':30s} " + " ".join(_fmt(s["mean_smape"][k]) for k in METHODS)]
     for m, label in (("12", "monthly"), ("4", "quarterly"), ("1", "yearly")):
@@ -556,7 +560,7 @@ def summary_text(s, warmup_seconds):
               f"numbarnn seeds' mean forecast (nb_ens): mean MASE {_fmt(s['mean_mase']['nb_ens'], 0)}, "
               f"median {_fmt(s['median_mase']['nb_ens'], 0)}",
               f"mean seed spread (max - min) / mean: {_fmt(s['mean_seed_spread'], 0, 3)}"]
-    for k in METHODS:
+    for k in s["active_methods"]:
         if s["failures"][k]:
             lines.append(f"{k} failed on: {', '.join(s['failures'][k])}")
     return "\n".join(lines)
