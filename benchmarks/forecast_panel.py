@@ -424,7 +424,7 @@ def warm_up(kwargs, kind):
 # -- the run ----------------------------------------------------------------------------------------
 
 
-def run_series(spec, methods, seeds, kwargs, kind, log):
+def run_series(spec, methods, seeds, kwargs, kind, log, reuse=None):
     y = spec["load"]()
     m = spec["m"]
     regular = pd.date_range(y.index[0], periods=len(y), freq=FREQ[m], name="time")
@@ -454,6 +454,9 @@ def run_series(spec, methods, seeds, kwargs, kind, log):
 
     store("snaive", *_call(seasonal_naive, train, m, h))
     for name in ("ets", "arima", "theta"):
+        if reuse and name in reuse.get(spec["name"], {}):  # the same split and method: the same forecast
+            rec["methods"][name] = reuse[spec["name"]][name]
+            continue
         e = store(name, *_call(methods[name], train, m, h))
         if e["error"]:
             log(f"  {spec['name']}: {name} failed: {e['error']}")
@@ -593,6 +596,8 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help=f"run only {', '.join(QUICK)}")
     p.add_argument("--no-baselines", action="store_true", help="skip ets, arima, theta and comb (fast "
                    "numbarnn-only runs)")
+    p.add_argument("--baselines-from", help="reuse the ets, arima and theta forecasts of an earlier --out file "
+                   "(they depend only on the data; auto_arima takes most of a full run)")
     p.add_argument("--out", help="write every forecast, score and timing to this JSON file")
     p.add_argument("--list", action="store_true", help="print the panel and exit")
     return p.parse_args(argv)
@@ -630,6 +635,14 @@ def main(argv=None):
     for note in notes:
         log(f"note: {note}")
 
+    reuse = None
+    if args.baselines_from:
+        with open(args.baselines_from) as f:
+            saved = json.load(f)
+        reuse = {r["name"]: {k: v for k, v in r.get("methods", {}).items() if k in ("ets", "arima", "theta")}
+                 for r in saved["series"]}
+        log(f"note: ets, arima and theta forecasts from {args.baselines_from}")
+
     t0 = time.perf_counter()
     warmup_seconds, warmup_error = warm_up(kwargs, args.input)
     if warmup_error:
@@ -639,7 +652,7 @@ def main(argv=None):
     for spec in specs:
         start = time.perf_counter()
         try:
-            rec = run_series(spec, methods, args.seeds, kwargs, args.input, log)
+            rec = run_series(spec, methods, args.seeds, kwargs, args.input, log, reuse)
         except ImportError as e:
             log(f"  {spec['name']}: skipped, {e}")
             rec = {k: spec[k] for k in ("name", "source", "loader", "licence", "kind", "note")}

@@ -160,8 +160,10 @@ def test_leading_padding_and_frequency_errors():
     y[:5] = np.nan
     assert Forecaster(**FAST).fit(y).predict().shape == (4,)
     irregular = seasonal().isel(time=[0, 2, 3, 7] + list(range(8, 40)))
-    with pytest.raises(ValueError, match="cannot infer the frequency"):
-        Forecaster(**FAST).fit(irregular).predict()
+    f = Forecaster(**FAST)
+    with pytest.raises(ValueError, match="cannot infer the frequency.*resample"):
+        f.fit(irregular)  # before any training
+    assert not hasattr(f, "model_")
 
 
 def test_strategy_follows_the_options():
@@ -223,3 +225,15 @@ def test_grid_search_over_time_series_splits():
     search = sklearn.GridSearchCV(Forecaster(hidden_size=4, horizon=4, epochs=2, n_models=1, random_state=0),
                                   {"lookback": [6, 12]}, cv=sklearn.TimeSeriesSplit(2, test_size=4)).fit(y)
     assert search.best_params_["lookback"] in (6, 12) and np.all(search.cv_results_["mean_test_score"] < 0)
+
+
+def test_period_index_and_unnamed_series():
+    """What statsmodels and sktime hand out: a PeriodIndex; an unnamed Series stays unnamed."""
+    y = pd.Series(10 + np.sin(np.arange(60) / 2), index=pd.period_range("2000-01", periods=60, freq="M"))
+    f = Forecaster(horizon=4, epochs=2, n_models=1, random_state=0).fit(y)
+    out = f.predict()
+    assert isinstance(out.index, pd.PeriodIndex) and str(out.index[0]) == "2005-01" and out.name is None
+    assert f.season_length_ == 12
+    q = pd.Series(np.arange(1.0, 41.0), index=pd.period_range("2000Q1", periods=40, freq="Q"), name="gdp")
+    out = Forecaster(horizon=4, epochs=2, n_models=1, random_state=0).fit(q).predict()
+    assert str(out.index[0]) == "2010Q1" and out.name == "gdp"

@@ -46,8 +46,7 @@ def as_dataarray(obj, time_dim="time", name="y"):
     if isinstance(obj, xr.Dataset):
         raise TypeError("got an xarray Dataset; pass one variable (ds['name']) or ds.to_dataarray('feature')")
     if isinstance(obj, pd.Series):
-        da = xr.DataArray(obj.to_numpy(), dims=[time_dim], coords={time_dim: obj.index},
-                          name=obj.name if obj.name is not None else name)
+        da = xr.DataArray(obj.to_numpy(), dims=[time_dim], coords={time_dim: obj.index}, name=obj.name)
         return da, "pandas"
     if isinstance(obj, pd.DataFrame):
         da = xr.DataArray(obj.to_numpy(), dims=[time_dim, "feature"],
@@ -154,6 +153,8 @@ def _to_pandas(da, panel):
 
 def future_time(index, horizon, time_dim="time"):
     """The ``horizon`` time stamps after ``index``, at the series' own frequency."""
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq)
     if isinstance(index, pd.DatetimeIndex):
         with warnings.catch_warnings():  # pandas 3 announces a change of infer_freq's return type
             warnings.simplefilter("ignore")
@@ -194,6 +195,8 @@ def season_length(index):
     >>> season_length(pd.date_range("2000-01", periods=30, freq="MS")), season_length(pd.RangeIndex(30))
     (12, 1)
     """
+    if isinstance(index, pd.PeriodIndex):
+        index = index.to_timestamp()
     if not isinstance(index, (pd.DatetimeIndex, xr.CFTimeIndex)) or len(index) < 3:
         return 1
     with warnings.catch_warnings():

@@ -288,6 +288,7 @@ class Forecaster(BaseEstimator):
     def _fit_structure(self, y, X):
         """Read the data and build an untrained model of the right shape; return the training RNG."""
         panel = self._panel(y)
+        future_time(panel.time, 1, self.time_dim)  # an irregular time axis fails now, not after training
         self.train_data_ = as_dataarray(y, self.time_dim)[0]
         self.train_X_ = None if X is None else as_dataarray(X, self.time_dim, name="X")[0]
         cov = None
