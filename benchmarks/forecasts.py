@@ -1,4 +1,4 @@
-"""The README's forecast table: the demo's settings on three bundled series.
+"""The README's forecast table: the default forecaster (the demo's settings) on three bundled series.
 
 Usage: ``python benchmarks/forecasts.py``. Each series holds out its last
 ``h`` values; MASE uses seasonality ``m`` (12 for the monthly series, 1 for

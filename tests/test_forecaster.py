@@ -187,9 +187,9 @@ def test_strategy_follows_the_options():
 def test_season_length_and_lookback_from_the_data():
     y = seasonal()
     f = Forecaster(horizon=4, epochs=1, n_models=1, random_state=0)
-    assert (f.fit(y).season_length_, f.lookback_) == (12, 24)   # two seasons
+    assert (f.fit(y).season_length_, f.lookback_) == (12, 36)   # three seasons
     quarterly = seasonal(40, freq="QS")
-    assert f.fit(quarterly).season_length_ == 4 and f.lookback_ == 8
+    assert f.fit(quarterly).season_length_ == 4 and f.lookback_ == 12
     assert f.fit(y.values).season_length_ == 1                   # no time labels
     assert f.set_params(season_length=6).fit(y.values).season_length_ == 6
     assert f.set_params(horizon=30).fit(y[:40]).lookback_ == 10  # what the series leaves beside the targets

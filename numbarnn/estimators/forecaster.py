@@ -56,7 +56,7 @@ class Forecaster(BaseEstimator):
     cell : ``"lstm"``, ``"gru"`` or ``"rnn"``.
     hidden_size, num_layers, dropout : network size.
     lookback : int, steps of history the forecast is conditioned on; ``None``:
-        the direct strategy reads ``max(2 * horizon, 2 * season_length, 8)`` steps
+        the direct strategy reads ``max(3 * horizon, 3 * season_length, 8)`` steps
         (fewer when the series is short), the recursive 24.
     horizon : int, default number of steps to forecast (the direct strategy
         forecasts at most this many).
@@ -113,7 +113,7 @@ class Forecaster(BaseEstimator):
     True
     """
 
-    def __init__(self, cell="lstm", hidden_size=32, num_layers=1, lookback=None, horizon=12, strategy="auto",
+    def __init__(self, cell="lstm", hidden_size=16, num_layers=1, lookback=None, horizon=12, strategy="auto",
                  season_length=None, transform="auto", deseasonalize="auto", n_models=None, difference=0,
                  probabilistic=False, covariates="known", loss="mae", optimizer="adam", learning_rate=3e-3,
                  weight_decay=0.0, schedule="plateau", batch_size=32, epochs=100, clip_norm=1.0,
@@ -321,11 +321,11 @@ class Forecaster(BaseEstimator):
                              seed=int(rng.integers(2**31)))
 
     def _direct_lookback(self, values):
-        """Two horizons or two seasons of history (at least 8 steps), within what the longest series allows
-        beside its targets."""
+        """Three horizons or three seasons of history (at least 8 steps), within what the longest series
+        allows beside its targets."""
         first, last = core.valid_span(values)
         room = int((last - first).max() + 1) - self.horizon
-        return max(2, min(max(2 * self.horizon, 2 * self.season_length_, 8), room))
+        return max(2, min(max(3 * self.horizon, 3 * self.season_length_, 8), room))
 
     def save(self, path):
         """Write the fitted forecaster to ``path`` as one netCDF file (atomically); see :func:`numbarnn.load`."""
