@@ -94,3 +94,17 @@ def test_bad_input():
         SequenceClassifier(class_weight="even", **FAST).fit(X, np.arange(60) % 2)
     with pytest.raises(ValueError, match="X needs dimensions 'sample' and 'time'"):
         SequenceRegressor(**FAST).fit(xr.DataArray(X, dims=("n", "t", "f")), y)
+
+
+def test_sktime_layout_is_read_when_asked():
+    """(sample, channel, time), sktime's numpy3D, needs layout="sample_feature_time"; the same model results."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 9, 2))
+    y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
+    ours = SequenceClassifier(hidden_size=4, epochs=2, random_state=0).fit(X, y)
+    theirs = SequenceClassifier(hidden_size=4, epochs=2, random_state=0, layout="sample_feature_time")
+    theirs.fit(X.transpose(0, 2, 1), y)
+    assert theirs.n_features_in_ == 2
+    np.testing.assert_array_equal(theirs.predict_proba(X.transpose(0, 2, 1)), ours.predict_proba(X))
+    with pytest.raises(ValueError, match="unknown layout 'ncl'"):
+        SequenceClassifier(layout="ncl").fit(X, y)
