@@ -16,6 +16,7 @@ _LAZY = {
     "NotFittedError": (".estimators", "NotFittedError"),
     "SequenceClassifier": (".estimators", "SequenceClassifier"),
     "SequenceRegressor": (".estimators", "SequenceRegressor"),
+    "backtest": (".estimators", "backtest"),
     "clone": (".estimators", "clone"),
     "datasets": (".datasets", None),
     "load": (".estimators", "load"),
@@ -23,7 +24,7 @@ _LAZY = {
 }
 
 __all__ = ["GRU", "LSTM", "RNN", "RecurrentNetwork", "Tape", "__version__",
-           "Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "clone", "datasets",
+           "Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "backtest", "clone", "datasets",
            "load", "metrics"]
 
 
