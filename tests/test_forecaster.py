@@ -237,3 +237,20 @@ def test_period_index_and_unnamed_series():
     q = pd.Series(np.arange(1.0, 41.0), index=pd.period_range("2000Q1", periods=40, freq="Q"), name="gdp")
     out = Forecaster(horizon=4, epochs=2, n_models=1, random_state=0).fit(q).predict()
     assert str(out.index[0]) == "2010Q1" and out.name == "gdp"
+
+
+def test_gaps_filled_on_request_and_string_dates():
+    y = seasonal()
+    gappy = y.where((y.time != y.time[50]) & (y.time != y.time[51]))
+    with pytest.raises(ValueError, match=r"missing values inside its record.*fill='linear'"):
+        Forecaster(**FAST).fit(gappy)
+    filled = Forecaster(fill="linear", **FAST).fit(gappy)
+    np.testing.assert_allclose(filled.panel_.values[50:52, 0, 0], np.interp([50, 51], [49, 52],
+                                                                           y.values[[49, 52]]))
+    with pytest.raises(ValueError, match="unknown fill 'cubic'"):
+        Forecaster(fill="cubic", **FAST).fit(y)
+    s = pd.Series(y.values, index=[str(t)[:10] for t in y.time.values])
+    out = Forecaster(**FAST).fit(s).predict()
+    assert out.index[0] == pd.Timestamp("2010-01-01")
+    with pytest.raises(ValueError, match="holds strings that are not dates \\(first: 'a0'\\)"):
+        Forecaster(**FAST).fit(pd.Series(y.values, index=[f"a{i}" for i in range(120)]))

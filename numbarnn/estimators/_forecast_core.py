@@ -42,9 +42,23 @@ def valid_span(values, name="y"):
             inner = idx[0] + np.flatnonzero(~ok[idx[0]:idx[-1] + 1, s])[0]
             raise ValueError(f"{name}: series {s} has missing values inside its record (first at time index "
                              f"{inner}); only leading and trailing NaN padding is allowed: fill the gaps first "
-                             "(e.g. y.interpolate_na('time'))")
+                             "(fill='linear', or e.g. y.interpolate_na('time'))")
         first[s], last[s] = idx[0], idx[-1]
     return first, last
+
+
+def fill_gaps(values):
+    """``values`` (T, S, F) with NaN inside each series' valid span filled by linear interpolation in time
+    (leading and trailing padding stays NaN)."""
+    out = values.copy()
+    t = np.arange(values.shape[0])
+    for s in range(values.shape[1]):
+        for f in range(values.shape[2]):
+            ok = ~np.isnan(values[:, s, f])
+            if ok.sum() >= 2:
+                lo, hi = np.flatnonzero(ok)[[0, -1]]
+                out[lo:hi + 1, s, f] = np.interp(t[lo:hi + 1], t[ok], values[ok, s, f])
+    return out
 
 
 def difference(values, lag):

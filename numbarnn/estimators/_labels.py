@@ -90,6 +90,15 @@ def to_panel(obj, time_dim="time", feature_dim=None, name="y"):
     index = da.indexes.get(time_dim)
     if index is None:
         index = pd.RangeIndex(da.sizes[time_dim])
+    if len(index) and isinstance(index[0], str):
+        try:
+            with warnings.catch_warnings():  # pandas warns before it fails on strings that are no dates
+                warnings.simplefilter("ignore", UserWarning)
+                index = pd.DatetimeIndex(pd.to_datetime(list(index)), name=index.name)
+        except (ValueError, TypeError):
+            raise ValueError(f"the {time_dim!r} coordinate holds strings that are not dates (first: "
+                             f"{index[0]!r}); give dates, numbers or a pandas PeriodIndex") from None
+        da = da.assign_coords({time_dim: index})
     check_time(index, time_dim)
     series_dims = tuple(d for d in da.dims if d not in (time_dim, feature_dim))
     # coordinates that are not dimensions but live on series dims (e.g. station names along lat) come back

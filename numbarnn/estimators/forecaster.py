@@ -86,6 +86,8 @@ class Forecaster(BaseEstimator):
         validation (never shuffled across time); 0 by default (see above).
     n_samples : paths drawn for quantiles.
     dtype, time_dim, feature_dim, random_state, verbose : as named.
+    fill : ``None`` (a gap inside a series is an error) or ``"linear"`` (gaps are
+        interpolated linearly in time; leading and trailing padding is left).
     device : ``"cpu"`` or ``"cuda"``: where the recurrent network runs (see
         :doc:`/gpu`); the readout, the loss and the optimizer stay on the host.
 
@@ -118,7 +120,7 @@ class Forecaster(BaseEstimator):
                  probabilistic=False, covariates="known", loss="mae", optimizer="adam", learning_rate=3e-3,
                  weight_decay=0.0, schedule="plateau", batch_size=32, epochs=100, clip_norm=1.0,
                  patience=20, validation_fraction=0.0, dropout=0.0, n_samples=200, dtype="float32",
-                 device="cpu", time_dim="time", feature_dim=None, random_state=None, verbose=None):
+                 device="cpu", time_dim="time", feature_dim=None, random_state=None, verbose=None, fill=None):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -150,6 +152,7 @@ class Forecaster(BaseEstimator):
         self.feature_dim = feature_dim
         self.random_state = random_state
         self.verbose = verbose
+        self.fill = fill
 
     # -- checks --------------------------------------------------------------------
 
@@ -164,6 +167,7 @@ class Forecaster(BaseEstimator):
         check_option("strategy", self.strategy, ("auto", "direct", "recursive"))
         check_option("transform", self.transform, ("auto", "log", None))
         check_option("deseasonalize", self.deseasonalize, ("auto", True, False))
+        check_option("fill", self.fill, (None, "linear"))
         check_positive_int("difference", self.difference, minimum=0)
 
     def _resolve_strategy(self, has_covariates):
@@ -182,7 +186,10 @@ class Forecaster(BaseEstimator):
         return self.strategy
 
     def _panel(self, y, name="y"):
-        return to_panel(y, self.time_dim, self.feature_dim, name=name)
+        panel = to_panel(y, self.time_dim, self.feature_dim, name=name)
+        if self.fill == "linear":
+            panel.values = core.fill_gaps(panel.values)
+        return panel
 
     def _covariate_panel(self, X, y_panel, name="X"):
         xp = to_panel(X, self.time_dim, covariate_feature_dim(X), name=name)
