@@ -18,14 +18,15 @@ _LAZY = {
     "SequenceRegressor": (".estimators", "SequenceRegressor"),
     "backtest": (".estimators", "backtest"),
     "clone": (".estimators", "clone"),
+    "conformal_interval": (".estimators", "conformal_interval"),
     "datasets": (".datasets", None),
     "load": (".estimators", "load"),
     "metrics": (".metrics", None),
 }
 
 __all__ = ["GRU", "LSTM", "RNN", "RecurrentNetwork", "Tape", "__version__",
-           "Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "backtest", "clone", "datasets",
-           "load", "metrics"]
+           "Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "backtest", "clone",
+           "conformal_interval", "datasets", "load", "metrics"]
 
 
 def __getattr__(name):

@@ -54,3 +54,22 @@ def test_bad_arguments():
         numbarnn.backtest(Forecaster(**FAST), y, window="rolling")
     with pytest.raises(ValueError, match="retrain must be >= 1"):
         numbarnn.backtest(Forecaster(**FAST), y, retrain=0)
+
+
+def test_conformal_interval_from_backtest_errors():
+    y = series()
+    bt = numbarnn.backtest(Forecaster(**FAST), y[:54], start=36, stride=1, retrain=False)
+    n = bt.sizes["origin"]
+    forecast = Forecaster(**FAST).fit(y[:54]).predict()
+    lower, upper = numbarnn.conformal_interval(bt, forecast, 0.8)
+    k = int(np.ceil((n + 1) * 0.8))
+    width = np.sort(bt.abs_error.values, axis=0)[k - 1]
+    np.testing.assert_allclose(upper.values - forecast.values, width)
+    np.testing.assert_allclose(forecast.values - lower.values, width)
+    assert isinstance(lower, xr.DataArray) and (lower.time == forecast.time).all()
+    wider = numbarnn.conformal_interval(bt, forecast, 0.95)[1]
+    assert np.all(wider.values >= upper.values)
+    with pytest.raises(ValueError, match=r"level must lie in \(0, 1\)"):
+        numbarnn.conformal_interval(bt, forecast, 95)
+    with pytest.raises(ValueError, match="the forecast has 6 steps; the backtest only 3"):
+        numbarnn.conformal_interval(bt, np.zeros(6), 0.8)

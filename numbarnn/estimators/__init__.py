@@ -12,13 +12,13 @@ format (``_persistence``); none of those knows an estimator class. This
 module holds the one registry of the classes a model file may name.
 """
 
-from ._backtest import backtest
+from ._backtest import backtest, conformal_interval
 from ._base import NotFittedError, clone
 from ._persistence import load as _load
 from .forecaster import Forecaster
 from .sequence import SequenceClassifier, SequenceRegressor
 
-__all__ = ["Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "backtest", "clone", "load"]
+__all__ = ["Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "backtest", "clone", "conformal_interval", "load"]
 
 #: The estimators a model file may hold, by the class name the file stores.
 ESTIMATORS = {cls.__name__: cls for cls in (Forecaster, SequenceRegressor, SequenceClassifier)}

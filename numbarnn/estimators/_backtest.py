@@ -85,3 +85,49 @@ def backtest(estimator, y, horizon=None, start=None, stride=None, retrain=True, 
                        "mase": (("origin", *other), np.stack(scores)), "mae_by_step": error.mean("origin")},
                       attrs={"horizon": horizon, "stride": stride, "window": window,
                              "retrain": str(retrain), "start": start})
+
+
+def conformal_interval(bt, forecast, level=0.8):
+    """A prediction interval around ``forecast`` from the errors of a backtest, lead time by lead time.
+
+    The half-width at each step is the ``ceil((n + 1) level)``-th smallest of the ``n`` backtest
+    origins' absolute errors at that step (split conformal prediction): if the future
+    errors are exchangeable with the backtest's, the interval covers with probability at least
+    ``level``.
+
+    Parameters
+    ----------
+    bt : the Dataset of :func:`backtest`, run on the data the forecast starts after.
+    forecast : the forecast, time first (a DataArray, or an array), at most ``bt``'s horizon long.
+    level : float in (0, 1), the coverage aimed at.
+
+    Returns
+    -------
+    lower, upper : like ``forecast`` (a DataArray for a DataArray, else NumPy arrays).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numbarnn.estimators._backtest import conformal_interval
+    >>> import xarray as xr
+    >>> err = np.arange(1.0, 11.0)[:, None] * np.ones((1, 2))      # 10 origins, 2 steps
+    >>> bt = xr.Dataset({"abs_error": (("origin", "step"), err)})
+    >>> lower, upper = conformal_interval(bt, np.zeros(2), level=0.8)
+    >>> upper.tolist()                                             # ceil(11 * 0.8) = 9th of 10
+    [9.0, 9.0]
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    err = bt["abs_error"].transpose("origin", ...).values
+    n = err.shape[0]
+    k = min(n, int(np.ceil((n + 1) * level)))
+    width = np.sort(err, axis=0)[k - 1]
+    values = np.asarray(forecast, dtype=float)
+    if values.shape[0] > width.shape[0]:
+        raise ValueError(f"the forecast has {values.shape[0]} steps; the backtest only {width.shape[0]}: "
+                         "backtest with a longer horizon")
+    width = width[:values.shape[0]]
+    lower, upper = values - width, values + width
+    if isinstance(forecast, xr.DataArray):
+        return forecast.copy(data=lower), forecast.copy(data=upper)
+    return lower, upper

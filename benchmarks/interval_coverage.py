@@ -1,0 +1,57 @@
+"""Coverage of conformal intervals from backtests on the dev panel of ``forecast_panel.py``.
+
+For every series: hold out the last ``h`` points (18 / 8 / 6); on the training part alone, backtest the
+default forecaster with one fit at the first origin and forecasts from every later one (stride 1, at
+most 24 origins, none before half the series); fit the default forecaster on the whole training part,
+forecast the holdout, and put :func:`numbarnn.conformal_interval` around it at 80% and 95%. Prints
+each series' coverage of its holdout points and the mean over the panel (nominal: 0.80 and 0.95).
+
+Usage: ``NUMBA_NUM_THREADS=1 python benchmarks/interval_coverage.py [--seed 0]`` (needs statsmodels,
+pmdarima and sktime for the panel's series, as ``forecast_panel.py`` does).
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+LEVELS = (0.8, 0.95)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import forecast_panel as fp
+    import numbarnn
+    rows = []
+    print(f"{'series':22s} {'m':>2s} {'h':>2s} {'origins':>7s} " + " ".join(f"{lv:>6.2f}" for lv in LEVELS))
+    for spec in fp.PANEL:
+        try:
+            y = spec["load"]()
+        except ImportError as err:
+            print(f"{spec['name']:22s} skipped: {err}")
+            continue
+        m = spec["m"]
+        h = fp.HORIZON[m]
+        values = y.to_numpy(float)
+        train, test = values[:-h], values[-h:]
+        start = max(len(train) // 2, len(train) - h - 23)
+        make = numbarnn.Forecaster(horizon=h, season_length=m, random_state=args.seed)
+        bt = numbarnn.backtest(make, train, start=start, stride=1, retrain=False)
+        forecast = numbarnn.Forecaster(horizon=h, season_length=m, random_state=args.seed).fit(train).predict()
+        cover = []
+        for level in LEVELS:
+            lower, upper = numbarnn.conformal_interval(bt, forecast, level)
+            cover.append(numbarnn.metrics.coverage(test, lower, upper))
+        rows.append(cover)
+        print(f"{spec['name']:22s} {m:2d} {h:2d} {bt.sizes['origin']:7d} " + " ".join(f"{c:6.2f}" for c in cover),
+              flush=True)
+    mean = np.mean(rows, axis=0)
+    print(f"{'mean over ' + str(len(rows)) + ' series':36s} " + " ".join(f"{c:6.3f}" for c in mean))
+
+
+if __name__ == "__main__":
+    main()
