@@ -35,6 +35,40 @@ def plot_forecast(history, forecast, actual=None, baseline=None, title=None, pat
     return fig
 
 
+def plot_backtest(y, bt, forecast=None, intervals=None, title=None, path=None):
+    """The series ``y`` (1-D DataArray over ``time``) with the forecast from every origin of a backtest.
+
+    ``bt`` is a :func:`numbarnn.backtest` Dataset of one series (dims ``origin``, ``step``), its
+    ``origin`` coordinate the time stamps of ``y``. ``forecast`` is an optional forecast past the
+    end of ``y`` (a DataArray over ``time``); ``intervals`` optionally maps a label to
+    ``(lower, upper)`` DataArrays over ``time`` (e.g. from :func:`numbarnn.conformal_interval`),
+    drawn as shaded bands. Writes a PNG to ``path`` when given; returns the figure.
+    """
+    import numpy as np
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 4))
+    times = y.time.values
+    ax.plot(times, y.values, color="0.3", lw=1, label="observed")
+    position = {t: i for i, t in enumerate(times)}
+    for k, origin in enumerate(bt.origin.values):
+        i = position[origin]
+        steps = times[i:i + bt.sizes["step"]]
+        colour = plt.cm.viridis(k / max(1, bt.sizes["origin"] - 1))
+        ax.plot(steps, bt.forecast.values[k, :steps.shape[0]], color=colour, lw=1.5,
+                label="forecast from each origin" if k == 0 else None)
+    for alpha, (label, (lower, upper)) in zip(np.linspace(0.35, 0.15, max(1, len(intervals or {}))),
+                                              (intervals or {}).items()):
+        ax.fill_between(lower.time.values, lower.values, upper.values, color="tab:blue", alpha=alpha, lw=0,
+                        label=label)
+    if forecast is not None:
+        ax.plot(forecast.time.values, forecast.values, color="tab:blue", lw=2, label="forecast")
+    units = y.attrs.get("units", "")
+    ax.set_ylabel(f"{y.name or ''} [{units}]" if units else (y.name or ""))
+    ax.set_title(title or "")
+    ax.legend(loc="upper left", fontsize=8)
+    return _finish(fig, path)
+
+
 def _finish(fig, path):
     fig.tight_layout()
     if path is not None:

@@ -23,3 +23,17 @@ def test_analysis_figures(tmp_path):
     plotting.plot_lyapunov({"lstm": lyapunov_spectrum(net, x, warmup=5)}, path=tmp_path / "lyap.png")
     for name in ("eig", "flow", "heat", "lyap"):
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_backtest_figure(tmp_path):
+    import pandas as pd
+    import xarray as xr
+    t = pd.date_range("2000-01-01", periods=48, freq="MS", name="time")
+    y = xr.DataArray(10 + np.sin(np.arange(48) / 2), dims="time", coords={"time": t}, name="level")
+    f = numbarnn.Forecaster(hidden_size=4, horizon=3, epochs=2, n_models=1, random_state=0)
+    bt = numbarnn.backtest(f, y[:42], start=30, stride=3, retrain=False)
+    forecast = f.fit(y[:42]).predict()
+    bands = {f"{level:.0%}": numbarnn.conformal_interval(bt, forecast, level) for level in (0.8, 0.95)}
+    fig = plotting.plot_backtest(y[:42], bt, forecast=forecast, intervals=bands, path=tmp_path / "bt.png")
+    assert len(fig.axes[0].lines) == 2 + bt.sizes["origin"] and len(fig.axes[0].collections) == 2
+    assert (tmp_path / "bt.png").read_bytes()[:4] == b"\x89PNG"
