@@ -98,6 +98,16 @@ def check_lengths(lengths, batch, steps):
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
+def zero_padding(x, lengths):
+    """``x`` (T, B, ...) with the steps at or past each row's length set to 0 (a copy when any are;
+    padding may hold NaN)."""
+    T = x.shape[0]
+    if not np.any(lengths < T):
+        return x
+    valid = (np.arange(T)[:, None] < lengths[None, :]).reshape((T, len(lengths)) + (1,) * (x.ndim - 2))
+    return np.where(valid, x, 0).astype(x.dtype)
+
+
 def check_finite(name, arr, hint=""):
     """Raise ``ValueError`` if ``arr`` holds NaN or infinity."""
     if not np.all(np.isfinite(arr)):

@@ -30,9 +30,21 @@ def mase(actual, forecast, train, m=1):
     >>> seasonal_naive(train, 3, m=2).tolist()
     [3.0, 4.0, 3.0]
     """
+    return mae(actual, forecast) / float(seasonal_naive_error(train, m))
+
+
+def seasonal_naive_error(train, m=1):
+    """The in-sample mean absolute error of the seasonal naive forecast (the MASE's scale), along the first
+    axis: a number for an (n,) series, an array for (n, ...) series side by side; NaN is ignored.
+
+    Examples
+    --------
+    >>> from numbarnn.metrics import seasonal_naive_error
+    >>> float(seasonal_naive_error([1.0, 2.0, 4.0, 7.0], m=2))   # |4 - 1|, |7 - 2|
+    4.0
+    """
     train = np.asarray(train, float)
-    scale = float(np.nanmean(np.abs(train[m:] - train[:-m])))
-    return mae(actual, forecast) / scale
+    return np.nanmean(np.abs(train[m:] - train[:-m]), axis=0)
 
 
 def seasonal_naive(train, horizon, m=1):

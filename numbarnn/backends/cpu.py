@@ -14,6 +14,7 @@ floating dtype.
 
 import numpy as np
 
+from .. import _validation as v
 from .. import config
 from ..kernels import cpu
 from . import base, workspace
@@ -113,7 +114,7 @@ class LSTMOps(base.LayerOps):
         tape = None
         if record:
             tape = base.LayerTape(x, out, xh[:, :, D:], lengths, reverse, params, gates=gates, c_prev=c_prev,
-                             tanh_c=tanh_c, private={"xh": xh})
+                                  tanh_c=tanh_c, private={"xh": xh})
         return out, h_n, c_n, tape
 
     def backward(self, tape, grad_out, grad_h_n, grad_c_n):
@@ -201,13 +202,8 @@ class Backend(base.Backend):
             raise TypeError(f"{name} has dtype {a.dtype}; this network is {np.dtype(dtype)}")
         if a.shape != tuple(shape):
             raise ValueError(f"{name} has shape {a.shape}; expected {tuple(shape)}")
-        out = np.array(a, order="C")
-        if lengths is not None:
-            out[np.arange(out.shape[0])[:, None] >= lengths[None, :]] = 0
-        n = out.size - np.count_nonzero(np.isfinite(out))
-        if finite and n:
-            raise ValueError(f"{name} holds {n} NaN or infinite value(s){hint}")
-        return out
+        out = np.array(a if lengths is None else v.zero_padding(a, lengths), order="C")
+        return v.check_finite(name, out, hint) if finite else out
 
     def from_user(self, a):
         return np.ascontiguousarray(a)

@@ -137,7 +137,6 @@ class _CudaOps(base.LayerOps):
 
     def __init__(self, cell, nonlinearity="tanh"):
         super().__init__(cell, nonlinearity)
-        self.gates = cell.gates
         #: the tape arrays the kernels write, in their argument order, with their widths in units of H
         self._tape = {name: cell.gates if name == "gates" else 1 for name in (*cell.tape_fields, "h_prev")}
         self.cuda = require_gpu()
@@ -237,14 +236,14 @@ class _CudaOps(base.LayerOps):
         device = _device_facts(self.cuda)
         if config.CUDA_PERSISTENT_UNITS:
             return self._plan_for(config.CUDA_PERSISTENT_UNITS, H, B, itemsize, K, device)
-        if self.gates * H <= config.CUDA_WHOLE_COLUMNS:
+        if self.cell.gates * H <= config.CUDA_WHOLE_COLUMNS:
             plan = self._plan_for(H, H, B, itemsize, K, device)
             if plan.use_smem:
                 return plan
         return self._plan_for(math.ceil(H / device["sms"]), H, B, itemsize, K, device)
 
     def _plan_for(self, J, H, B, itemsize, K, device):
-        G = self.gates
+        G = self.cell.gates
         J = min(J, H, max(1, 1024 // G))
         tiles = math.ceil(H / J)
         bt = self.k_pers.batch_tile(B if tiles > 1 else math.ceil(B / device["sms"]))
@@ -293,7 +292,7 @@ class _CudaOps(base.LayerOps):
 
     def _packed(self, w_hh, plan, forward):
         J, tiles = plan.J, plan.tiles
-        G = self.gates
+        G = self.cell.gates
         H = w_hh.shape[1]
         if forward:
             out = self._empty((tiles, H, G * J), w_hh.dtype)
@@ -348,7 +347,7 @@ class _CudaOps(base.LayerOps):
                                      tape, cell_args)
             final = steps % 2
         else:
-            w_t = self._empty((H, self.gates * H), dtype)
+            w_t = self._empty((H, self.cell.gates * H), dtype)
             self._launch(self.k_common.transpose, w_t.size, d["w_hh"], w_t)
             final = self._step_forward(steps, xproj, w_t, hbuf, cbuf, d, reverse, record, one, out, tape, cell_args)
         h_n = self._empty((B, H), dtype)
@@ -365,7 +364,7 @@ class _CudaOps(base.LayerOps):
         d = _fields(tape)
         T, B, H = d["out"].shape
         dtype = d["out"].dtype
-        G = self.gates
+        G = self.cell.gates
         go = self._dev(grad_out)
         alloc = self._sequence_alloc(tape.lengths, T)
         dz = {name: alloc((T, B, G * H), dtype) for name in dz_names}
@@ -395,7 +394,7 @@ class _CudaOps(base.LayerOps):
         dtype = dh0.dtype
         dh = [dh0, self._empty((B, H), dtype)]
         dcs = [dc, self._empty((B, H), dtype) if dc is not None else None]
-        dzc = self._empty((B, self.gates * H), dtype)
+        dzc = self._empty((B, self.cell.gates * H), dtype)
         direct = self._empty((B, H), dtype)
         cur = 0
         for s in reversed(range(steps)):

@@ -4,6 +4,7 @@ import numpy as np
 import xarray as xr
 
 from .._validation import check_option, check_positive_int
+from ..metrics import seasonal_naive_error
 from ._base import clone
 from ._labels import as_dataarray
 
@@ -71,7 +72,7 @@ def backtest(estimator, y, horizon=None, start=None, stride=None, retrain=True, 
         actuals.append(np.asarray(actual.transpose(time_dim, ...).values, dtype=float))
         past = np.asarray(history.transpose(time_dim, ...).values, dtype=float)
         m = model.season_length_ if past.shape[0] > model.season_length_ else 1
-        scale = np.nanmean(np.abs(past[m:] - past[:-m]), axis=0)
+        scale = seasonal_naive_error(past, m)
         scores.append(np.nanmean(np.abs(actuals[-1] - forecasts[-1]), axis=0) / np.where(scale > 0, scale, np.nan))
     other = [d for d in da.transpose(time_dim, ...).dims if d != time_dim]
     coords = {d: da[d].values for d in other if d in da.coords}

@@ -8,6 +8,7 @@ forgets the old fit.
 import numpy as np
 
 from .._validation import check_option, check_positive_int
+from ..metrics import seasonal_naive_error
 from ..training import SequenceModel, get_loss, history_dataset, train
 from ..training.loop import slice_batch
 from ..training.losses import GaussianNLL
@@ -413,9 +414,7 @@ class Forecaster(BaseEstimator):
         actual = self._panel(y).values
         horizon = actual.shape[0]
         forecast = self._panel(self.predict(horizon=horizon, X=X)).values
-        history = self.panel_.values
-        m = self.season_length_
-        scale = np.nanmean(np.abs(history[m:] - history[:-m]), axis=0)  # (S, F)
+        scale = seasonal_naive_error(self.panel_.values, self.season_length_)  # (S, F)
         error = np.nanmean(np.abs(actual - forecast), axis=0)
         return -float(np.mean(error / np.where(scale > 0, scale, 1.0)))
 

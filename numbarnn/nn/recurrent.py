@@ -22,6 +22,9 @@ from ..cells import CELLS
 from ..config import DEFAULT_DTYPE
 
 
+_PADDING_HINT = " at valid timesteps; clean the data or mark padding with `lengths`"
+
+
 @dataclass
 class Tape:
     """What a recording forward pass keeps for :meth:`RecurrentNetwork.backward`.
@@ -168,8 +171,7 @@ class RecurrentNetwork:
         """Validate a GPU input without copying it to the host; returns a masked device copy."""
         T, B, F, unbatched = self._check_shape(tuple(x.shape))
         lengths = v.check_lengths(lengths, B, T)
-        x = self.backend.checked("x", x, self.dtype, tuple(x.shape), lengths=lengths,
-                                 hint=" at valid timesteps; clean the data or mark padding with `lengths`")
+        x = self.backend.checked("x", x, self.dtype, tuple(x.shape), lengths=lengths, hint=_PADDING_HINT)
         return x.reshape(T, B, F), lengths, unbatched
 
     def _check_input(self, x, lengths):
@@ -177,10 +179,7 @@ class RecurrentNetwork:
         T, B, F, unbatched = self._check_shape(x.shape)
         x = x.reshape(T, B, F)
         lengths = v.check_lengths(lengths, B, T)
-        if np.any(lengths < T):
-            valid = np.arange(T)[:, None] < lengths[None, :]
-            x = np.where(valid[:, :, None], x, 0).astype(self.dtype)  # padding may hold NaN
-        v.check_finite("x", x, " at valid timesteps; clean the data or mark padding with `lengths`")
+        x = v.check_finite("x", v.zero_padding(x, lengths), _PADDING_HINT)
         return np.ascontiguousarray(x), lengths, unbatched
 
     def _check_states(self, value, name, batch, unbatched, count, finite=True):
