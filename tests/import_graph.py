@@ -23,7 +23,7 @@ LAYERS = (
     ("nn",),
     ("training", "analysis", "decoding"),
     ("estimators", "datasets", "plotting"),
-    ("cli", "__main__", "__init__"),
+    ("cli", "__main__", "__init__", "sktime"),
 )
 RANK = {group: rank for rank, groups in enumerate(LAYERS) for group in groups}
 

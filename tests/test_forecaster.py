@@ -193,6 +193,10 @@ def test_season_length_and_lookback_from_the_data():
     assert f.fit(y.values).season_length_ == 1                   # no time labels
     assert f.set_params(season_length=6).fit(y.values).season_length_ == 6
     assert f.set_params(horizon=30).fit(y[:40]).lookback_ == 10  # what the series leaves beside the targets
+    recursive = Forecaster(strategy="recursive", horizon=4, epochs=1, random_state=0)
+    assert recursive.fit(y).lookback_ == 24
+    assert recursive.fit(y[:20]).lookback_ == 19                 # a short series: one target beside the window
+    assert recursive.set_params(difference=1).fit(y[:20]).lookback_ == 18
 
 
 def test_series_of_any_size_share_one_model():

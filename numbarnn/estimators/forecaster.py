@@ -58,7 +58,7 @@ class Forecaster(BaseEstimator):
     hidden_size, num_layers, dropout : network size.
     lookback : int, steps of history the forecast is conditioned on; ``None``:
         the direct strategy reads ``max(3 * horizon, 3 * season_length, 8)`` steps
-        (fewer when the series is short), the recursive 24.
+        (fewer when the series is short), the recursive 24 (fewer when the series is short).
     horizon : int, default number of steps to forecast (the direct strategy
         forecasts at most this many).
     strategy : ``"auto"``, ``"direct"`` or ``"recursive"`` (see above; ``"auto"``
@@ -317,7 +317,7 @@ class Forecaster(BaseEstimator):
             self.model_ = Ensemble([self._network(F, self.horizon * F, "sequence", rng)
                                     for _ in range(self.n_models or DEFAULT_MODELS)])
             return rng
-        self.lookback_ = self.lookback or RECURSIVE_LOOKBACK
+        self.lookback_ = self.lookback or self._recursive_lookback(panel.values)
         n_joint = self.n_features_in_ + (self.n_covariates_ if self.covariates == "past" else 0)
         n_in = n_joint + (self.n_covariates_ if self.covariates == "known" else 0)
         self.model_ = self._network(n_in, n_joint * self._loss().outputs_per_target, "timestep", rng)
@@ -327,6 +327,12 @@ class Forecaster(BaseEstimator):
         return SequenceModel(self.cell, n_in, self.hidden_size, n_out, readout=readout, num_layers=self.num_layers,
                              dropout=self.dropout, dtype=self.dtype, device=self.device,
                              seed=int(rng.integers(2**31)))
+
+    def _recursive_lookback(self, values):
+        """24 steps, or what the longest series allows beside one target after ``difference``."""
+        first, last = core.valid_span(values)
+        room = int((last - first).max() + 1) - self.difference - 1
+        return max(1, min(RECURSIVE_LOOKBACK, room))
 
     def _direct_lookback(self, values):
         """Three horizons or three seasons of history (at least 8 steps), within what the longest series
