@@ -1,12 +1,17 @@
-"""Coverage of conformal intervals from backtests on the dev panel of ``forecast_panel.py``.
+"""Coverage of prediction intervals on the dev panel of ``forecast_panel.py``: conformal intervals
+from backtests, and the intervals of the direct strategy's own distribution heads.
 
 For every series: hold out the last ``h`` points (18 / 8 / 6); on the training part alone, backtest the
 default forecaster with one fit at the first origin and forecasts from every later one (stride 1, at
 most 24 origins, none before half the series); fit the default forecaster on the whole training part,
-forecast the holdout, and put :func:`numbarnn.conformal_interval` around it at 80% and 95%. Prints
-each series' coverage of its holdout points and the mean over the panel (nominal: 0.80 and 0.95).
+forecast the holdout, and put :func:`numbarnn.conformal_interval` around it at 80% and 95%. With
+``--method heads`` (or ``student_t``, ``gaussian``) the forecaster is fitted with
+``probabilistic=True`` (that likelihood) instead and its quantiles 0.1/0.9 and 0.025/0.975 are the
+intervals. Prints each series' coverage of its holdout points and the mean over the panel (nominal:
+0.80 and 0.95).
 
-Usage: ``NUMBA_NUM_THREADS=1 python benchmarks/interval_coverage.py [--seed 0]`` (needs statsmodels,
+Usage: ``NUMBA_NUM_THREADS=1 python benchmarks/interval_coverage.py [--seed 0] [--method conformal]``
+(needs statsmodels,
 pmdarima and sktime for the panel's series, as ``forecast_panel.py`` does).
 """
 
@@ -22,6 +27,7 @@ LEVELS = (0.8, 0.95)
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--method", default="conformal", choices=("conformal", "heads", "gaussian", "student_t"))
     args = p.parse_args()
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import forecast_panel as fp
@@ -38,19 +44,34 @@ def main():
         h = fp.HORIZON[m]
         values = y.to_numpy(float)
         train, test = values[:-h], values[-h:]
-        start = max(len(train) // 2, len(train) - h - 23)
-        make = numbarnn.Forecaster(horizon=h, season_length=m, random_state=args.seed)
-        bt = numbarnn.backtest(make, train, start=start, stride=1, retrain=False)
-        forecast = numbarnn.Forecaster(horizon=h, season_length=m, random_state=args.seed).fit(train).predict()
-        cover = []
-        for level in LEVELS:
-            lower, upper = numbarnn.conformal_interval(bt, forecast, level)
-            cover.append(numbarnn.metrics.coverage(test, lower, upper))
+        if args.method == "conformal":
+            cover, origins = _conformal(numbarnn, train, test, h, m, args.seed)
+        else:
+            likelihood = None if args.method == "heads" else args.method
+            f = numbarnn.Forecaster(horizon=h, season_length=m, probabilistic=True, likelihood=likelihood,
+                                    random_state=args.seed).fit(train)
+            cover, origins = [], 0
+            for level in LEVELS:
+                q = np.asarray(f.predict(quantiles=[(1 - level) / 2, (1 + level) / 2]))
+                cover.append(numbarnn.metrics.coverage(test, q[:, 0], q[:, 1]))
         rows.append(cover)
-        print(f"{spec['name']:22s} {m:2d} {h:2d} {bt.sizes['origin']:7d} " + " ".join(f"{c:6.2f}" for c in cover),
+        print(f"{spec['name']:22s} {m:2d} {h:2d} {origins:7d} " + " ".join(f"{c:6.2f}" for c in cover),
               flush=True)
     mean = np.mean(rows, axis=0)
     print(f"{'mean over ' + str(len(rows)) + ' series':36s} " + " ".join(f"{c:6.3f}" for c in mean))
+
+
+def _conformal(numbarnn, train, test, h, m, seed):
+    """Coverage of conformal intervals at ``LEVELS`` from a backtest on ``train``, and its origins."""
+    start = max(len(train) // 2, len(train) - h - 23)
+    make = numbarnn.Forecaster(horizon=h, season_length=m, random_state=seed)
+    bt = numbarnn.backtest(make, train, start=start, stride=1, retrain=False)
+    forecast = numbarnn.Forecaster(horizon=h, season_length=m, random_state=seed).fit(train).predict()
+    cover = []
+    for level in LEVELS:
+        lower, upper = numbarnn.conformal_interval(bt, forecast, level)
+        cover.append(numbarnn.metrics.coverage(test, lower, upper))
+    return cover, bt.sizes["origin"]
 
 
 if __name__ == "__main__":

@@ -80,8 +80,11 @@ def test_known_and_past_covariates():
     assert p.predict().shape == (4,) and p.model_.params["head.weight"].shape[0] == 2
 
 
-def test_quantiles_from_sampled_paths():
-    f = Forecaster(probabilistic=True, n_samples=50, **FAST).fit(seasonal())
+@pytest.mark.parametrize("likelihood", ["gaussian", "student_t"])
+def test_quantiles_from_sampled_paths(likelihood):
+    f = Forecaster(strategy="recursive", probabilistic=True, likelihood=likelihood, n_samples=50,
+                   **FAST).fit(seasonal())
+    assert f.model_.params["head.weight"].shape[0] == {"gaussian": 2, "student_t": 3}[likelihood]
     q = f.predict(quantiles=[0.1, 0.5, 0.9])
     assert q.dims == ("time", "quantile")
     assert np.all(q.sel(quantile=0.1) <= q.sel(quantile=0.9))
@@ -89,6 +92,35 @@ def test_quantiles_from_sampled_paths():
     assert point.dims == ("time",)
     with pytest.raises(ValueError, match="quantiles need a probabilistic model"):
         Forecaster(**FAST).fit(seasonal()).predict(quantiles=[0.5])
+
+
+@pytest.mark.parametrize("likelihood", [None, "gaussian", "student_t"])
+def test_direct_quantiles_from_the_readout(likelihood):
+    """The direct strategy's distribution heads: ordered quantiles whose median is the point forecast."""
+    y = seasonal() + 5.0
+    f = Forecaster(probabilistic=True, likelihood=likelihood, n_models=2, **FAST).fit(y)
+    heads = {None: 9, "gaussian": 2, "student_t": 3}[likelihood]   # None: the nine default quantile levels
+    assert f.model_.members[0].params["head.weight"].shape[0] == FAST["horizon"] * heads
+    q = f.predict(quantiles=[0.9, 0.5, 0.1])                       # any order: labelled as asked
+    assert q.dims == ("time", "quantile") and q["quantile"].values.tolist() == [0.9, 0.5, 0.1]
+    assert np.all(q.sel(quantile=0.1) <= q.sel(quantile=0.5)) and np.all(q.sel(quantile=0.5) <= q.sel(quantile=0.9))
+    assert np.any(q.sel(quantile=0.1) < q.sel(quantile=0.9))
+    np.testing.assert_allclose(q.sel(quantile=0.5), f.predict(), rtol=1e-12)
+    with pytest.raises(ValueError, match="cover the 4 steps it was fitted for"):
+        f.predict(horizon=8, quantiles=[0.1])
+    assert f.predict(horizon=8).shape == (8,)                      # the point forecast goes on in blocks
+
+
+def test_quantile_heads_train_the_levels_asked_for():
+    f = Forecaster(probabilistic=True, quantiles=[0.2, 0.8], n_models=1, **FAST).fit(seasonal())
+    assert f._loss().levels.tolist() == [0.2, 0.5, 0.8]            # the median is always a head
+    assert f.predict(quantiles=[0.2, 0.8]).shape == (4, 2)
+    with pytest.raises(ValueError, match=r"quantiles \[0.1\] were not trained"):
+        f.predict(quantiles=[0.1])
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        Forecaster(probabilistic=True, quantiles=[0.0, 0.5], **FAST).fit(seasonal())
+    with pytest.raises(ValueError, match="unknown likelihood 'poisson'"):
+        Forecaster(probabilistic=True, likelihood="poisson", **FAST).fit(seasonal())
 
 
 def test_predict_from_new_context_and_trailing_padding():
@@ -170,11 +202,13 @@ def test_strategy_follows_the_options():
     y = seasonal()
     assert Forecaster(**FAST).fit(y).strategy_ == "direct"
     assert Forecaster(difference=1, **FAST).fit(y).strategy_ == "recursive"
-    assert Forecaster(probabilistic=True, **FAST).fit(y).strategy_ == "recursive"
+    assert Forecaster(probabilistic=True, **FAST).fit(y).strategy_ == "direct"
     month = xr.DataArray(np.sin(np.arange(120.0)), dims="time", coords={"time": y.time})
     assert Forecaster(**FAST).fit(y, X=month).strategy_ == "recursive"
-    with pytest.raises(ValueError, match="strategy='direct' does not take covariates X or probabilistic=True"):
-        Forecaster(strategy="direct", probabilistic=True, **FAST).fit(y, X=month)
+    with pytest.raises(ValueError, match="strategy='direct' does not take covariates X or difference=1"):
+        Forecaster(strategy="direct", difference=1, **FAST).fit(y, X=month)
+    with pytest.raises(ValueError, match="likelihood='quantile' needs the direct strategy"):
+        Forecaster(strategy="recursive", probabilistic=True, likelihood="quantile", **FAST).fit(y)
     with pytest.raises(ValueError, match="n_models=3 needs strategy='direct'"):
         Forecaster(strategy="recursive", n_models=3, **FAST).fit(y)
     for name, value, match in (("transform", "sqrt", "unknown transform 'sqrt'"),

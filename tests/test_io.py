@@ -165,3 +165,23 @@ def test_model_fitted_on_a_gpu_loads_on_the_cpu(fitted, tmp_path):
     np.testing.assert_array_equal(back.predict().values, f.predict().values)
     with pytest.raises(ValueError, match="unknown device .gpu.; expected one of .cpu., .cuda."):
         numbarnn.load(gpu_file, device="gpu")
+
+
+@pytest.mark.parametrize("likelihood", [None, "student_t"])
+def test_round_trip_direct_distribution_heads(tmp_path, likelihood):
+    y = numbarnn.datasets.co2()[:200]
+    f = Forecaster(probabilistic=True, likelihood=likelihood, quantiles=[0.1, 0.9], n_models=2, **FAST).fit(y)
+    f.save(tmp_path / "q.nc")
+    g = numbarnn.load(tmp_path / "q.nc")
+    assert g.strategy_ == "direct"
+    np.testing.assert_array_equal(f.predict(quantiles=[0.1, 0.9]).values, g.predict(quantiles=[0.1, 0.9]).values)
+
+
+def test_files_without_a_recorded_strategy_keep_the_old_rule(fitted):
+    """Before strategies were recorded, "auto" meant recursive for a probabilistic model."""
+    f, _ = fitted
+    g = Forecaster(**{**f.get_params(), "difference": 0})
+    g._restore({}, {"y": f.train_data_}, {"input_kind": "xarray"})
+    assert g.strategy_ == "recursive"
+    g._restore({}, {"y": f.train_data_}, {"input_kind": "xarray", "strategy": "direct"})
+    assert g.strategy_ == "direct"

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from numbarnn.training import MAE, MSE, CrossEntropy, GaussianNLL, Huber, get_loss
+from numbarnn.training.losses import Pinball, StudentTNLL
 
 
 def _fd(loss, pred, target, weight, eps=1e-6):
@@ -18,7 +19,8 @@ def _fd(loss, pred, target, weight, eps=1e-6):
     return g
 
 
-@pytest.mark.parametrize("loss", [MSE(), MAE(), Huber(0.5), GaussianNLL()], ids=repr)
+@pytest.mark.parametrize("loss", [MSE(), MAE(), Huber(0.5), GaussianNLL(), StudentTNLL(),
+                                  Pinball((0.1, 0.5, 0.95))], ids=repr)
 def test_regression_loss_gradients(loss):
     rng = np.random.default_rng(0)
     k = 3
@@ -63,3 +65,70 @@ def test_bad_labels_and_names():
         get_loss("l3")
     with pytest.raises(ValueError, match="Huber delta must be positive"):
         Huber(0)
+
+
+def _softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def test_student_t_value_is_scipys_log_density():
+    from scipy import stats
+    rng = np.random.default_rng(3)
+    pred, target = rng.standard_normal((5, 6)), rng.standard_normal((5, 2))
+    mu, sigma, nu = pred[:, :2], _softplus(pred[:, 2:4]) + 1e-3, 2 + _softplus(pred[:, 4:])
+    expected = -stats.t.logpdf(target, nu, loc=mu, scale=sigma).mean()
+    assert StudentTNLL()(pred, target)[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_pinball_value_and_quantile_heads():
+    pred = np.array([[1.0, 2.0, 3.0, 4.0]])          # levels 0.2 and 0.8, two targets each
+    target = np.array([[2.0, 1.0]])
+    loss = Pinball((0.2, 0.8))
+    # level 0.2: d = (1, -1) -> 0.2, 0.8; level 0.8: d = (-1, -3) -> 0.2, 0.6
+    assert loss(pred, target)[0] == pytest.approx((0.2 + 0.8 + 0.2 + 0.6) / 4)
+    np.testing.assert_array_equal(loss.quantiles(pred, 2, [0.8, 0.2]), [[[3.0, 1.0], [4.0, 2.0]]])
+    with pytest.raises(ValueError, match=r"quantiles \[0.5\] were not trained"):
+        loss.quantiles(pred, 2, [0.5])
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        Pinball((0.0, 0.5))
+    assert 2 * Pinball((0.5,))(pred[:, :2], target)[0] == pytest.approx(MAE()(pred[:, :2], target)[0])
+
+
+def test_distribution_quantiles_and_samples():
+    from scipy import stats
+    rng = np.random.default_rng(0)
+    pred = np.array([[0.5, 0.3, -0.2]])              # one target: location, raw scale, raw df
+    t = StudentTNLL()
+    mu, sigma, nu = t.split(pred, 1)
+    np.testing.assert_allclose(t.quantiles(pred, 1, [0.1, 0.9])[0, 0],
+                               stats.t.ppf([0.1, 0.9], nu[0, 0], loc=mu[0, 0], scale=sigma[0, 0]))
+    draws = t.sample(np.repeat(pred, 20000, axis=0), 1, rng)
+    assert np.median(draws) == pytest.approx(0.5, abs=0.03)
+    g = GaussianNLL()
+    mean, std = g.split(pred[:, :2], 1)
+    np.testing.assert_allclose(g.quantiles(pred[:, :2], 1, [0.5, 0.975])[0, 0],
+                               [mean[0, 0], mean[0, 0] + 1.959964 * std[0, 0]], rtol=1e-6)
+    assert np.std(g.sample(np.repeat(pred[:, :2], 20000, axis=0), 1, rng)) == pytest.approx(std[0, 0], rel=0.03)
+
+
+def test_student_t_and_pinball_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    pred, target = rng.standard_normal((6, 9)), rng.standard_normal((6, 3))
+    p = torch.tensor(pred, requires_grad=True)
+    mu, sigma = p[:, :3], torch.nn.functional.softplus(p[:, 3:6]) + 1e-3
+    nu = 2 + torch.nn.functional.softplus(p[:, 6:])
+    nll = -torch.distributions.StudentT(nu, mu, sigma).log_prob(torch.tensor(target)).mean()
+    nll.backward()
+    value, grad = StudentTNLL()(pred, target)
+    assert value == pytest.approx(nll.item(), rel=1e-10)
+    np.testing.assert_allclose(grad, p.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+    levels = torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64)[:, None]
+    p = torch.tensor(pred, requires_grad=True)
+    d = torch.tensor(target)[:, None, :] - p.reshape(6, 3, 3)
+    ref = torch.maximum(levels * d, (levels - 1) * d).mean()
+    ref.backward()
+    value, grad = Pinball((0.1, 0.5, 0.9))(pred, target)
+    assert value == pytest.approx(ref.item(), rel=1e-12)
+    np.testing.assert_allclose(grad, p.grad.numpy(), rtol=1e-12)

@@ -108,3 +108,45 @@ def test_sktime_layout_is_read_when_asked():
     np.testing.assert_array_equal(theirs.predict_proba(X.transpose(0, 2, 1)), ours.predict_proba(X))
     with pytest.raises(ValueError, match="unknown layout 'ncl'"):
         SequenceClassifier(layout="ncl").fit(X, y)
+
+
+def test_long_sequences_are_folded_into_patches():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 100, 2))
+    X[:5, 70:] = np.nan                                   # five shorter sequences
+    y = (X[:, :10, 0].mean(axis=1) > 0).astype(int)       # the label sits at the start
+    clf = SequenceClassifier(hidden_size=8, epochs=3, random_state=0).fit(X, y)
+    assert clf.patch_ == 4                                # 100 steps -> 25 recurrent steps of 4
+    assert clf.model_.net.input_size == 8                 # 4 steps x 2 features per input vector
+    folded, lengths = clf._network_input(np.zeros((2, 100, 2)), np.array([100, 70]))
+    assert folded.shape == (25, 2, 8) and lengths.tolist() == [25, 18]
+    assert clf.predict_proba(X[:3]).shape == (3, 2)
+    assert SequenceClassifier(patch=1, hidden_size=8, epochs=1, random_state=0).fit(X, y).model_.net.input_size == 2
+    assert SequenceClassifier(hidden_size=8, epochs=1, random_state=0).fit(X[:, :20], y).patch_ == 1
+    tags = np.zeros((40, 100), int)
+    assert SequenceClassifier(hidden_size=8, epochs=1, random_state=0).fit(X, tags).patch_ == 1
+    with pytest.raises(ValueError, match="patch=4 folds timesteps together, but y has one target per timestep"):
+        SequenceClassifier(patch=4, hidden_size=8, epochs=1).fit(X, tags)
+    with pytest.raises(ValueError, match="patch must be >= 1"):
+        SequenceClassifier(patch=0).fit(X, y)
+
+
+def test_patched_model_round_trip(tmp_path):
+    import numbarnn
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 64, 1))
+    y = rng.standard_normal(30)
+    reg = SequenceRegressor(hidden_size=4, epochs=2, random_state=0).fit(X, y)
+    assert reg.patch_ == 2
+    reg.save(tmp_path / "r.nc")
+    back = numbarnn.load(tmp_path / "r.nc")
+    assert back.patch_ == 2
+    np.testing.assert_array_equal(back.predict(X), reg.predict(X))
+
+
+def test_default_batches_and_epochs_follow_the_training_set():
+    clf = SequenceClassifier()
+    assert clf._training_schedule(36) == (8, 200)         # a small set: batches of 8, 200 passes
+    assert clf._training_schedule(270) == (32, 112)       # about 1,000 optimizer steps
+    assert clf._training_schedule(100_000) == (32, 50)
+    assert SequenceClassifier(batch_size=16, epochs=7)._training_schedule(36) == (16, 7)

@@ -67,6 +67,7 @@ def check_training_params(est, positive_ints):
     check_dtype(est.dtype)
     check_device(est.device)
     for name in positive_ints:
-        check_positive_int(name, getattr(est, name))
+        if getattr(est, name) is not None or name not in ("batch_size", "epochs"):
+            check_positive_int(name, getattr(est, name))
     if not 0 <= est.validation_fraction < 1:
         raise ValueError(f"validation_fraction must be in [0, 1), got {est.validation_fraction!r}")

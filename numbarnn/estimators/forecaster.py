@@ -11,7 +11,7 @@ from .._validation import check_option, check_positive_int
 from ..metrics import seasonal_naive_error
 from ..training import SequenceModel, get_loss, history_dataset, train
 from ..training.loop import slice_batch
-from ..training.losses import GaussianNLL
+from ..training.losses import GaussianNLL, Pinball, StudentTNLL
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import make_schedule
 from . import _forecast_core as core
@@ -24,6 +24,8 @@ from ._persistence import save
 DEFAULT_MODELS = 5
 #: Lookback of the recursive strategy unless ``lookback`` says otherwise.
 RECURSIVE_LOOKBACK = 24
+#: Levels of the quantile heads unless ``quantiles`` says otherwise: the 50, 80, 90 and 95% intervals.
+DEFAULT_QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
 
 
 class Forecaster(BaseEstimator):
@@ -47,10 +49,12 @@ class Forecaster(BaseEstimator):
       networks with different seeds are trained and their forecasts combined
       by the median, which steadies a forecast learned from a short series.
       It trains on every window (no early-stopping hold-out: on a short series
-      the last windows are the most informative and the most noisy).
-    - **recursive** (with covariates ``X``, ``probabilistic=True`` or
-      ``difference > 0``): one-step-ahead training on (differenced) standardised
-      series, forecasts fed back step by step; sampled paths give quantiles.
+      the last windows are the most informative and the most noisy). With
+      ``probabilistic=True`` the readout gives a distribution for every step
+      (quantile heads by default), and ``predict(quantiles=...)`` reads it.
+    - **recursive** (with covariates ``X`` or ``difference > 0``): one-step-ahead
+      training on (differenced) standardised series, forecasts fed back step by
+      step; with ``probabilistic=True`` sampled paths give quantiles.
 
     Parameters
     ----------
@@ -73,12 +77,23 @@ class Forecaster(BaseEstimator):
     difference : int, model differences at this lag (0: levels, 1: first
         differences, 12: seasonal differences of a monthly series); forecasts are
         integrated back (recursive strategy).
-    probabilistic : bool, add a variance head trained by Gaussian negative
-        log-likelihood; ``predict(quantiles=...)`` then samples paths.
+    probabilistic : bool, train a predictive distribution (``likelihood``);
+        ``predict(quantiles=...)`` then gives its quantiles.
+    likelihood : ``None``, ``"quantile"``, ``"gaussian"`` or ``"student_t"``: the
+        distribution of a probabilistic model. ``"quantile"`` (direct strategy; the
+        direct default) trains one head per level of ``quantiles`` by pinball loss,
+        free of any assumed shape; ``"gaussian"`` (the recursive default) and
+        ``"student_t"`` (heavy tails, learned degrees of freedom) train location and
+        scale heads by negative log-likelihood.
+    quantiles : levels of the quantile heads; ``None``: 0.025, 0.05, 0.1, 0.25, 0.5,
+        0.75, 0.9, 0.95, 0.975 (0.5 is always added: it is the point forecast).
     covariates : ``"known"`` (``X`` is known over the forecast horizon and must
         be given to ``predict``) or ``"past"`` (``X`` is only observed; it is
         forecast jointly with ``y``).
     loss : ``"mse"``, ``"mae"`` or ``"huber"`` (ignored when ``probabilistic``).
+        Without ``probabilistic``, the direct strategy's ``predict(quantiles=...)``
+        is refused: use :func:`numbarnn.conformal_interval` for intervals from
+        backtest errors.
     optimizer, learning_rate, weight_decay, schedule : training
         (``"adam"``/``"adamw"``/``"sgd"``; ``"constant"``/``"step"``/``"cosine"``/``"plateau"``).
     batch_size, epochs, clip_norm, patience : training; ``patience`` epochs
@@ -118,7 +133,7 @@ class Forecaster(BaseEstimator):
 
     def __init__(self, cell="lstm", hidden_size=16, num_layers=1, lookback=None, horizon=12, strategy="auto",
                  season_length=None, transform="auto", deseasonalize="auto", n_models=None, difference=0,
-                 probabilistic=False, covariates="known", loss="mae", optimizer="adam", learning_rate=3e-3,
+                 probabilistic=False, likelihood=None, quantiles=None, covariates="known", loss="mae", optimizer="adam", learning_rate=3e-3,
                  weight_decay=0.0, schedule="plateau", batch_size=32, epochs=100, clip_norm=1.0,
                  patience=20, validation_fraction=0.0, dropout=0.0, n_samples=200, dtype="float32",
                  device="cpu", time_dim="time", feature_dim=None, random_state=None, verbose=None, fill=None):
@@ -134,6 +149,8 @@ class Forecaster(BaseEstimator):
         self.n_models = n_models
         self.difference = difference
         self.probabilistic = probabilistic
+        self.likelihood = likelihood
+        self.quantiles = quantiles
         self.covariates = covariates
         self.loss = loss
         self.optimizer = optimizer
@@ -170,21 +187,27 @@ class Forecaster(BaseEstimator):
         check_option("deseasonalize", self.deseasonalize, ("auto", True, False))
         check_option("fill", self.fill, (None, "linear"))
         check_positive_int("difference", self.difference, minimum=0)
+        check_option("likelihood", self.likelihood, (None, "quantile", "gaussian", "student_t"))
+        if self.quantiles is not None:
+            Pinball(self.quantiles)  # raises for levels outside (0, 1) or repeated
 
     def _resolve_strategy(self, has_covariates):
         """The strategy ``"auto"`` stands for, and a clear error for a combination that cannot work."""
         needs = [reason for reason, present in (("covariates X", has_covariates),
-                                                ("probabilistic=True", self.probabilistic),
                                                 (f"difference={self.difference}", self.difference > 0)) if present]
-        if self.strategy == "auto":
-            return "recursive" if needs else "direct"
-        if self.strategy == "direct" and needs:
+        strategy = self.strategy
+        if strategy == "auto":
+            strategy = "recursive" if needs else "direct"
+        elif strategy == "direct" and needs:
             raise ValueError(f"strategy='direct' does not take {' or '.join(needs)}; "
                              "use strategy='recursive' (or 'auto')")
-        if self.strategy == "recursive" and (self.n_models or 1) > 1:
+        if strategy == "recursive" and (self.n_models or 1) > 1:
             raise ValueError(f"n_models={self.n_models} needs strategy='direct'; the recursive strategy "
                              "fits one network")
-        return self.strategy
+        if strategy == "recursive" and self.probabilistic and self.likelihood == "quantile":
+            raise ValueError("likelihood='quantile' needs the direct strategy (the recursive strategy samples "
+                             "paths from a distribution); use likelihood='gaussian' or 'student_t'")
+        return strategy
 
     def _panel(self, y, name="y"):
         panel = to_panel(y, self.time_dim, self.feature_dim, name=name)
@@ -285,7 +308,13 @@ class Forecaster(BaseEstimator):
         return self
 
     def _loss(self):
-        return GaussianNLL() if self.probabilistic else get_loss(self.loss)
+        if not self.probabilistic:
+            return get_loss(self.loss)
+        likelihood = self.likelihood or ("quantile" if self.strategy_ == "direct" else "gaussian")
+        if likelihood == "quantile":
+            levels = DEFAULT_QUANTILES if self.quantiles is None else self.quantiles
+            return Pinball(np.union1d(np.asarray(levels, dtype=float), [0.5]))
+        return GaussianNLL() if likelihood == "gaussian" else StudentTNLL()
 
     def _joint(self, values, cov):
         """The modelled channels: the target, plus past-only covariates forecast jointly."""
@@ -293,8 +322,10 @@ class Forecaster(BaseEstimator):
             return values
         return np.concatenate([values, cov], axis=2)
 
-    def _fit_structure(self, y, X):
-        """Read the data and build an untrained model of the right shape; return the training RNG."""
+    def _fit_structure(self, y, X, strategy=None):
+        """Read the data and build an untrained model of the right shape; return the training RNG.
+
+        ``strategy``: the one resolved when the model was fitted (a model file says which)."""
         panel = self._panel(y)
         future_time(panel.time, 1, self.time_dim)  # an irregular time axis fails now, not after training
         self.train_data_ = as_dataarray(y, self.time_dim)[0]
@@ -308,13 +339,14 @@ class Forecaster(BaseEstimator):
         self.covariates_values_ = cov
         self.n_features_in_ = panel.values.shape[2]
         self.n_covariates_ = 0 if cov is None else cov.shape[2]
-        self.strategy_ = self._resolve_strategy(X is not None)
+        self.strategy_ = strategy or self._resolve_strategy(X is not None)
         self.season_length_ = self.season_length or season_length(panel.time)
         rng = np.random.default_rng(self.random_state)
         if self.strategy_ == "direct":
             self.lookback_ = self.lookback or self._direct_lookback(panel.values)
             F = self.n_features_in_
-            self.model_ = Ensemble([self._network(F, self.horizon * F, "sequence", rng)
+            n_out = self.horizon * F * self._loss().outputs_per_target
+            self.model_ = Ensemble([self._network(F, n_out, "sequence", rng)
                                     for _ in range(self.n_models or DEFAULT_MODELS)])
             return rng
         self.lookback_ = self.lookback or self._recursive_lookback(panel.values)
@@ -347,10 +379,13 @@ class Forecaster(BaseEstimator):
 
     def _persist(self):
         arrays = {name: getattr(self, name, None) for name in ("mean_", "std_", "cov_mean_", "cov_std_")}
-        return arrays, {"y": self.train_data_, "X": self.train_X_}, {"input_kind": self.panel_.kind}
+        state = {"input_kind": self.panel_.kind, "strategy": self.strategy_}
+        return arrays, {"y": self.train_data_, "X": self.train_X_}, state
 
     def _restore(self, arrays, frames, state):
-        self._fit_structure(frames["y"], frames.get("X"))
+        # files written before the strategy was recorded: "auto" then meant recursive for a probabilistic model
+        legacy = "recursive" if self.strategy == "auto" and self.probabilistic else None
+        self._fit_structure(frames["y"], frames.get("X"), state.get("strategy", legacy))
         for name in ("mean_", "std_", "cov_mean_", "cov_std_"):
             setattr(self, name, arrays.get(name))
         self.panel_.kind = state.get("input_kind", "xarray")
@@ -363,7 +398,9 @@ class Forecaster(BaseEstimator):
         Returns the forecast in the caller's labels: future time coordinates at
         the series' own frequency, other coordinates and attrs kept. With
         ``quantiles`` (needs ``probabilistic=True``) a ``quantile`` dimension is
-        added, estimated from ``n_samples`` sampled paths.
+        added: the direct strategy reads its quantile heads (or the quantiles of its
+        predicted distribution) for the first ``horizon`` steps, the recursive one
+        estimates them from ``n_samples`` sampled paths.
         """
         self._check_fitted()
         horizon = self.horizon if horizon is None else check_positive_int("horizon", horizon)
@@ -384,7 +421,7 @@ class Forecaster(BaseEstimator):
                     raise ValueError("this model was fitted with past covariates: give X with the new y")
                 cov = self._aligned_covariates(X, panel)
         if self.strategy_ == "direct":
-            return self._predict_direct(panel, horizon)
+            return self._predict_direct(panel, horizon, quantiles)
         values = panel.values
         first, last = core.valid_span(values)
         needed = self.lookback_ + self.difference
@@ -400,9 +437,7 @@ class Forecaster(BaseEstimator):
         out = core.forecast_window(paths, gap, horizon, self.n_features_in_)  # (P, horizon, S, F)
         if quantiles is None:
             return from_panel(out[0], panel, future)
-        q = np.atleast_1d(np.asarray(quantiles, dtype=float))
-        if np.any((q < 0) | (q > 1)):
-            raise ValueError(f"quantiles must lie in [0, 1], got {q.tolist()}")
+        q = _levels(quantiles)
         qs = np.quantile(out, q, axis=0)  # (Q, horizon, S, F)
         return from_panel(np.moveaxis(qs, 0, -1), panel, future, extra_dim=("quantile", q))
 
@@ -432,25 +467,59 @@ class Forecaster(BaseEstimator):
                     input_tags=InputTags(allow_nan=True), regressor_tags=RegressorTags(poor_score=True),
                     transformer_tags=None)
 
-    def _predict_direct(self, panel, horizon):
+    def _direct_block(self, adjusted, scale, end, levels):
+        """The ensemble's next ``self.horizon`` steps after ``end`` at quantile ``levels`` (Q,), in window
+        units: (S, horizon, F, Q), the members' median per level. Quantile heads are read all together and
+        sorted (so they never cross, and a level reads the same whatever else is asked for)."""
+        x, lengths = core.direct_context(adjusted, scale, end, self.lookback_, self.dtype)
+        S, F = adjusted.shape[1], adjusted.shape[2]
+        K = self.horizon * F
+        loss = self._loss()
+        heads = isinstance(loss, Pinball)
+        if heads:
+            loss.quantiles(np.zeros((1, K * loss.levels.size)), K, levels)  # a clear error for an untrained level
+        read = loss.levels if heads else levels
+        per_member = []
+        for model in self.model_.members:
+            pred = model.forward(x, lengths=lengths, record=False)[0].astype(np.float64)
+            q = loss.quantiles(pred, K, read) if self.probabilistic else pred[..., None]
+            per_member.append(q.reshape(S, self.horizon, F, -1))
+        out = np.median(np.stack(per_member), axis=0)
+        if heads:
+            out = np.sort(out, axis=-1)[..., [int(np.argmin(np.abs(loss.levels - v))) for v in levels]]
+        return out
+
+    def _predict_direct(self, panel, horizon, quantiles):
         """Forecast blocks of ``self.horizon`` steps; past the first block (a longer ``horizon``, or series
-        that end before the time axis does) each block reads the ones before it as history."""
+        that end before the time axis does) each block reads the median of the ones before as history."""
         values = panel.values
         T, S, F = values.shape
         first, last, adjusted, prep = self._direct_data(values)
         gap = (T - 1) - last
         steps = int(gap.max()) + horizon
+        future = future_time(panel.time, horizon, self.time_dim)
         blocks = -(-steps // self.horizon)
         adjusted = np.concatenate([adjusted, np.full((blocks * self.horizon, S, F), np.nan)])
-        end = last
-        for _ in range(blocks):
-            x, lengths = core.direct_context(adjusted, prep["scale"], end, self.lookback_, self.dtype)
-            preds = [model.forward(x, lengths=lengths, record=False)[0] for model in self.model_.members]
-            pred = np.median(np.stack(preds).astype(np.float64), axis=0).reshape(S, self.horizon, F)
-            end = core.direct_extend(adjusted, end, prep["scale"], pred)
-        paths = core.direct_levels(adjusted, last, steps, prep)[None]  # (1, steps, S, F)
-        out = core.forecast_window(paths, gap, horizon, F)
-        return from_panel(out[0], panel, future_time(panel.time, horizon, self.time_dim))
+        if quantiles is None:
+            end = last
+            for _ in range(blocks):
+                pred = self._direct_block(adjusted, prep["scale"], end, [0.5])[..., 0]
+                end = core.direct_extend(adjusted, end, prep["scale"], pred)
+            paths = core.direct_levels(adjusted, last, steps, prep)[None]  # (1, steps, S, F)
+            return from_panel(core.forecast_window(paths, gap, horizon, F)[0], panel, future)
+        if blocks > 1:
+            raise ValueError(f"quantiles from the direct strategy cover the {self.horizon} steps it was fitted "
+                             f"for (horizon=...), and this forecast needs {steps} (the horizon plus the steps "
+                             "since a series ended); fit with a longer horizon")
+        q = _levels(quantiles)
+        order = np.argsort(q)
+        pred = self._direct_block(adjusted, prep["scale"], last, q[order])
+        paths = np.empty((q.size, steps, S, F))
+        for j, k in enumerate(order):  # each level's path through the (monotone) inverse transforms
+            core.direct_extend(adjusted, last, prep["scale"], pred[..., j])
+            paths[k] = core.direct_levels(adjusted, last, steps, prep)
+        qs = core.forecast_window(paths, gap, horizon, F)  # (Q, horizon, S, F)
+        return from_panel(np.moveaxis(qs, 0, -1), panel, future, extra_dim=("quantile", q))
 
     def _known_covariates(self, panel, fit_cov, X, future, steps, T):
         """Scaled known covariates for times 0 .. T + steps - 1 (None without known covariates)."""
@@ -479,13 +548,22 @@ class Forecaster(BaseEstimator):
         (``P = n_samples`` sampled paths, else the one path of means)."""
         rng = np.random.default_rng(self.random_state)
         F = joint.shape[2]
+        loss = self._loss()
 
         def draw(pred):
             if not self.probabilistic:
                 return pred
-            mean, std = GaussianNLL.split(pred.astype(np.float64), F)
-            return mean + std * rng.standard_normal(mean.shape) if sample else mean
+            pred = pred.astype(np.float64)
+            return loss.sample(pred, F, rng) if sample else pred[..., :F]  # the location heads come first
 
         return core.forecast_paths(self.model_, joint, last, steps, self.lookback_, self.difference, self.mean_,
                                    self.std_, draw, known=known, n_paths=self.n_samples if sample else 1,
                                    dtype=self.dtype)
+
+
+def _levels(quantiles):
+    """``quantiles`` as a 1-d float array, checked to lie in [0, 1]."""
+    q = np.atleast_1d(np.asarray(quantiles, dtype=float))
+    if np.any((q < 0) | (q > 1)) or q.ndim != 1:
+        raise ValueError(f"quantiles must lie in [0, 1], got {q.tolist()}")
+    return q

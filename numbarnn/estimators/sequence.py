@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from .._validation import check_option
+from .._validation import check_option, check_positive_int
 from ..training import SequenceModel, get_loss, history_dataset, train
 from ..training.losses import CrossEntropy
 from ..training.loop import slice_batch
@@ -31,6 +31,15 @@ from ._base import BaseEstimator, check_training_params
 from ._labels import label_sequences, sequence_values, target_values
 from ._persistence import save
 
+
+#: Recurrent steps a long sequence is folded into when ``patch`` is ``None``: ``patch`` consecutive
+#: timesteps become one input vector, so a 250-step series is 32 steps for the network, whose gradients
+#: fade over long spans (see :doc:`/analysis`).
+PATCHED_STEPS = 32
+#: Optimizer steps the default ``epochs`` aims at (within ``EPOCH_RANGE``): a small labelled set gets
+#: more passes, a large one fewer.
+TARGET_STEPS = 1000
+EPOCH_RANGE = (50, 200)
 
 #: How a 3-d array (not a DataArray, whose dimensions are named) lays out its axes: ours, or sktime's
 #: ``numpy3D`` (sample, channel, time).
@@ -90,7 +99,7 @@ class _SequenceEstimator(BaseEstimator):
                  optimizer="adam", learning_rate=5e-3, weight_decay=0.0, schedule="constant", batch_size=32,
                  epochs=50, clip_norm=1.0, patience=10, validation_fraction=0.1, dtype="float32",
                  device="cpu", sample_dim="sample", time_dim="time", feature_dim="feature", random_state=None,
-                 verbose=None, layout="sample_time_feature"):
+                 verbose=None, layout="sample_time_feature", patch=None):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -113,10 +122,31 @@ class _SequenceEstimator(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.layout = layout
+        self.patch = patch
 
     def _check_params(self):
         check_training_params(self, ("hidden_size", "num_layers", "batch_size", "epochs"))
         check_option("layout", self.layout, LAYOUTS)
+        if self.patch is not None:
+            check_positive_int("patch", self.patch)
+
+    def _resolve_patch(self, lengths):
+        """Timesteps per recurrent step: ``patch``, or enough to fold the longest sequence into
+        ``PATCHED_STEPS`` steps; 1 for per-timestep targets, which need every step."""
+        if self.per_timestep_:
+            if (self.patch or 1) > 1:
+                raise ValueError(f"patch={self.patch} folds timesteps together, but y has one target per "
+                                 "timestep; leave patch=None (or 1) for tagging")
+            return 1
+        return self.patch or max(1, -(-int(lengths.max()) // PATCHED_STEPS))
+
+    def _training_schedule(self, n):
+        """``batch_size`` and ``epochs``, or their defaults for ``n`` training sequences: batches of
+        n / 8 (8 to 32), and epochs for about ``TARGET_STEPS`` optimizer steps."""
+        batch = self.batch_size or int(np.clip(n // 8, 8, 32))
+        steps_per_epoch = -(-n // batch)
+        epochs = self.epochs or int(np.clip(-(-TARGET_STEPS // steps_per_epoch), *EPOCH_RANGE))
+        return batch, epochs
 
     def _inputs(self, X, fitting):
         arr, labels = _as_array(X, self.sample_dim, self.time_dim, self.feature_dim)
@@ -139,7 +169,19 @@ class _SequenceEstimator(BaseEstimator):
             raise ValueError(f"X has {width} features, but {type(self).__name__} is expecting "
                              f"{self.n_features_in_} features as input ({unit}; 2-d and 3-d X do not mix)")
         x = np.nan_to_num((arr - self.x_mean_) / self.x_std_)  # missing values -> the training mean
-        return np.ascontiguousarray(x.transpose(1, 0, 2), dtype=self.dtype), lengths, labels
+        return x, lengths, labels
+
+    def _network_input(self, x, lengths):
+        """(N, T, F) inputs as the network reads them: ``patch_`` steps folded into one, time-major."""
+        p = self.patch_
+        if p > 1:
+            N, T, F = x.shape
+            steps = -(-T // p)
+            folded = np.zeros((N, steps * p, F))
+            folded[:, :T] = x
+            x = folded.reshape(N, steps, p * F)
+            lengths = -(-lengths // p)
+        return np.ascontiguousarray(x.transpose(1, 0, 2), dtype=self.dtype), lengths
 
     def fit(self, X, y):
         """Fit on sequences ``X`` and targets ``y``; return ``self``."""
@@ -150,20 +192,23 @@ class _SequenceEstimator(BaseEstimator):
             delattr(self, attr)
         try:
             x, lengths, _ = self._inputs(X, fitting=True)
-            target, weight, n_out = self._targets(y, x.shape[1], x.shape[0], lengths)
+            target, weight, n_out = self._targets(y, x.shape[0], x.shape[1], lengths)
             rng = np.random.default_rng(self.random_state)
             self.per_timestep_ = target.ndim == 3
+            self.patch_ = self._resolve_patch(lengths)
+            x, lengths = self._network_input(x, lengths)
             self._build_model(x.shape[2], n_out, int(rng.integers(2**31)))
             data = (x, target, lengths, weight)
             n = x.shape[1]
             n_val = int(round(self.validation_fraction * n))
             order = rng.permutation(n)
             tr, va = order[n_val:], order[:n_val]
+            batch_size, epochs = self._training_schedule(len(tr))
             opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
-            schedule = make_schedule(self.schedule, opt, self.epochs)
+            schedule = make_schedule(self.schedule, opt, epochs)
             hist = train(self.model_, self._loss(), opt, slice_batch(data, tr),
                          slice_batch(data, va) if n_val else None,
-                         epochs=self.epochs, batch_size=self.batch_size, schedule=schedule,
+                         epochs=epochs, batch_size=batch_size, schedule=schedule,
                          clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose)
             self.history_ = history_dataset(hist)
             self.is_fitted_ = True
@@ -180,7 +225,7 @@ class _SequenceEstimator(BaseEstimator):
                                     dropout=self.dropout, dtype=self.dtype, device=self.device, seed=seed)
 
     _STATE_ARRAYS = ("x_mean_", "x_std_")
-    _STATE_FLAGS = ("n_features_in_", "fixed_length_", "per_timestep_")
+    _STATE_FLAGS = ("n_features_in_", "fixed_length_", "per_timestep_", "patch_")
 
     def save(self, path):
         """Write the fitted estimator to ``path`` as one netCDF file (atomically); see :func:`numbarnn.load`."""
@@ -198,7 +243,7 @@ class _SequenceEstimator(BaseEstimator):
             value = arrays.get(name)
             setattr(self, name, None if value is None or (value.ndim == 0) else value)
         for name in self._STATE_FLAGS:
-            setattr(self, name, state[name])
+            setattr(self, name, state.get(name, 1) if name == "patch_" else state[name])  # older files: 1
         self._build_model(state["n_in"], state["n_out"], 0)
 
     def __sklearn_tags__(self):
@@ -217,6 +262,7 @@ class _SequenceEstimator(BaseEstimator):
     def _raw_predict(self, X):
         self._check_fitted()
         x, lengths, labels = self._inputs(X, fitting=False)
+        x, lengths = self._network_input(x, lengths)
         outs = []
         for start in range(0, x.shape[1], 256):
             pred, _, _ = self.model_.forward(x[:, start:start + 256], lengths=lengths[start:start + 256],
@@ -240,7 +286,9 @@ class SequenceRegressor(_SequenceEstimator):
     """Recurrent regression on sequences: one value (or vector) per sequence, or one per timestep.
 
     Parameters are those of the recurrent model and of training (see
-    :class:`numbarnn.Forecaster`), plus ``loss`` (``"mse"``, ``"mae"``, ``"huber"``).
+    :class:`numbarnn.Forecaster`), plus ``loss`` (``"mse"``, ``"mae"``, ``"huber"``)
+    and ``patch`` (timesteps folded into one recurrent step; ``None``: enough to
+    fold the longest sequence into 32 steps, see :class:`SequenceClassifier`).
     Targets are scaled internally and unscaled on output.
 
     Examples
@@ -259,14 +307,14 @@ class SequenceRegressor(_SequenceEstimator):
                  optimizer="adam", learning_rate=5e-3, weight_decay=0.0, schedule="constant", batch_size=32,
                  epochs=50, clip_norm=1.0, patience=10, validation_fraction=0.1, dtype="float32",
                  device="cpu", sample_dim="sample", time_dim="time", feature_dim="feature", random_state=None,
-                 verbose=None, layout="sample_time_feature"):
+                 verbose=None, layout="sample_time_feature", patch=None):
         super().__init__(cell, hidden_size, num_layers, bidirectional, dropout, optimizer, learning_rate,
                          weight_decay, schedule, batch_size, epochs, clip_norm, patience, validation_fraction,
-                         dtype, device, sample_dim, time_dim, feature_dim, random_state, verbose, layout)
+                         dtype, device, sample_dim, time_dim, feature_dim, random_state, verbose, layout, patch)
         self.loss = loss
 
     _STATE_ARRAYS = ("x_mean_", "x_std_", "y_mean_", "y_std_")
-    _STATE_FLAGS = ("n_features_in_", "fixed_length_", "per_timestep_", "squeeze_output_")
+    _STATE_FLAGS = ("n_features_in_", "fixed_length_", "per_timestep_", "squeeze_output_", "patch_")
 
     def _check_params(self):
         super()._check_params()
@@ -325,9 +373,17 @@ class SequenceClassifier(_SequenceEstimator):
     """Recurrent classification of sequences (one label each) or of every timestep (sequence tagging).
 
     ``class_weight`` may be ``None``, ``"balanced"`` or a dict label -> weight.
-    ``validation_fraction`` is 0 by default: on the small labelled sets typical of
-    sequence classification, early stopping on a 10% split stopped training near
-    chance (``benchmarks/classify_ucr.py``); give it to hold out a random split.
+    The defaults are chosen for the small labelled sets typical of sequence
+    classification (``benchmarks/classify_ucr.py`` measures them):
+
+    - ``validation_fraction=0`` and ``patience=None``: early stopping on a 10%
+      split stopped training near chance; give both to hold out a random split.
+    - ``patch=None``: a sequence longer than 32 steps is folded, ``patch``
+      consecutive timesteps to one input vector, into at most 32 recurrent steps
+      (GunPoint's 150 steps are 30 steps of 5); unfolded, the gradient from the
+      label fades before it reaches the informative part.
+    - ``batch_size=None``: an eighth of the training set, 8 to 32 sequences;
+      ``epochs=None``: about 1,000 optimizer steps, 50 to 200 epochs.
 
     Examples
     --------
@@ -344,12 +400,13 @@ class SequenceClassifier(_SequenceEstimator):
 
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, bidirectional=False, dropout=0.0,
                  class_weight=None, optimizer="adam", learning_rate=5e-3, weight_decay=0.0, schedule="constant",
-                 batch_size=32, epochs=50, clip_norm=1.0, patience=10, validation_fraction=0.0, dtype="float32",
+                 batch_size=None, epochs=None, clip_norm=1.0, patience=None, validation_fraction=0.0,
+                 dtype="float32",
                  device="cpu", sample_dim="sample", time_dim="time", feature_dim="feature", random_state=None,
-                 verbose=None, layout="sample_time_feature"):
+                 verbose=None, layout="sample_time_feature", patch=None):
         super().__init__(cell, hidden_size, num_layers, bidirectional, dropout, optimizer, learning_rate,
                          weight_decay, schedule, batch_size, epochs, clip_norm, patience, validation_fraction,
-                         dtype, device, sample_dim, time_dim, feature_dim, random_state, verbose, layout)
+                         dtype, device, sample_dim, time_dim, feature_dim, random_state, verbose, layout, patch)
         self.class_weight = class_weight
 
     _STATE_ARRAYS = ("x_mean_", "x_std_", "classes_", "class_weights_")

@@ -7,10 +7,10 @@ here too because they are what the loop trains.
 from ..nn import Linear, SequenceModel
 from .clipping import clip_grad_norm, clip_grad_value, global_norm
 from .loop import evaluate, history_dataset, train
-from .losses import MAE, MSE, CrossEntropy, GaussianNLL, Huber, get_loss
+from .losses import MAE, MSE, CrossEntropy, GaussianNLL, Huber, Pinball, StudentTNLL, get_loss
 from .optimizers import SGD, Adam, AdamW
 from .schedules import Constant, CosineLR, ReduceOnPlateau, StepLR
 
 __all__ = ["MAE", "MSE", "SGD", "Adam", "AdamW", "Constant", "CosineLR", "CrossEntropy", "GaussianNLL",
-           "Huber", "Linear", "ReduceOnPlateau", "SequenceModel", "StepLR", "clip_grad_norm",
+           "Huber", "Linear", "Pinball", "ReduceOnPlateau", "SequenceModel", "StepLR", "StudentTNLL", "clip_grad_norm",
            "clip_grad_value", "evaluate", "get_loss", "global_norm", "history_dataset", "train"]

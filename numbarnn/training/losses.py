@@ -8,6 +8,7 @@ elements and ``grad`` is its gradient with respect to ``pred``.
 """
 
 import numpy as np
+from scipy import special, stats
 
 from .._validation import check_option
 
@@ -108,8 +109,119 @@ class GaussianNLL(Loss):
         """Mean and standard deviation from a prediction with ``2k`` columns."""
         return pred[..., :k], np.sqrt(softplus(pred[..., k:]))
 
+    def quantiles(self, pred, k, levels):
+        """The predicted distribution's quantiles at ``levels`` (Q,): (..., k, Q)."""
+        mu, std = self.split(pred, k)
+        return mu[..., None] + std[..., None] * stats.norm.ppf(levels)
+
+    def sample(self, pred, k, rng):
+        """One draw per target column: (..., k)."""
+        mu, std = self.split(pred, k)
+        return mu + std * rng.standard_normal(mu.shape)
+
     def __repr__(self):
         return f"GaussianNLL(min_var={self.min_var})"
+
+
+class StudentTNLL(Loss):
+    r"""Student-t negative log-likelihood: a location, a scale and a degrees-of-freedom head.
+
+    ``pred`` has three columns per target column: locations :math:`\mu`, raw scales mapped to
+    :math:`\sigma = \mathrm{softplus}(r) + ` ``min_scale``, and raw degrees of freedom mapped to
+    :math:`\nu = 2 + \mathrm{softplus}(r)` (above 2, so the variance is finite). With
+    :math:`z = (t - \mu) / \sigma`:
+
+    .. math:: \frac{1}{N}\sum \log\Gamma(\tfrac{\nu}{2}) - \log\Gamma(\tfrac{\nu + 1}{2})
+              + \tfrac12 \log(\nu\pi) + \log\sigma + \tfrac{\nu + 1}{2}\log(1 + z^2/\nu)
+
+    Heavy tails make it robust to outliers that would drag a Gaussian's mean and inflate its variance.
+    """
+
+    outputs_per_target = 3
+
+    def __init__(self, min_scale=1e-3):
+        self.min_scale = float(min_scale)
+
+    def split(self, pred, k):
+        """Location, scale and degrees of freedom from a prediction with ``3k`` columns."""
+        return (pred[..., :k], softplus(pred[..., k:2 * k]) + self.min_scale, 2.0 + softplus(pred[..., 2 * k:]))
+
+    def __call__(self, pred, target, weight=None):
+        k = target.shape[1]
+        p = pred.astype(np.float64)
+        mu, sigma, nu = self.split(p, k)
+        w = _row_weight(weight, pred.shape[0], np.float64)[:, None]
+        count = max(float(w.sum()) * k, 1.0)
+        z = np.where(w > 0, (target - mu) / sigma, 0)
+        u = nu + z * z
+        value = (special.gammaln(nu / 2) - special.gammaln((nu + 1) / 2) + 0.5 * np.log(nu * np.pi)
+                 + np.log(sigma) + 0.5 * (nu + 1) * np.log1p(z * z / nu))
+        d_mu = -(nu + 1) * z / (sigma * u)
+        d_sigma = 1 / sigma - (nu + 1) * z * z / (sigma * u)
+        d_nu = 0.5 * (special.digamma(nu / 2) - special.digamma((nu + 1) / 2) + 1 / nu + np.log1p(z * z / nu)
+                      - (nu + 1) * z * z / (nu * u))
+        grad = np.concatenate([d_mu, d_sigma * _sigmoid(p[:, k:2 * k]), d_nu * _sigmoid(p[:, 2 * k:])], axis=1)
+        return float((w * value).sum() / count), (w * grad / count).astype(pred.dtype)
+
+    def quantiles(self, pred, k, levels):
+        """The predicted distribution's quantiles at ``levels`` (Q,): (..., k, Q)."""
+        mu, sigma, nu = self.split(pred, k)
+        return mu[..., None] + sigma[..., None] * stats.t.ppf(np.asarray(levels), nu[..., None])
+
+    def sample(self, pred, k, rng):
+        """One draw per target column: (..., k)."""
+        mu, sigma, nu = self.split(pred, k)
+        return mu + sigma * rng.standard_t(nu)
+
+    def __repr__(self):
+        return f"StudentTNLL(min_scale={self.min_scale})"
+
+
+class Pinball(Loss):
+    r"""Quantile (pinball) loss for one head per quantile level.
+
+    ``pred`` has ``len(quantiles)`` blocks of columns, one per level in the order given, each with one
+    column per target column. With :math:`d = t - p_q`:
+
+    .. math:: \frac{1}{NQ}\sum_q \sum \max(q\,d,\ (q - 1)\,d)
+
+    At the level 0.5 it is half the absolute error, so the median head is an MAE-trained forecast.
+    """
+
+    def __init__(self, quantiles=(0.1, 0.5, 0.9)):
+        q = np.asarray(quantiles, dtype=np.float64).reshape(-1)
+        if q.size == 0 or np.any(~((q > 0) & (q < 1))) or np.unique(q).size != q.size:
+            raise ValueError(f"quantiles must be distinct levels strictly between 0 and 1, got {list(quantiles)}")
+        self.levels = q
+
+    @property
+    def outputs_per_target(self):
+        return self.levels.size
+
+    def __call__(self, pred, target, weight=None):
+        k, Q = target.shape[1], self.levels.size
+        w = _row_weight(weight, pred.shape[0], np.float64)[:, None, None]
+        count = max(float(w.sum()) * k * Q, 1.0)
+        p = pred.astype(np.float64).reshape(pred.shape[0], Q, k)
+        d = np.where(w > 0, target[:, None, :] - p, 0)
+        q = self.levels[None, :, None]
+        value = np.maximum(q * d, (q - 1) * d)
+        grad = np.where(d > 0, -q, np.where(d < 0, 1 - q, 0.0))
+        return float((w * value).sum() / count), (w * grad / count).reshape(pred.shape).astype(pred.dtype)
+
+    def quantiles(self, pred, k, levels):
+        """The heads at ``levels`` (each must be a trained level): (..., k, Q)."""
+        levels = np.asarray(levels, dtype=np.float64).reshape(-1)
+        missing = [float(v) for v in levels if not np.any(np.isclose(self.levels, v))]
+        if missing:
+            raise ValueError(f"quantiles {missing} were not trained; this model has heads at "
+                             f"{self.levels.tolist()} (set quantiles=... before fit)")
+        cols = [int(np.argmin(np.abs(self.levels - v))) for v in levels]
+        blocks = pred.reshape(pred.shape[:-1] + (self.levels.size, k))
+        return np.moveaxis(blocks[..., cols, :], -2, -1)
+
+    def __repr__(self):
+        return f"Pinball(quantiles={self.levels.tolist()})"
 
 
 class CrossEntropy(Loss):
@@ -150,7 +262,8 @@ class CrossEntropy(Loss):
         return f"CrossEntropy(class_weight={self.class_weight}, ignore_index={self.ignore_index})"
 
 
-LOSSES = {"mse": MSE, "mae": MAE, "huber": Huber, "gaussian_nll": GaussianNLL, "cross_entropy": CrossEntropy}
+LOSSES = {"mse": MSE, "mae": MAE, "huber": Huber, "gaussian_nll": GaussianNLL, "student_t_nll": StudentTNLL,
+          "pinball": Pinball, "cross_entropy": CrossEntropy}
 
 
 def get_loss(loss):
