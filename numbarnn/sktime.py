@@ -32,7 +32,9 @@ class NumbarnnForecaster(BaseForecaster):
     covariates, given in ``predict`` for the forecast times. A horizon given to ``fit`` sets the
     forecaster's ``horizon`` (the longest step asked for); without one the wrapped ``horizon`` is
     used. Forecasts after ``update`` start from the latest data, with the fitted weights
-    (``update_params=True`` refits).
+    (``update_params=True`` refits). A forecaster with ``probabilistic=True`` also gives
+    ``predict_quantiles`` and ``predict_interval`` (its quantile heads, or its predicted
+    distribution); the tag ``capability:pred_int`` says which.
 
     Parameters
     ----------
@@ -58,7 +60,8 @@ class NumbarnnForecaster(BaseForecaster):
         "capability:multivariate": True,
         "capability:exogenous": True,
         "capability:insample": False,
-        "capability:pred_int": False,
+        "capability:pred_int": False,  # set per instance: True for a probabilistic forecaster
+        "capability:pred_int:insample": False,
         "capability:missing_values": False,
         "capability:non_contiguous_X": False,  # the recursive strategy reads X at every step up to the horizon
         "requires-fh-in-fit": False,
@@ -68,6 +71,7 @@ class NumbarnnForecaster(BaseForecaster):
     def __init__(self, forecaster=None):
         self.forecaster = forecaster
         super().__init__()
+        self.set_tags(**{"capability:pred_int": bool(getattr(forecaster, "probabilistic", False))})
 
     def _fit(self, y, X, fh):
         est = clone(self.forecaster) if self.forecaster is not None else Forecaster()
@@ -83,7 +87,8 @@ class NumbarnnForecaster(BaseForecaster):
             self._fit(self._y, self._X, self._fh)
         return self
 
-    def _predict(self, fh, X):
+    def _forecast(self, fh, X, quantiles=None):
+        """The wrapped forecast at the steps of ``fh``: (steps, columns[, quantiles])."""
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=np.int64)
         if steps.min() < 1:
             raise NotImplementedError("NumbarnnForecaster forecasts future steps only (fh > 0), not in-sample")
@@ -92,16 +97,29 @@ class NumbarnnForecaster(BaseForecaster):
             parts = [_frame(p) for p in (self._X, X) if p is not None]
             covariates = pd.concat(parts)
             covariates = covariates[~covariates.index.duplicated(keep="last")]
-        forecast = self.forecaster_.predict(horizon=int(steps.max()), y=_frame(self._y), X=covariates)
-        values = np.asarray(forecast, dtype=np.float64).reshape(int(steps.max()), -1)[steps - 1]
-        return pd.DataFrame(values, index=fh.to_absolute_index(self.cutoff), columns=self._y.columns)
+        forecast = self.forecaster_.predict(horizon=int(steps.max()), y=_frame(self._y), X=covariates,
+                                            quantiles=quantiles)
+        shape = (int(steps.max()), len(self._y.columns)) + (() if quantiles is None else (len(quantiles),))
+        return np.asarray(forecast, dtype=np.float64).reshape(shape)[steps - 1]
+
+    def _predict(self, fh, X):
+        return pd.DataFrame(self._forecast(fh, X), index=fh.to_absolute_index(self.cutoff),
+                            columns=self._y.columns)
+
+    def _predict_quantiles(self, fh, X, alpha):
+        alpha = [float(a) for a in alpha]
+        values = self._forecast(fh, X, quantiles=alpha)  # (steps, columns, quantiles)
+        columns = pd.MultiIndex.from_product([self._get_varnames(), alpha])
+        return pd.DataFrame(values.reshape(values.shape[0], -1), index=fh.to_absolute_index(self.cutoff),
+                            columns=columns)
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
         """Small, fast settings for sktime's estimator checks."""
         small = dict(hidden_size=4, epochs=2, random_state=0)
         return [{"forecaster": Forecaster(n_models=1, **small)},
-                {"forecaster": Forecaster(cell="gru", strategy="recursive", lookback=4, **small)}]
+                {"forecaster": Forecaster(cell="gru", strategy="recursive", lookback=4, **small)},
+                {"forecaster": Forecaster(n_models=1, probabilistic=True, likelihood="student_t", **small)}]
 
 
 class NumbarnnClassifier(BaseClassifier):

@@ -11,7 +11,7 @@ import numbarnn  # noqa: E402
 from numbarnn.sktime import NumbarnnClassifier, NumbarnnForecaster  # noqa: E402
 
 
-@pytest.mark.parametrize("cls, at_least", [(NumbarnnForecaster, 600), (NumbarnnClassifier, 150)])
+@pytest.mark.parametrize("cls, at_least", [(NumbarnnForecaster, 1000), (NumbarnnClassifier, 200)])
 def test_check_estimator_passes_every_case(cls, at_least):
     results = check_estimator(cls, raise_exceptions=False, verbose=False)
     failed = {k: v for k, v in results.items() if v != "PASSED"}
@@ -48,3 +48,18 @@ def test_classifier_adapter_reads_numpy3d_as_sample_channel_time():
     assert clf.classifier_.layout == "sample_feature_time"
     assert clf.classifier_.n_features_in_ == 2
     assert (clf.predict(X) == y).mean() > 0.9
+
+
+def test_forecaster_adapter_intervals_from_quantile_heads():
+    import pandas as pd
+    y = pd.Series(np.sin(np.arange(96) / 2) + 10, index=pd.period_range("2000-01", periods=96, freq="M"))
+    inner = numbarnn.Forecaster(hidden_size=4, epochs=3, n_models=1, probabilistic=True, random_state=0)
+    f = NumbarnnForecaster(inner)
+    assert f.get_tag("capability:pred_int") and not NumbarnnForecaster().get_tag("capability:pred_int")
+    f.fit(y, fh=[1, 2, 3])
+    interval = f.predict_interval(coverage=0.8)
+    lower, upper = interval.iloc[:, 0].to_numpy(), interval.iloc[:, 1].to_numpy()
+    q = numbarnn.clone(inner).set_params(horizon=3).fit(y).predict(quantiles=[0.1, 0.9])
+    np.testing.assert_allclose(lower, np.asarray(q)[:, 0])
+    np.testing.assert_allclose(upper, np.asarray(q)[:, 1])
+    assert np.all(lower < upper)
