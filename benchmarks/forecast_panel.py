@@ -540,6 +540,10 @@ def summarise(records):
     s["numbarnn_beats_snaive"], s["n_vs_snaive"] = beats("snaive")
     s["numbarnn_beats_comb"], s["n_vs_comb"] = beats("comb")
     s["mean_seed_spread"] = float(np.mean([r["methods"]["numbarnn"]["spread"] for r in nb])) if nb else None
+    complete = [r for r in nb if all(x.get("mase") is not None for x in r["methods"]["numbarnn"]["seeds"])]
+    per_seed = np.array([[x["mase"] for x in r["methods"]["numbarnn"]["seeds"]] for r in complete]).mean(axis=0) \
+        if complete else np.array([np.nan])
+    s["panel_seed_spread"] = float((per_seed.max() - per_seed.min()) / per_seed.mean()) if complete else None
     s["seconds"] = {k: float(sum(r["methods"].get(k, {}).get("seconds", 0.0) for r in done)) for k in METHODS}
     by_m = {}
     for m in (12, 4, 1):
@@ -562,7 +566,8 @@ def summary_text(s, warmup_seconds):
               f"comb on {s['numbarnn_beats_comb']} of {s['n_vs_comb']}",
               f"numbarnn seeds' mean forecast (nb_ens): mean MASE {_fmt(s['mean_mase']['nb_ens'], 0)}, "
               f"median {_fmt(s['median_mase']['nb_ens'], 0)}",
-              f"mean seed spread (max - min) / mean: {_fmt(s['mean_seed_spread'], 0, 3)}"]
+              f"mean seed spread (max - min) / mean: {_fmt(s['mean_seed_spread'], 0, 3)} per series; "
+              f"{_fmt(s.get('panel_seed_spread'), 0, 3)} of the panel's mean MASE"]
     for k in s["active_methods"]:
         if s["failures"][k]:
             lines.append(f"{k} failed on: {', '.join(s['failures'][k])}")

@@ -292,3 +292,20 @@ def test_gaps_filled_on_request_and_string_dates():
     assert out.index[0] == pd.Timestamp("2010-01-01")
     with pytest.raises(ValueError, match="holds strings that are not dates \\(first: 'a0'\\)"):
         Forecaster(**FAST).fit(pd.Series(y.values, index=[f"a{i}" for i in range(120)]))
+
+
+def test_ensemble_members_read_different_spans_of_history(tmp_path):
+    import numbarnn
+    y = seasonal()
+    f = Forecaster(horizon=4, epochs=2, random_state=0).fit(y)
+    assert f.lookback_ == 36 and f.member_lookbacks_ == [36, 18, 54, 27, 45]
+    short = Forecaster(horizon=4, epochs=1, n_models=3, random_state=0).fit(y[:60])
+    assert short.member_lookbacks_ == [36, 18, 54]             # 60 steps leave room for 56
+    tiny = Forecaster(horizon=4, epochs=1, n_models=3, random_state=0).fit(y[:40])
+    assert tiny.lookback_ == 36 and tiny.member_lookbacks_ == [36, 18, 36]  # capped by the room
+    given = Forecaster(horizon=4, lookback=12, epochs=1, n_models=3, random_state=0).fit(y)
+    assert given.member_lookbacks_ == [12, 12, 12]             # a lookback that is given holds for all
+    f.save(tmp_path / "f.nc")
+    back = numbarnn.load(tmp_path / "f.nc")
+    assert back.member_lookbacks_ == f.member_lookbacks_
+    np.testing.assert_array_equal(back.predict().values, f.predict().values)

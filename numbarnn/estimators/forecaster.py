@@ -22,6 +22,9 @@ from ._persistence import save
 
 #: Models of a direct forecaster's ensemble unless ``n_models`` says otherwise.
 DEFAULT_MODELS = 5
+#: Lookbacks of the direct ensemble's members, as multiples of the default lookback, taken in turn
+#: (only when ``lookback`` is ``None``).
+MEMBER_LOOKBACK_SCALES = (1.0, 0.5, 1.5, 0.75, 1.25)
 #: Lookback of the recursive strategy unless ``lookback`` says otherwise.
 RECURSIVE_LOOKBACK = 24
 #: Levels of the quantile heads unless ``quantiles`` says otherwise: the 50, 80, 90 and 95% intervals.
@@ -46,8 +49,10 @@ class Forecaster(BaseEstimator):
       from the time coordinate's frequency), then every window is taken
       relative to its last value and divided by the series' mean absolute
       step, so trend, level and scale never have to be learned. ``n_models``
-      networks with different seeds are trained and their forecasts combined
-      by the median, which steadies a forecast learned from a short series.
+      networks with different seeds (and, unless ``lookback`` is given,
+      lookbacks of 1, 0.5, 1.5, 0.75 and 1.25 times the default) are trained
+      and their forecasts combined by the median, which steadies a forecast
+      learned from a short series.
       It trains on every window (no early-stopping hold-out: on a short series
       the last windows are the most informative and the most noisy). With
       ``probabilistic=True`` the readout gives a distribution for every step
@@ -112,6 +117,7 @@ class Forecaster(BaseEstimator):
     model_ : the fitted :class:`numbarnn.nn.SequenceModel` (recursive), or the
         ensemble of them (direct; ``model_.members``).
     strategy_, lookback_, season_length_ : what ``"auto"`` and ``None`` resolved to.
+    member_lookbacks_ : list of int, the lookback of each member of the direct ensemble.
     history_ : :class:`xarray.Dataset` over ``epoch`` (train/validation loss,
         mean pre-clip gradient norm, learning rate, skipped steps, seconds) and
         ``step`` (pre-clip gradient norm of every step).
@@ -287,25 +293,30 @@ class Forecaster(BaseEstimator):
 
     def _fit_direct(self, rng):
         first, last, adjusted, prep = self._direct_data(self.panel_.values)
-        min_length = max(2, self.lookback_ // 2)
-        windows, ends = core.direct_windows(adjusted, prep["scale"], first, last, self.lookback_, self.horizon,
+        data = {lookback: self._direct_training_data(adjusted, prep, first, last, lookback)
+                for lookback in sorted(set(self.member_lookbacks_))}
+        self.history_ = history_dataset([self._train(model, *data[lookback], rng) for model, lookback
+                                         in zip(self.model_.members, self.member_lookbacks_)])
+        self.is_fitted_ = True
+        return self
+
+    def _direct_training_data(self, adjusted, prep, first, last, lookback):
+        """``(train, validation)`` windows of the direct strategy for a member reading ``lookback`` steps."""
+        min_length = max(2, lookback // 2)
+        windows, ends = core.direct_windows(adjusted, prep["scale"], first, last, lookback, self.horizon,
                                             min_length, self.dtype)
         if windows is None:
             longest = int((last - first).max() + 1)
             raise ValueError(f"y: no series is long enough for the direct strategy: horizon={self.horizon} "
                              f"after at least {min_length} steps of history needs {min_length + self.horizon} "
                              f"valid steps, the longest series has {longest}; lower horizon or lookback")
-        val_data = None
         n_val = int(round(self.validation_fraction * ends.shape[0]))
-        if n_val:  # the windows that end latest: a time-ordered split
-            if n_val >= ends.shape[0]:
-                raise ValueError("no training window before the validation part; lower validation_fraction")
-            order = np.argsort(ends, kind="stable")
-            windows, val_data = slice_batch(windows, order[:-n_val]), slice_batch(windows, order[-n_val:])
-        self.history_ = history_dataset([self._train(model, windows, val_data, rng)
-                                         for model in self.model_.members])
-        self.is_fitted_ = True
-        return self
+        if not n_val:
+            return windows, None
+        if n_val >= ends.shape[0]:
+            raise ValueError("no training window before the validation part; lower validation_fraction")
+        order = np.argsort(ends, kind="stable")  # the windows that end latest: a time-ordered split
+        return slice_batch(windows, order[:-n_val]), slice_batch(windows, order[-n_val:])
 
     def _loss(self):
         if not self.probabilistic:
@@ -344,10 +355,11 @@ class Forecaster(BaseEstimator):
         rng = np.random.default_rng(self.random_state)
         if self.strategy_ == "direct":
             self.lookback_ = self.lookback or self._direct_lookback(panel.values)
+            n_models = self.n_models or DEFAULT_MODELS
+            self.member_lookbacks_ = self._member_lookbacks(panel.values, n_models)
             F = self.n_features_in_
             n_out = self.horizon * F * self._loss().outputs_per_target
-            self.model_ = Ensemble([self._network(F, n_out, "sequence", rng)
-                                    for _ in range(self.n_models or DEFAULT_MODELS)])
+            self.model_ = Ensemble([self._network(F, n_out, "sequence", rng) for _ in range(n_models)])
             return rng
         self.lookback_ = self.lookback or self._recursive_lookback(panel.values)
         n_joint = self.n_features_in_ + (self.n_covariates_ if self.covariates == "past" else 0)
@@ -366,12 +378,26 @@ class Forecaster(BaseEstimator):
         room = int((last - first).max() + 1) - self.difference - 1
         return max(1, min(RECURSIVE_LOOKBACK, room))
 
+    def _direct_room(self, values):
+        """The longest window the longest series allows beside its ``horizon`` targets."""
+        first, last = core.valid_span(values)
+        return int((last - first).max() + 1) - self.horizon
+
     def _direct_lookback(self, values):
         """Three horizons or three seasons of history (at least 8 steps), within what the longest series
         allows beside its targets."""
-        first, last = core.valid_span(values)
-        room = int((last - first).max() + 1) - self.horizon
-        return max(2, min(max(3 * self.horizon, 3 * self.season_length_, 8), room))
+        return max(2, min(max(3 * self.horizon, 3 * self.season_length_, 8), self._direct_room(values)))
+
+    def _member_lookbacks(self, values, n_models):
+        """Each member's lookback: ``lookback`` for all when it is given, else the default scaled by
+        ``MEMBER_LOOKBACK_SCALES`` in turn (members that read different spans of history err differently,
+        which the median evens out)."""
+        if self.lookback is not None:
+            return [self.lookback_] * n_models
+        room = self._direct_room(values)
+        scales = MEMBER_LOOKBACK_SCALES
+        return [max(2, min(int(round(self.lookback_ * scales[k % len(scales)])), max(room, 2)))
+                for k in range(n_models)]
 
     def save(self, path):
         """Write the fitted forecaster to ``path`` as one netCDF file (atomically); see :func:`numbarnn.load`."""
@@ -380,12 +406,16 @@ class Forecaster(BaseEstimator):
     def _persist(self):
         arrays = {name: getattr(self, name, None) for name in ("mean_", "std_", "cov_mean_", "cov_std_")}
         state = {"input_kind": self.panel_.kind, "strategy": self.strategy_}
+        if self.strategy_ == "direct":
+            state["member_lookbacks"] = [int(v) for v in self.member_lookbacks_]
         return arrays, {"y": self.train_data_, "X": self.train_X_}, state
 
     def _restore(self, arrays, frames, state):
         # files written before the strategy was recorded: "auto" then meant recursive for a probabilistic model
         legacy = "recursive" if self.strategy == "auto" and self.probabilistic else None
         self._fit_structure(frames["y"], frames.get("X"), state.get("strategy", legacy))
+        if "member_lookbacks" in state:  # as fitted, whatever this version's rule for them
+            self.member_lookbacks_ = [int(v) for v in state["member_lookbacks"]]
         for name in ("mean_", "std_", "cov_mean_", "cov_std_"):
             setattr(self, name, arrays.get(name))
         self.panel_.kind = state.get("input_kind", "xarray")
@@ -471,7 +501,6 @@ class Forecaster(BaseEstimator):
         """The ensemble's next ``self.horizon`` steps after ``end`` at quantile ``levels`` (Q,), in window
         units: (S, horizon, F, Q), the members' median per level. Quantile heads are read all together and
         sorted (so they never cross, and a level reads the same whatever else is asked for)."""
-        x, lengths = core.direct_context(adjusted, scale, end, self.lookback_, self.dtype)
         S, F = adjusted.shape[1], adjusted.shape[2]
         K = self.horizon * F
         loss = self._loss()
@@ -480,7 +509,8 @@ class Forecaster(BaseEstimator):
             loss.quantiles(np.zeros((1, K * loss.levels.size)), K, levels)  # a clear error for an untrained level
         read = loss.levels if heads else levels
         per_member = []
-        for model in self.model_.members:
+        for model, lookback in zip(self.model_.members, self.member_lookbacks_):
+            x, lengths = core.direct_context(adjusted, scale, end, lookback, self.dtype)
             pred = model.forward(x, lengths=lengths, record=False)[0].astype(np.float64)
             q = loss.quantiles(pred, K, read) if self.probabilistic else pred[..., None]
             per_member.append(q.reshape(S, self.horizon, F, -1))

@@ -1,0 +1,131 @@
+"""Training on a quiet and on a busy machine: one epoch of ``benchmarks/test_fit.py``'s workload.
+
+The workload: an LSTM (hidden 64, linear head on the last state), Adam, batches of 32, 1,024
+sequences of 50 steps with 4 features, MSE. For each case the script times ``--epochs`` epochs
+(after a warm-up epoch that compiles) and prints the median and the minimum in milliseconds:
+
+- numbarnn with its default thread count, and with ``numba.set_num_threads(1)``;
+- torch at the same thread counts (when torch is installed).
+
+``--busy`` repeats every case with one competing CPU-bound process running (the script starts it
+and stops it: a Python loop that never sleeps), as a laptop with a browser open, a CI runner or a
+dask worker beside another would have. Cases run in turns, quiet and busy in one process.
+
+Usage: ``python benchmarks/busy.py [--busy] [--epochs 7]``
+"""
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+N, T, D, H, BATCH = 1024, 50, 4, 64, 32
+SPIN = "while True:\n    pass\n"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((T, N, D)).astype(np.float32)
+    y = (x.sum(axis=(0, 2))[:, None] / 10).astype(np.float32)
+    return x, y
+
+
+def numbarnn_epoch():
+    from numbarnn.training import MSE, Adam, SequenceModel, train
+    x, y = data()
+    model = SequenceModel("lstm", D, H, 1, readout="sequence", seed=0)
+    opt = Adam(1e-3)
+    rng = np.random.default_rng(0)
+    batches = (x, y, np.full(N, T), None)
+    return lambda: train(model, MSE(), opt, batches, epochs=1, batch_size=BATCH, rng=rng, restore_best=False)
+
+
+def torch_epoch():
+    import torch
+    x, y = data()
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    lstm, head = torch.nn.LSTM(D, H), torch.nn.Linear(H, 1)
+    opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
+    gen = torch.Generator().manual_seed(0)
+
+    def epoch():
+        order = torch.randperm(N, generator=gen)
+        for b0 in range(0, N, BATCH):
+            idx = order[b0:b0 + BATCH]
+            opt.zero_grad()
+            _, (h, _) = lstm(tx[:, idx])
+            torch.nn.functional.mse_loss(head(h[-1]), ty[idx]).backward()
+            opt.step()
+    return epoch
+
+
+def timed(fn, epochs):
+    fn()  # warm-up: compiles, fills caches
+    times = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * float(np.median(times)), 1e3 * float(np.min(times))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--busy", action="store_true", help="also run every case beside a competing process")
+    p.add_argument("--epochs", type=int, default=7)
+    p.add_argument("--threads", type=int, nargs="+", default=None, help="thread counts (default: all, 1)")
+    args = p.parse_args(argv)
+    import numba
+    full = numba.config.NUMBA_NUM_THREADS
+    threads = args.threads or sorted({full, 1}, reverse=True)
+    peers = {"numbarnn": numbarnn_epoch()}
+    try:
+        import torch
+        peers["torch"] = torch_epoch()
+    except ImportError:
+        torch = None
+    print(f"{cpu_model()}, {os.cpu_count()} logical CPUs; numba {numba.__version__} "
+          f"({numba.threading_layer() if hasattr(numba, 'threading_layer') else '?'} layer)"
+          + (f", torch {torch.__version__}" if torch else ""))
+    rows = []
+    loads = ["quiet", "busy"] if args.busy else ["quiet"]
+    for load in loads:
+        spinner = subprocess.Popen([sys.executable, "-c", SPIN]) if load == "busy" else None
+        try:
+            if spinner:
+                time.sleep(0.5)
+            for n in threads:
+                for name, fn in peers.items():
+                    if name == "torch":
+                        torch.set_num_threads(n)
+                    else:
+                        numba.set_num_threads(n)
+                    med, best = timed(fn, args.epochs)
+                    rows.append((load, name, n, med, best))
+                    print(f"{load:6s} {name:9s} {n} thread{'s' if n > 1 else ' '}  median {med:8.1f} ms   "
+                          f"min {best:8.1f} ms", flush=True)
+        finally:
+            if spinner:
+                spinner.kill()
+                spinner.wait()
+        numba.set_num_threads(full)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
