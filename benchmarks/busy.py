@@ -99,9 +99,9 @@ def main(argv=None):
         peers["torch"] = torch_epoch()
     except ImportError:
         torch = None
+    peers["numbarnn"]()  # compiles, and starts Numba's threading layer (named below)
     print(f"{cpu_model()}, {os.cpu_count()} logical CPUs; numba {numba.__version__} "
-          f"({numba.threading_layer() if hasattr(numba, 'threading_layer') else '?'} layer)"
-          + (f", torch {torch.__version__}" if torch else ""))
+          f"({numba.threading_layer()} threading layer)" + (f", torch {torch.__version__}" if torch else ""))
     rows = []
     loads = ["quiet", "busy"] if args.busy else ["quiet"]
     for load in loads:

@@ -21,6 +21,10 @@ CPU kernels when they are first built.
     Neither this number nor ``numba.set_num_threads`` changes a single bit of
     any result: every product sums in one fixed order per output element
     (:mod:`numbarnn.kernels.cpu.packed`).
+``ADAPTIVE_THREADS``
+    Whether the training loop chooses each step's thread count by timing (all of Numba's threads
+    or one; see :mod:`numbarnn.training.threads`): on by default, ``NUMBARNN_ADAPTIVE_THREADS=0``
+    turns it off. It never changes a result.
 ``WORKSPACE_BYTES``
     Most bytes of freed scratch blocks kept for reuse (``NUMBARNN_WORKSPACE_MB``,
     default 1024 MB; see :mod:`numbarnn.backends.workspace`).
@@ -86,6 +90,7 @@ def _env_int(name, default, minimum=1):
 FASTMATH = set() if os.environ.get("NUMBARNN_FASTMATH", "1") == "0" else set(_FASTMATH_FLAGS)
 JIT_OPTIONS = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
 BATCH_CHUNKS = _env_int("NUMBARNN_BATCH_CHUNKS", NUMBA_NUM_THREADS)
+ADAPTIVE_THREADS = os.environ.get("NUMBARNN_ADAPTIVE_THREADS", "1") != "0"
 WORKSPACE_BYTES = _env_int("NUMBARNN_WORKSPACE_MB", 1024) * 2**20
 THREADS_PER_BLOCK = _env_int("NUMBARNN_THREADS_PER_BLOCK", 128)
 CUDA_TILE = _env_int("NUMBARNN_CUDA_TILE", 16)

@@ -10,6 +10,7 @@ import xarray as xr
 from ._blas import single_threaded_blas
 from .clipping import clip_grad_norm, clip_grad_value
 from .progress import progress_bar
+from .threads import governor_for
 
 
 def slice_batch(data, idx):
@@ -80,7 +81,10 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
 
     BLAS is held at one thread for the whole loop: the network calls inside
     would otherwise switch it back and forth hundreds of times per epoch, and
-    the parallelism comes from Numba's pool anyway.
+    the parallelism comes from Numba's pool anyway. Each step runs on all of
+    Numba's threads or on one, whichever its timings say is faster now (a busy
+    machine makes one thread faster; see :mod:`numbarnn.training.threads`);
+    the history's ``threads`` is the count most steps of an epoch used.
 
     Examples
     --------
@@ -107,51 +111,56 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
     per_step = train_data[1].ndim == 3
     stride = bptt_stride or bptt_window
     history = {"epoch": [], "train_loss": [], "val_loss": [], "grad_norm": [], "lr": [],
-               "skipped_steps": [], "seconds": [], "step_grad_norm": []}
+               "skipped_steps": [], "seconds": [], "threads": [], "step_grad_norm": []}
+    net = model.net
+    governor = governor_for((type(net).__name__, net.input_size, net.hidden_size, net.num_layers,
+                             net.bidirectional, str(net.dtype), x.shape[0], min(batch_size, N), per_step))
     best, best_params, waited, bad_in_row = math.inf, None, 0, 0
     stopped = None
     bar = progress_bar(epochs, verbose)
     for epoch in range(epochs):
         start = time.perf_counter()
         order = rng.permutation(N)
-        losses, norms, skipped = [], [], 0
+        losses, norms, skipped, used = [], [], 0, []
         for b0 in range(0, N, batch_size):
             xb, yb, lb, wb = slice_batch(train_data, order[b0:b0 + batch_size])
             state = None
             windows = _windows(xb.shape[0], bptt_window, stride) if per_step else [(0, xb.shape[0])]
             for s0, s1 in windows:
-                xw = xb[s0:s1]
-                lw = np.clip(lb - s0, 1, s1 - s0)
-                yw = yb[s0:s1] if per_step else yb
-                ww = None if wb is None else (wb[s0:s1] if per_step else wb)
-                if per_step:  # sequences already ended before this window count nothing here
-                    ended = (lb <= s0)
-                    ww = (np.ones(yw.shape[:2]) if ww is None else ww) * ~ended[None, :]
-                pred, final, tape = model.forward(xw, state, lw)
-                p, (t, w) = _flat(pred, None)[0], _flat(yw, ww)
-                value, grad = loss(p, t, w)
-                norm = math.nan
-                if math.isfinite(value):
-                    grads = model.backward(tape, grad.reshape(pred.shape))
-                    grads.pop("state")
-                    norm = clip_grad_value(grads, clip_value) if clip_value is not None else None
-                    norm = clip_grad_norm(grads, clip_norm) if norm is None else norm
-                norms.append(norm)
-                if not (math.isfinite(value) and math.isfinite(norm)):
-                    skipped += 1
-                    bad_in_row += 1
-                    if bad_in_row >= max_bad_steps:
-                        stopped = (f"training stopped at epoch {epoch}: {bad_in_row} steps in a row had a "
-                                   f"non-finite loss or gradient (kept the last good weights); lower the "
-                                   f"learning rate or set clip_norm")
-                        break
-                    state = None
-                    continue
-                bad_in_row = 0
-                optimizer.step(model.params, grads)
-                losses.append(value)
-                if per_step and stride:
-                    state = _advance(model, xb, lb, state, s0, stride, s1, final)
+                with governor.step(xb.shape[1]) as threads:
+                    used.append(threads)
+                    xw = xb[s0:s1]
+                    lw = np.clip(lb - s0, 1, s1 - s0)
+                    yw = yb[s0:s1] if per_step else yb
+                    ww = None if wb is None else (wb[s0:s1] if per_step else wb)
+                    if per_step:  # sequences already ended before this window count nothing here
+                        ended = (lb <= s0)
+                        ww = (np.ones(yw.shape[:2]) if ww is None else ww) * ~ended[None, :]
+                    pred, final, tape = model.forward(xw, state, lw)
+                    p, (t, w) = _flat(pred, None)[0], _flat(yw, ww)
+                    value, grad = loss(p, t, w)
+                    norm = math.nan
+                    if math.isfinite(value):
+                        grads = model.backward(tape, grad.reshape(pred.shape))
+                        grads.pop("state")
+                        norm = clip_grad_value(grads, clip_value) if clip_value is not None else None
+                        norm = clip_grad_norm(grads, clip_norm) if norm is None else norm
+                    norms.append(norm)
+                    if not (math.isfinite(value) and math.isfinite(norm)):
+                        skipped += 1
+                        bad_in_row += 1
+                        if bad_in_row >= max_bad_steps:
+                            stopped = (f"training stopped at epoch {epoch}: {bad_in_row} steps in a row had a "
+                                       f"non-finite loss or gradient (kept the last good weights); lower the "
+                                       f"learning rate or set clip_norm")
+                            break
+                        state = None
+                        continue
+                    bad_in_row = 0
+                    optimizer.step(model.params, grads)
+                    losses.append(value)
+                    if per_step and stride:
+                        state = _advance(model, xb, lb, state, s0, stride, s1, final)
             if stopped:
                 break
         train_loss = float(np.mean(losses)) if losses else math.nan
@@ -167,6 +176,7 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
         history["lr"].append(lr)
         history["skipped_steps"].append(skipped)
         history["seconds"].append(time.perf_counter() - start)
+        history["threads"].append(max(set(used), key=used.count) if used else governor.full)
         history["step_grad_norm"].extend(norms)
         bar.update(train_loss, val_loss)
         if stopped:
@@ -215,6 +225,7 @@ def history_dataset(hist):
          "lr": ("epoch", np.asarray(hist["lr"])),
          "skipped_steps": ("epoch", np.asarray(hist["skipped_steps"])),
          "seconds": ("epoch", np.asarray(hist["seconds"])),
+         "threads": ("epoch", np.asarray(hist.get("threads", [np.nan] * len(epochs)))),
          "step_grad_norm": ("step", np.asarray(hist["step_grad_norm"]))},
         coords={"epoch": epochs, "step": np.arange(len(hist["step_grad_norm"]))},
         attrs={"best_loss": float(hist["best_loss"]), "stopped": hist["stopped"] or ""})
