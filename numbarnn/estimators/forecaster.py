@@ -119,7 +119,7 @@ class Forecaster(BaseEstimator):
     strategy_, lookback_, season_length_ : what ``"auto"`` and ``None`` resolved to.
     member_lookbacks_ : list of int, the lookback of each member of the direct ensemble.
     history_ : :class:`xarray.Dataset` over ``epoch`` (train/validation loss,
-        mean pre-clip gradient norm, learning rate, skipped steps, seconds) and
+        mean pre-clip gradient norm, learning rate, skipped steps, seconds, threads) and
         ``step`` (pre-clip gradient norm of every step).
     n_features_in_ : int, features of ``y``.
 
@@ -139,10 +139,11 @@ class Forecaster(BaseEstimator):
 
     def __init__(self, cell="lstm", hidden_size=16, num_layers=1, lookback=None, horizon=12, strategy="auto",
                  season_length=None, transform="auto", deseasonalize="auto", n_models=None, difference=0,
-                 probabilistic=False, likelihood=None, quantiles=None, covariates="known", loss="mae", optimizer="adam", learning_rate=3e-3,
-                 weight_decay=0.0, schedule="plateau", batch_size=32, epochs=100, clip_norm=1.0,
-                 patience=20, validation_fraction=0.0, dropout=0.0, n_samples=200, dtype="float32",
-                 device="cpu", time_dim="time", feature_dim=None, random_state=None, verbose=None, fill=None):
+                 probabilistic=False, likelihood=None, quantiles=None, covariates="known", loss="mae",
+                 optimizer="adam", learning_rate=3e-3, weight_decay=0.0, schedule="plateau", batch_size=32,
+                 epochs=100, clip_norm=1.0, patience=20, validation_fraction=0.0, dropout=0.0, n_samples=200,
+                 dtype="float32", device="cpu", time_dim="time", feature_dim=None, random_state=None, verbose=None,
+                 fill=None):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
