@@ -1,4 +1,5 @@
-"""Training on a quiet and on a busy machine: one epoch of ``benchmarks/test_fit.py``'s workload.
+"""Training on a quiet and on a busy machine: one epoch of ``benchmarks/test_fit.py``'s workload
+(its own epoch functions, imported from it).
 
 The workload: an LSTM (hidden 64, linear head on the last state), Adam, batches of 32, 1,024
 sequences of 50 steps with 4 features, MSE. For each case the script times ``--epochs`` epochs
@@ -15,6 +16,7 @@ Usage: ``python benchmarks/busy.py [--busy] [--epochs 7]``
 """
 
 import argparse
+import importlib.util
 import os
 import platform
 import subprocess
@@ -23,7 +25,9 @@ import time
 
 import numpy as np
 
-N, T, D, H, BATCH = 1024, 50, 4, 64, 32
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_fit import _numbarnn_epoch, _torch_epoch  # noqa: E402
+
 SPIN = "while True:\n    pass\n"
 
 
@@ -36,42 +40,6 @@ def cpu_model():
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
-
-
-def data():
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((T, N, D)).astype(np.float32)
-    y = (x.sum(axis=(0, 2))[:, None] / 10).astype(np.float32)
-    return x, y
-
-
-def numbarnn_epoch():
-    from numbarnn.training import MSE, Adam, SequenceModel, train
-    x, y = data()
-    model = SequenceModel("lstm", D, H, 1, readout="sequence", seed=0)
-    opt = Adam(1e-3)
-    rng = np.random.default_rng(0)
-    batches = (x, y, np.full(N, T), None)
-    return lambda: train(model, MSE(), opt, batches, epochs=1, batch_size=BATCH, rng=rng, restore_best=False)
-
-
-def torch_epoch():
-    import torch
-    x, y = data()
-    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-    lstm, head = torch.nn.LSTM(D, H), torch.nn.Linear(H, 1)
-    opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
-    gen = torch.Generator().manual_seed(0)
-
-    def epoch():
-        order = torch.randperm(N, generator=gen)
-        for b0 in range(0, N, BATCH):
-            idx = order[b0:b0 + BATCH]
-            opt.zero_grad()
-            _, (h, _) = lstm(tx[:, idx])
-            torch.nn.functional.mse_loss(head(h[-1]), ty[idx]).backward()
-            opt.step()
-    return epoch
 
 
 def timed(fn, epochs):
@@ -93,12 +61,11 @@ def main(argv=None):
     import numba
     full = numba.config.NUMBA_NUM_THREADS
     threads = args.threads or sorted({full, 1}, reverse=True)
-    peers = {"numbarnn": numbarnn_epoch()}
-    try:
+    peers = {"numbarnn": _numbarnn_epoch()}
+    torch = None
+    if importlib.util.find_spec("torch"):
         import torch
-        peers["torch"] = torch_epoch()
-    except ImportError:
-        torch = None
+        peers["torch"] = _torch_epoch()
     peers["numbarnn"]()  # compiles, and starts Numba's threading layer (named below)
     print(f"{cpu_model()}, {os.cpu_count()} logical CPUs; numba {numba.__version__} "
           f"({numba.threading_layer()} threading layer)" + (f", torch {torch.__version__}" if torch else ""))
