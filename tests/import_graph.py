@@ -21,7 +21,7 @@ LAYERS = (
     ("kernels",),
     ("backends",),
     ("nn",),
-    ("training", "analysis", "decoding"),
+    ("training", "analysis", "decoding", "text"),
     ("estimators", "datasets", "plotting"),
     ("cli", "__main__", "__init__", "sktime"),
 )

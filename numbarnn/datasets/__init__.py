@@ -8,6 +8,9 @@ Real series, each a labelled :class:`xarray.DataArray` with units and source in 
 - :func:`elnino`: El Niño Niño 1+2 sea-surface temperature, monthly 1950-2010 (°C).
 - :func:`us_macro`: US macroeconomic data, quarterly 1959Q1-2009Q3, 12 variables.
 
+Real text (see :mod:`numbarnn.datasets.text`): :func:`ud_english_ewt` (part-of-speech tags and genres,
+CC BY-SA 4.0) and :func:`kjv` (the King James Bible, public domain).
+
 Synthetic tasks: :func:`adding_problem`, :func:`copy_memory`, :func:`sine_mixture`, :func:`mackey_glass`.
 """
 
@@ -16,6 +19,8 @@ import importlib.resources
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from .text import kjv, ud_english_ewt  # noqa: F401  (the bundled text corpora)
 
 _PUBLIC = "public domain"
 

@@ -1,0 +1,14 @@
+"""Token sequences as numbers: vocabularies, and padding and batching by length (NumPy only).
+
+- :class:`Vocabulary`: tokens (words or characters) to indices and back, with reserved ``<pad>``,
+  ``<unk>``, ``<bos>`` and ``<eos>``; built from data with a minimum frequency, a maximum size and
+  optional lower-casing; stored as plain JSON-able data inside model files.
+- :func:`pad_sequences`: index sequences of any lengths as one (time, batch) array plus lengths,
+  the layout every recurrent network here reads (no sorting asked of the caller).
+- :func:`length_batches`: mini-batches of similar lengths, which cuts the padding a batch carries.
+"""
+
+from .batching import length_batches, pad_sequences, padding_fraction
+from .vocab import Vocabulary
+
+__all__ = ["Vocabulary", "length_batches", "pad_sequences", "padding_fraction"]
