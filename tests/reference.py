@@ -178,3 +178,12 @@ def backward(cell, params, x, caches, grad_out, grad_h_n, grad_c_n=None, lengths
             d_layer_in = d_layer_in * masks[layer]
         d_layer_out = d_layer_in
     return grads, d_layer_out, dh0, (dc0 if cell == "lstm" else None)
+
+
+def embedding_backward(weight_shape, ids, grad_out, padding_idx=None):
+    """The table gradient of a lookup, one token at a time: row ``ids[n]`` gains ``grad_out[n]``."""
+    grad = np.zeros(weight_shape)
+    for n, row in enumerate(np.asarray(ids).reshape(-1)):
+        if row != padding_idx:
+            grad[row] += grad_out.reshape(-1, weight_shape[1])[n]
+    return grad

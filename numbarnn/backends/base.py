@@ -121,6 +121,19 @@ class Backend(abc.ABC):
     def layer_ops(self, cell, nonlinearity="tanh"):
         """The :class:`LayerOps` of ``cell`` on this backend."""
 
+    # -- embeddings ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def embedding_forward(self, weight, ids):
+        """``weight[ids]``: the table ``weight`` (V, D) (host or backend array), ``ids`` (N,) int64 host
+        array within [0, V); returns (N, D), a backend array."""
+
+    @abc.abstractmethod
+    def embedding_backward(self, grad, ids, num_embeddings, padding_idx):
+        """The table's gradient, (V, D) on the host: row ``v`` sums the rows of ``grad`` (N, D) whose id is
+        ``v``, in token order (the same bits on every backend and thread count); ``padding_idx`` (-1:
+        none) gets none."""
+
     # -- arrays ------------------------------------------------------------------------
 
     @abc.abstractmethod

@@ -185,6 +185,10 @@ class RNNOps(base.LayerOps):
 _OPS = {"rnn": RNNOps, "lstm": LSTMOps, "gru": GRUOps}
 
 
+#: Embedding columns per parallel piece of the table gradient (any value gives the same bits).
+EMBEDDING_COLUMNS = 16
+
+
 class Backend(base.Backend):
     """NumPy arrays in and out; the layers run on Numba's CPU thread pool."""
 
@@ -195,6 +199,17 @@ class Backend(base.Backend):
 
     def is_device_input(self, a):
         return False
+
+    def embedding_forward(self, weight, ids):
+        out = np.empty((ids.shape[0], weight.shape[1]), dtype=weight.dtype)
+        cpu.embedding_gather(np.ascontiguousarray(weight), ids, out)
+        return out
+
+    def embedding_backward(self, grad, ids, num_embeddings, padding_idx):
+        grad = np.ascontiguousarray(grad)
+        out = np.zeros((num_embeddings, grad.shape[1]), dtype=grad.dtype)
+        cpu.embedding_scatter(grad, ids, padding_idx, EMBEDDING_COLUMNS, out)
+        return out
 
     def checked(self, name, a, dtype, shape, lengths=None, finite=True, hint=""):
         a = np.asarray(a)

@@ -531,8 +531,9 @@ class Backend(base.Backend):
 
     def __init__(self):
         self.cuda = require_gpu()
-        from ..kernels.cuda import common
+        from ..kernels.cuda import common, embedding
         self.k = common
+        self.embedding = embedding
 
     _launch = staticmethod(_launch)
 
@@ -541,6 +542,19 @@ class Backend(base.Backend):
 
     def is_device_input(self, a):
         return is_device_array(a)
+
+    def embedding_forward(self, weight, ids):
+        weight = self.from_user(weight)
+        out = self.empty((ids.shape[0], weight.shape[1]), weight.dtype)
+        self._launch(self.embedding.embedding_gather, out.size, weight, self.from_user(ids), out)
+        return out
+
+    def embedding_backward(self, grad, ids, num_embeddings, padding_idx):
+        grad = self.from_user(grad)
+        out = self.empty((num_embeddings, grad.shape[1]), grad.dtype)
+        self._launch(self.k.fill, out.size, out.reshape(out.size), 0)
+        self._launch(self.embedding.embedding_scatter, grad.shape[1], grad, self.from_user(ids), padding_idx, out)
+        return out.copy_to_host()
 
     def empty(self, shape, dtype):
         return _alloc(self.cuda, shape, dtype)

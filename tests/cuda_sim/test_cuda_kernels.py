@@ -279,3 +279,16 @@ def test_dropout_between_layers_on_the_device(monkeypatch):
     g1, g2 = cpu.backward(t1, g), gpu.backward(t2, g)
     for name in ("input", "weight_ih_l0", "weight_hh_l1"):
         np.testing.assert_allclose(g2[name], g1[name], rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_embedding_matches_the_cpu_bit_for_bit():
+    from numbarnn.nn import Embedding
+    cpu = Embedding(6, 3, padding_idx=0, dtype="float64", seed=0)
+    gpu = Embedding(6, 3, padding_idx=0, dtype="float64", device="cuda")
+    gpu.load_state_dict(cpu.state_dict())
+    ids = np.array([[1, 0], [4, 1], [1, 5]])
+    out = gpu.forward(ids)
+    assert cuda_backend.is_device_array(out)
+    np.testing.assert_array_equal(out.copy_to_host(), cpu.forward(ids))
+    g = np.random.default_rng(0).standard_normal((3, 2, 3))
+    np.testing.assert_array_equal(gpu.backward(ids, g)["weight"], cpu.backward(ids, g)["weight"])
