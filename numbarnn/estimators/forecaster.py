@@ -505,10 +505,8 @@ class Forecaster(BaseEstimator):
         S, F = adjusted.shape[1], adjusted.shape[2]
         K = self.horizon * F
         loss = self._loss()
-        heads = isinstance(loss, Pinball)
-        if heads:
-            loss.quantiles(np.zeros((1, K * loss.levels.size)), K, levels)  # a clear error for an untrained level
-        read = loss.levels if heads else levels
+        heads = loss.heads(levels) if isinstance(loss, Pinball) else None
+        read = levels if heads is None else loss.levels
         per_member = []
         for model, lookback in zip(self.model_.members, self.member_lookbacks_):
             x, lengths = core.direct_context(adjusted, scale, end, lookback, self.dtype)
@@ -516,9 +514,7 @@ class Forecaster(BaseEstimator):
             q = loss.quantiles(pred, K, read) if self.probabilistic else pred[..., None]
             per_member.append(q.reshape(S, self.horizon, F, -1))
         out = np.median(np.stack(per_member), axis=0)
-        if heads:
-            out = np.sort(out, axis=-1)[..., [int(np.argmin(np.abs(loss.levels - v))) for v in levels]]
-        return out
+        return out if heads is None else np.sort(out, axis=-1)[..., heads]
 
     def _predict_direct(self, panel, horizon, quantiles):
         """Forecast blocks of ``self.horizon`` steps; past the first block (a longer ``horizon``, or series

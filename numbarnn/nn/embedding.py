@@ -100,7 +100,7 @@ class Embedding:
         """``{"weight": (num_embeddings, embedding_dim)}``, the table's gradient from ``grad_out``
         (``ids.shape + (embedding_dim,)``): each row sums the gradients of the steps that looked it up."""
         shape, flat = self._ids(ids)
-        grad = self.backend.to_host(grad_out) if not self.backend.is_device_input(grad_out) else grad_out
+        grad = grad_out if self.backend.is_device_input(grad_out) else np.asarray(grad_out)
         expected = shape + (self.embedding_dim,)
         if tuple(grad.shape) != expected:
             raise ValueError(f"grad_out has shape {tuple(grad.shape)}; the lookup of ids {shape} gave {expected}")

@@ -211,14 +211,17 @@ class Pinball(Loss):
 
     def quantiles(self, pred, k, levels):
         """The heads at ``levels`` (each must be a trained level): (..., k, Q)."""
+        blocks = pred.reshape(pred.shape[:-1] + (self.levels.size, k))
+        return np.moveaxis(blocks[..., self.heads(levels), :], -2, -1)
+
+    def heads(self, levels):
+        """The position among ``self.levels`` of each of ``levels``; a clear error for an untrained one."""
         levels = np.asarray(levels, dtype=np.float64).reshape(-1)
         missing = [float(v) for v in levels if not np.any(np.isclose(self.levels, v))]
         if missing:
             raise ValueError(f"quantiles {missing} were not trained; this model has heads at "
                              f"{self.levels.tolist()} (set quantiles=... before fit)")
-        cols = [int(np.argmin(np.abs(self.levels - v))) for v in levels]
-        blocks = pred.reshape(pred.shape[:-1] + (self.levels.size, k))
-        return np.moveaxis(blocks[..., cols, :], -2, -1)
+        return [int(np.argmin(np.abs(self.levels - v))) for v in levels]
 
     def __repr__(self):
         return f"Pinball(quantiles={self.levels.tolist()})"
