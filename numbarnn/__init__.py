@@ -1,4 +1,4 @@
-"""numbarnn: exact, fast recurrent networks (RNN, LSTM, GRU) on Numba, for time series.
+"""numbarnn: exact, fast recurrent networks (RNN, LSTM, GRU) on Numba, for time series and token sequences.
 
 The networks load with the package; the estimators, datasets, metrics and model
 files (which bring in xarray, pandas and SciPy) load on first use, so a script
@@ -16,6 +16,8 @@ _LAZY = {
     "NotFittedError": (".estimators", "NotFittedError"),
     "SequenceClassifier": (".estimators", "SequenceClassifier"),
     "SequenceRegressor": (".estimators", "SequenceRegressor"),
+    "SequenceTagger": (".estimators", "SequenceTagger"),
+    "TextClassifier": (".estimators", "TextClassifier"),
     "backtest": (".estimators", "backtest"),
     "clone": (".estimators", "clone"),
     "conformal_interval": (".estimators", "conformal_interval"),
@@ -25,8 +27,8 @@ _LAZY = {
 }
 
 __all__ = ["GRU", "LSTM", "RNN", "RecurrentNetwork", "Tape", "__version__",
-           "Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "backtest", "clone",
-           "conformal_interval", "datasets", "load", "metrics"]
+           "Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "SequenceTagger",
+           "TextClassifier", "backtest", "clone", "conformal_interval", "datasets", "load", "metrics"]
 
 
 def __getattr__(name):

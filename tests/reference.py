@@ -187,3 +187,75 @@ def embedding_backward(weight_shape, ids, grad_out, padding_idx=None):
         if row != padding_idx:
             grad[row] += grad_out.reshape(-1, weight_shape[1])[n]
     return grad
+
+
+def token_model(params, x, lengths, readout="timestep", num_layers=1, bidirectional=True, cell="lstm",
+                grad_y=None):
+    """:class:`numbarnn.nn.TokenModel` without dropout, one token at a time: every token's spelling runs
+    through the character LSTM by itself (no sharing between equal spellings).
+
+    Returns ``y`` and, when ``grad_y`` is given, the gradient of ``<y, grad_y>`` for every parameter.
+    """
+    T, B = x.shape[:2]
+    W = params["word_embedding.weight"]
+    char = {k[len("char_rnn."):]: v for k, v in params.items() if k.startswith("char_rnn.")}
+    rnn = {k[len("rnn."):]: v for k, v in params.items() if k.startswith("rnn.")}
+    valid = np.arange(T)[:, None] < np.asarray(lengths)[None, :]
+    Hc = char["weight_hh_l0"].shape[1] if char else 0
+    feats = np.zeros((T, B, W.shape[1] + 2 * Hc))
+    char_runs = {}
+    for t, b in zip(*np.nonzero(valid)):
+        feats[t, b, :W.shape[1]] = W[x[t, b, 0]]
+        if char:
+            ids = [c for c in x[t, b, 1:] if c != 0]
+            vec = params["char_embedding.weight"][ids][:, None, :]
+            zeros = np.zeros((2, 1, Hc))
+            _, h_n, _, caches = forward("lstm", char, vec, zeros, zeros.copy(), bidirectional=True)
+            feats[t, b, W.shape[1]:] = np.concatenate([h_n[0, 0], h_n[1, 0]])
+            char_runs[t, b] = (ids, vec, caches)
+    dirs = 2 if bidirectional else 1
+    H = rnn["weight_hh_l0"].shape[1]
+    h0 = np.zeros((num_layers * dirs, B, H))
+    c0 = h0.copy() if cell == "lstm" else None
+    out, h_n, _, caches = forward(cell, rnn, feats, h0, c0, lengths, num_layers, bidirectional)
+    if readout == "timestep":
+        features = out
+    elif readout == "final":
+        features = np.concatenate(list(h_n[-dirs:]), axis=-1)
+    else:
+        features = out.sum(axis=0) / np.asarray(lengths)[:, None]
+    y = features @ params["head.weight"].T + params["head.bias"]
+    if grad_y is None:
+        return y
+    grads = {"head.weight": grad_y.reshape(-1, y.shape[-1]).T @ features.reshape(-1, features.shape[-1]),
+             "head.bias": grad_y.reshape(-1, y.shape[-1]).sum(axis=0)}
+    d_features = grad_y @ params["head.weight"]
+    d_out, d_hn = np.zeros_like(out), np.zeros_like(h_n)
+    if readout == "timestep":
+        d_out = d_features
+    elif readout == "final":
+        for d in range(dirs):
+            d_hn[len(h_n) - dirs + d] = d_features[:, d * H:(d + 1) * H]
+    else:
+        d_out = np.broadcast_to(d_features / np.asarray(lengths)[:, None], out.shape) * valid[:, :, None]
+    g, d_feats, _, _ = backward(cell, rnn, feats, caches, d_out, d_hn, np.zeros_like(d_hn) if cell == "lstm"
+                                else None, lengths, num_layers, bidirectional)
+    grads.update({f"rnn.{k}": v for k, v in g.items()})
+    grads["word_embedding.weight"] = np.zeros_like(W)
+    if char:
+        grads["char_embedding.weight"] = np.zeros_like(params["char_embedding.weight"])
+        for k in char:
+            grads[f"char_rnn.{k}"] = np.zeros_like(char[k])
+    for t, b in zip(*np.nonzero(valid)):
+        grads["word_embedding.weight"][x[t, b, 0]] += d_feats[t, b, :W.shape[1]]
+        if char:
+            ids, vec, caches_c = char_runs[t, b]
+            d_hc = d_feats[t, b, W.shape[1]:].reshape(2, 1, Hc)
+            gc, d_vec, _, _ = backward("lstm", char, vec, caches_c, np.zeros((len(ids), 1, 2 * Hc)), d_hc,
+                                       np.zeros_like(d_hc), bidirectional=True)
+            for k, v in gc.items():
+                grads[f"char_rnn.{k}"] += v
+            for i, c in enumerate(ids):
+                grads["char_embedding.weight"][c] += d_vec[i, 0]
+    grads["word_embedding.weight"][0] = 0.0  # the padding row gets no gradient
+    return y, grads

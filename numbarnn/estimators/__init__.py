@@ -3,10 +3,12 @@
 - :class:`Forecaster`: one or many time series, forecast autoregressively.
 - :class:`SequenceRegressor`, :class:`SequenceClassifier`: one target per
   sequence, or one per timestep.
+- :class:`SequenceTagger`, :class:`TextClassifier`: token sequences (lists of string tokens), one
+  label per token or one per sequence.
 - :func:`load`: an estimator back from the file its ``save`` wrote.
 
 Inside, the layers import downwards only: the estimator classes
-(``forecaster``, ``sequence``) use the label handling (``_labels``), the
+(``forecaster``, ``sequence``, ``text``) use the label handling (``_labels``), the
 array code (``_forecast_core``), the shared manners (``_base``) and the file
 format (``_persistence``); none of those knows an estimator class. This
 module holds the one registry of the classes a model file may name.
@@ -17,11 +19,13 @@ from ._base import NotFittedError, clone
 from ._persistence import load as _load
 from .forecaster import Forecaster
 from .sequence import SequenceClassifier, SequenceRegressor
+from .text import SequenceTagger, TextClassifier
 
-__all__ = ["Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "backtest", "clone", "conformal_interval", "load"]
+__all__ = ["Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "SequenceTagger", "TextClassifier", "backtest", "clone", "conformal_interval", "load"]
 
 #: The estimators a model file may hold, by the class name the file stores.
-ESTIMATORS = {cls.__name__: cls for cls in (Forecaster, SequenceRegressor, SequenceClassifier)}
+ESTIMATORS = {cls.__name__: cls for cls in (Forecaster, SequenceRegressor, SequenceClassifier,
+                                                    SequenceTagger, TextClassifier)}
 
 
 def load(path, device=None):

@@ -1,5 +1,5 @@
-"""Layers: recurrent networks (RNN, LSTM, GRU), an embedding table, a linear layer, and a recurrent stack
-with a readout.
+"""Layers: recurrent networks (RNN, LSTM, GRU), an embedding table, a linear layer, a recurrent stack
+with a readout, and a words-to-labels model (word and character features).
 
 Each runs on the backend its network was built for (:mod:`numbarnn.backends`);
 every backward is written by hand.
@@ -9,5 +9,7 @@ from .embedding import Embedding
 from .linear import Linear
 from .recurrent import GRU, LSTM, NETWORKS, RNN, RecurrentNetwork, Tape
 from .sequence_model import SequenceModel
+from .token_model import TokenModel
 
-__all__ = ["GRU", "Embedding", "LSTM", "Linear", "NETWORKS", "RNN", "RecurrentNetwork", "SequenceModel", "Tape"]
+__all__ = ["GRU", "Embedding", "LSTM", "Linear", "NETWORKS", "RNN", "RecurrentNetwork", "SequenceModel", "Tape",
+           "TokenModel"]

@@ -6,6 +6,26 @@ from .linear import Linear
 from .recurrent import NETWORKS
 
 
+def final_state_features(state, num_directions):
+    """The last layer's final hidden states, both directions side by side: (B, dirs * H)."""
+    h = state[0] if isinstance(state, tuple) else state
+    return np.concatenate(list(h[-num_directions:]), axis=-1)
+
+
+def final_state_grad(d_features, state, num_directions, grad_state=None):
+    """The gradient of the final state (shaped like ``state``) from that of :func:`final_state_features`,
+    plus ``grad_state`` when one is given."""
+    lstm = isinstance(state, tuple)
+    h = state[0] if lstm else state
+    dh = np.zeros_like(h) if grad_state is None else np.array(grad_state[0] if lstm else grad_state)
+    H = h.shape[-1]
+    for d in range(num_directions):
+        dh[h.shape[0] - num_directions + d] += d_features[..., d * H:(d + 1) * H]
+    if lstm:
+        return dh, (np.zeros_like(h) if grad_state is None else grad_state[1])
+    return dh
+
+
 class SequenceModel:
     """Recurrent network plus a linear head.
 
@@ -58,16 +78,10 @@ class SequenceModel:
         for name, arr in self.params.items():
             arr[...] = values[name]
 
-    def _last_layer_state(self, state):
-        h = state[0] if isinstance(state, tuple) else state
-        dirs = self.net.num_directions
-        last = h[-dirs:]  # (dirs, B, H)
-        return np.concatenate(list(last), axis=-1)  # (B, dirs*H)
-
     def forward(self, x, state=None, lengths=None, record=True):
         """Return ``(y, state, tape)``; ``y`` is (T, B, out) or (B, out) by ``readout``."""
         out, state, tape = self.net.forward(x, state, lengths, record=record)
-        features = out if self.readout == "timestep" else self._last_layer_state(state)
+        features = out if self.readout == "timestep" else final_state_features(state, self.net.num_directions)
         y = self.head.forward(features)
         return y, state, (tape, features, state)
 
@@ -78,20 +92,9 @@ class SequenceModel:
         if self.readout == "timestep":
             g = self.net.backward(net_tape, d_features, grad_state)
         else:
-            g = self.net.backward(net_tape, None, self._sequence_state_grad(d_features, final, grad_state))
+            d_final = final_state_grad(d_features, final, self.net.num_directions, grad_state)
+            g = self.net.backward(net_tape, None, d_final)
         grads = {f"rnn.{k}": g[k] for k in self.net.params}
         grads.update({f"head.{k}": v for k, v in head_grads.items()})
         grads["state"] = g["state"]
         return grads
-
-    def _sequence_state_grad(self, d_features, final, grad_state):
-        lstm = isinstance(final, tuple)
-        h = final[0] if lstm else final
-        dh = np.zeros_like(h) if grad_state is None else np.array(grad_state[0] if lstm else grad_state)
-        dirs, H = self.net.num_directions, self.net.hidden_size
-        for d in range(dirs):
-            dh[h.shape[0] - dirs + d] += d_features[..., d * H:(d + 1) * H]
-        if lstm:
-            dc = np.zeros_like(h) if grad_state is None else grad_state[1]
-            return dh, dc
-        return dh

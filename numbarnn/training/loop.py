@@ -13,12 +13,15 @@ from .progress import progress_bar
 from .threads import governor_for
 
 
-def slice_batch(data, idx):
-    """The sequences ``idx`` of a ``(x, y, lengths, weight)`` tuple (time-major ``x``)."""
+def slice_batch(data, idx, trim=False):
+    """The sequences ``idx`` of a ``(x, y, lengths, weight)`` tuple (time-major ``x``); with ``trim``,
+    cut to the longest of them (the steps after it are padding in every one)."""
     x, y, lengths, weight = data
-    y_b = y[:, idx] if y.ndim == 3 else y[idx]
-    w_b = None if weight is None else (weight[:, idx] if weight.ndim == 2 else weight[idx])
-    return x[:, idx], y_b, lengths[idx], w_b
+    lengths = lengths[idx]
+    steps = int(lengths.max()) if trim and len(idx) else x.shape[0]
+    y_b = y[:steps, idx] if y.ndim == 3 else y[idx]
+    w_b = None if weight is None else (weight[:steps, idx] if weight.ndim == 2 else weight[idx])
+    return x[:steps, idx], y_b, lengths, w_b
 
 
 def _flat(y, w):
@@ -35,7 +38,7 @@ def evaluate(model, loss, data, batch_size):
     total, count = 0.0, 0.0
     for start in range(0, x.shape[1], batch_size):
         idx = np.arange(start, min(start + batch_size, x.shape[1]))
-        xb, yb, lb, wb = slice_batch(data, idx)
+        xb, yb, lb, wb = slice_batch(data, idx, trim=True)
         pred, _, _ = model.forward(xb, lengths=lb, record=False)
         p, t = _flat(pred, None)[0], _flat(yb, wb)
         n = float(np.sum(t[1])) if t[1] is not None else p.shape[0]
@@ -63,7 +66,11 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
         ``y`` (T, N, K) per timestep or (N, K) per sequence (class labels (N, 1)
         for cross-entropy), ``lengths`` (N,), ``weight`` (T, N) or (N,) or ``None``
         (0 marks a padded step or a missing target).
-    epochs, batch_size : int. Batches are drawn by a seeded shuffle of the N sequences.
+    epochs, batch_size : int. Batches are drawn by a seeded shuffle of the N sequences, and cut to
+        the longest sequence in each.
+    batches : ``None``, or a function ``batches(rng)`` returning one epoch's batches as arrays of
+        sequence indices (e.g. :func:`numbarnn.text.length_batches`, which cuts padding); it replaces
+        the shuffle.
     schedule : learning-rate schedule from :mod:`.schedules` (stepped after each epoch).
     clip_norm, clip_value : clip gradients by global norm and/or by value. The
         pre-clip global norm of every step is recorded.
@@ -104,7 +111,7 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
 
 def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_size=32,
           schedule=None, clip_norm=None, clip_value=None, patience=None, restore_best=True,
-          bptt_window=None, bptt_stride=None, max_bad_steps=10, rng=None, verbose=False):
+          bptt_window=None, bptt_stride=None, max_bad_steps=10, rng=None, verbose=False, batches=None):
     rng = rng if rng is not None else np.random.default_rng(0)
     x = train_data[0]
     N = x.shape[1]
@@ -120,10 +127,14 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
     bar = progress_bar(epochs, verbose)
     for epoch in range(epochs):
         start = time.perf_counter()
-        order = rng.permutation(N)
+        if batches is None:
+            order = rng.permutation(N)
+            epoch_batches = [order[b0:b0 + batch_size] for b0 in range(0, N, batch_size)]
+        else:
+            epoch_batches = batches(rng)
         losses, norms, skipped, used = [], [], 0, []
-        for b0 in range(0, N, batch_size):
-            xb, yb, lb, wb = slice_batch(train_data, order[b0:b0 + batch_size])
+        for idx in epoch_batches:
+            xb, yb, lb, wb = slice_batch(train_data, idx, trim=True)
             state = None
             windows = _windows(xb.shape[0], bptt_window, stride) if per_step else [(0, xb.shape[0])]
             for s0, s1 in windows:
