@@ -5,6 +5,9 @@
   write the forecast (netCDF) and a plot (PNG, with matplotlib).
 - ``numbarnn fit DATA --model M.nc``: fit a forecaster on a netCDF or CSV file.
 - ``numbarnn predict M.nc --out F.nc``: forecast from a saved model.
+- ``numbarnn fit-tagger [DATA] --model M.nc``: fit a part-of-speech tagger on ``FORM<TAB>TAG`` lines
+  (the bundled UD English-EWT by default) and save it.
+- ``numbarnn tag M.nc TEXT [--out F]``: tag a text file, one whitespace-tokenised sentence per line.
 - ``numbarnn check``: check every cell's gradients against finite differences and time the kernels.
 """
 
@@ -163,6 +166,56 @@ def read_series(path, variable=None, time_dim="time"):
     raise ValueError(f"unknown file type {path.suffix!r}; give a .nc or .csv file")
 
 
+# -- tagging ------------------------------------------------------------------------------
+
+def read_tagged(path):
+    """``(sentences, tags)`` from ``FORM<TAB>TAG`` lines, a blank line after each sentence (``#`` lines are
+    comments): the layout of the bundled treebank's files."""
+    sentences, tags, words, labels = [], [], [], []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if line.startswith("#"):
+                continue
+            if not line.strip():
+                if words:
+                    sentences.append(words)
+                    tags.append(labels)
+                words, labels = [], []
+                continue
+            parts = line.split("\t")
+            if len(parts) != 2 or not parts[0] or not parts[1]:
+                raise ValueError(f"{path}, line {number}: expected FORM<TAB>TAG, got {line[:60]!r}")
+            words.append(parts[0])
+            labels.append(parts[1])
+    if words:
+        sentences.append(words)
+        tags.append(labels)
+    if not sentences:
+        raise ValueError(f"{path} holds no tagged sentence (FORM<TAB>TAG lines, a blank line after each sentence)")
+    return sentences, tags
+
+
+def tag_lines(model, lines):
+    """``token<TAB>tag`` lines for each whitespace-tokenised line of text, a blank line after each
+    sentence (a blank input line gives just the blank line)."""
+    sentences = [line.split() for line in lines]
+    full = [s for s in sentences if s]
+    tagged = iter(model.predict(full) if full else [])
+    out = []
+    for s in sentences:
+        tags = next(tagged) if s else []
+        out += [f"{w}\t{t}" for w, t in zip(s, tags)] + [""]
+    return out
+
+
+def _write_text(path, lines):
+    path = pathlib.Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="numbarnn", description="Exact, fast recurrent networks on Numba.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +237,17 @@ def main(argv=None):
     p.add_argument("--horizon", type=int)
     p.add_argument("--out", required=True, help="where to write the forecast (.nc or .csv)")
     p.add_argument("--device", choices=DEVICES, help="where the network runs (default: as fitted)")
+    p = sub.add_parser("fit-tagger", help="fit a part-of-speech tagger and save it")
+    p.add_argument("data", nargs="?", help="FORM<TAB>TAG lines, a blank line after each sentence "
+                   "(default: the bundled UD English-EWT train split, its dev split for early stopping)")
+    p.add_argument("--model", required=True, help="where to write the fitted tagger (.nc)")
+    p.add_argument("--validation", help="tagged sentences for early stopping (same format)")
+    for name, typ in (("epochs", int), ("hidden-size", int), ("seed", int)):
+        p.add_argument(f"--{name}", type=typ)
+    p = sub.add_parser("tag", help="tag a text file (one sentence per line, tokens split by whitespace)")
+    p.add_argument("model")
+    p.add_argument("text", help="the text file ('-' reads standard input)")
+    p.add_argument("--out", help="where to write token<TAB>tag lines (default: standard output)")
     args = parser.parse_args(argv)
     if args.command == "check":
         return check()
@@ -213,6 +277,37 @@ def main(argv=None):
         else:
             write_atomic(forecast.to_dataset(name=forecast.name or "forecast"), out)
         print(f"wrote {out}")
+        return 0
+    if args.command == "fit-tagger":
+        from .estimators import SequenceTagger
+        if args.data is None:
+            from . import datasets
+            train, dev = datasets.ud_english_ewt("train"), datasets.ud_english_ewt("dev")
+            data, validation = (train.sentences, train.tags), (dev.sentences, dev.tags)
+        else:
+            data = read_tagged(args.data)
+            validation = read_tagged(args.validation) if args.validation else None
+        kwargs = {k: getattr(args, k) for k in ("epochs", "hidden_size") if getattr(args, k) is not None}
+        tagger = SequenceTagger(random_state=args.seed, **kwargs).fit(*data, validation=validation)
+        tagger.save(args.model)
+        print(f"fitted on {len(data[0])} sentences ({tagger.history_.sizes['epoch']} epochs); wrote {args.model}")
+        return 0
+    if args.command == "tag":
+        from .estimators import SequenceTagger, load
+        model = load(args.model)
+        if not isinstance(model, SequenceTagger):
+            raise SystemExit(f"numbarnn tag: {args.model} holds a {type(model).__name__}, not a SequenceTagger; "
+                             "fit one with `numbarnn fit-tagger`")
+        if args.text == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            lines = pathlib.Path(args.text).read_text(encoding="utf-8").splitlines()
+        out = tag_lines(model, lines)
+        if args.out:
+            _write_text(args.out, out)
+            print(f"tagged {sum(1 for line in lines if line.split())} sentences; wrote {args.out}")
+        else:
+            sys.stdout.write("\n".join(out) + "\n")
         return 0
     return 2
 

@@ -60,3 +60,32 @@ def test_fit_and_predict_files(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["predict", str(tmp_path / "n.nc"), "--out", str(tmp_path / "h.nc"), "--device", "gpu"])
     assert "invalid choice: 'gpu'" in capsys.readouterr().err
+
+
+def test_fit_tagger_and_tag_a_text_file(tmp_path, capsys):
+    rows = []
+    for _ in range(30):
+        rows += ["# a comment", "the\tDET", "dog\tNOUN", "runs\tVERB", "", "a\tDET", "cat\tNOUN", "sleeps\tVERB", ""]
+    (tmp_path / "train.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert cli.main(["fit-tagger", str(tmp_path / "train.tsv"), "--model", str(tmp_path / "t.nc"), "--epochs", "25",
+                     "--hidden-size", "8", "--seed", "0"]) == 0
+    (tmp_path / "in.txt").write_text("the cat runs\n\na dog  sleeps\n", encoding="utf-8")
+    assert cli.main(["tag", str(tmp_path / "t.nc"), str(tmp_path / "in.txt"), "--out", str(tmp_path / "out.tsv")]) == 0
+    assert (tmp_path / "out.tsv").read_text(encoding="utf-8").split("\n") == [
+        "the\tDET", "cat\tNOUN", "runs\tVERB", "", "", "a\tDET", "dog\tNOUN", "sleeps\tVERB", "", ""]
+    capsys.readouterr()
+    assert cli.main(["tag", str(tmp_path / "t.nc"), str(tmp_path / "in.txt")]) == 0
+    assert capsys.readouterr().out.startswith("the\tDET\ncat\tNOUN\n")
+    (tmp_path / "bad.tsv").write_text("the DET\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 1: expected FORM<TAB>TAG"):
+        cli.read_tagged(tmp_path / "bad.tsv")
+    cli.main(["fit", str(_series_csv(tmp_path)), "--model", str(tmp_path / "f.nc"), "--lookback", "6", "--epochs", "1",
+              "--hidden-size", "4"])
+    with pytest.raises(SystemExit, match="holds a Forecaster, not a SequenceTagger"):
+        cli.main(["tag", str(tmp_path / "f.nc"), str(tmp_path / "in.txt")])
+
+
+def _series_csv(tmp_path):
+    idx = pd.date_range("2000-01-01", periods=40, freq="MS", name="time")
+    pd.DataFrame({"level": np.sin(np.arange(40) / 2)}, index=idx).to_csv(tmp_path / "s.csv")
+    return tmp_path / "s.csv"

@@ -38,20 +38,36 @@ def _sentences(name, sentences):
     return out
 
 
+def _error_rate(model, data):
+    """The share of the labels in ``data`` (tokens or sequences; -1 is padding) that ``model`` gets wrong."""
+    wrong = total = 0
+    for start in range(0, data[0].shape[1], PREDICT_BATCH):
+        xb, yb, lb, _ = slice_batch(data, np.arange(start, min(start + PREDICT_BATCH, data[0].shape[1])), trim=True)
+        logits, _, _ = model.forward(xb, lengths=lb, record=False)
+        gold = yb[..., 0]
+        counted = gold >= 0
+        wrong += int(np.sum((np.argmax(logits, axis=-1) != gold) & counted))
+        total += int(np.sum(counted))
+    return wrong / max(total, 1)
+
+
 class _TokenEstimator(BaseEstimator):
     _readout = "timestep"
 
     def __init__(self, word_dim=100, char_dim=32, char_hidden=32, hidden_size=128, num_layers=1, cell="lstm",
-                 dropout=0.33, min_freq=2, lower=True, max_chars=20, optimizer="adam", learning_rate=2e-3,
-                 weight_decay=0.0, schedule="constant", batch_size=32, epochs=20, clip_norm=5.0, patience=3,
-                 validation_fraction=0.1, dtype="float32", device="cpu", random_state=None, verbose=None):
+                 bidirectional=True, dropout=0.33, word_dropout=0.0, min_freq=2, lower=True, max_chars=20,
+                 optimizer="adam", learning_rate=0.002, weight_decay=0.0, schedule="constant", batch_size=32,
+                 epochs=20, clip_norm=5.0, patience=3, validation_fraction=0.1, dtype="float32", device="cpu",
+                 random_state=None, verbose=None):
         self.word_dim = word_dim
         self.char_dim = char_dim
         self.char_hidden = char_hidden
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.cell = cell
+        self.bidirectional = bidirectional
         self.dropout = dropout
+        self.word_dropout = word_dropout
         self.min_freq = min_freq
         self.lower = lower
         self.max_chars = max_chars
@@ -80,8 +96,10 @@ class _TokenEstimator(BaseEstimator):
         if (self.char_dim == 0) != (self.char_hidden == 0):
             raise ValueError(f"char_dim={self.char_dim} and char_hidden={self.char_hidden}: set both to 0 to "
                              "turn the character features off, or both above 0")
-        if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
-            raise ValueError(f"dropout must be a probability in [0, 1), got {self.dropout!r}")
+        for name in ("dropout", "word_dropout"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1):
+                raise ValueError(f"{name} must be a probability in [0, 1), got {value!r}")
         if self.patience is not None:
             check_positive_int("patience", self.patience)
 
@@ -134,7 +152,7 @@ class _TokenEstimator(BaseEstimator):
             hist = train(self.model_, CrossEntropy(), opt, train_data, val_data, epochs=epochs,
                          batch_size=batch_size, schedule=make_schedule(self.schedule, opt, epochs),
                          clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose,
-                         batches=lambda r: length_batches(train_data[2], batch_size, r))
+                         batches=lambda r: length_batches(train_data[2], batch_size, r), val_metric=_error_rate)
             self.history_ = history_dataset(hist)
             self.is_fitted_ = True
         except BaseException:
@@ -147,8 +165,9 @@ class _TokenEstimator(BaseEstimator):
         return TokenModel(len(self.words_), 0 if self.chars_ is None else len(self.chars_), len(self.classes_),
                           word_dim=self.word_dim, char_dim=self.char_dim, char_hidden=self.char_hidden,
                           hidden_size=self.hidden_size, num_layers=self.num_layers, cell=self.cell,
-                          bidirectional=True, dropout=self.dropout, readout=self._readout, dtype=self.dtype,
-                          device=self.device, seed=seed)
+                          bidirectional=self.bidirectional, dropout=self.dropout,
+                          word_dropout=self.word_dropout, readout=self._readout,
+                          dtype=self.dtype, device=self.device, seed=seed)
 
     def _logits(self, sentences):
         """Per sentence, the model's output: (length, classes) for tagging, (classes,) otherwise."""
@@ -209,7 +228,7 @@ class SequenceTagger(_TokenEstimator):
     softmax per token gives its tag. ``dropout`` applies to the token vectors, between layers and
     before the softmax. Training: Adam, batches of ``batch_size`` sentences of similar length,
     gradient norm clipped at ``clip_norm``, at most ``epochs`` passes, early stopping on the
-    validation loss with ``patience`` (the best weights are kept).
+    validation token error rate with ``patience`` (the weights of the best epoch are kept).
 
     Examples
     --------
@@ -290,13 +309,14 @@ class TextClassifier(_TokenEstimator):
     """
 
     def __init__(self, word_dim=100, char_dim=32, char_hidden=32, hidden_size=128, num_layers=1, cell="lstm",
-                 dropout=0.33, min_freq=2, lower=True, max_chars=20, readout="mean", optimizer="adam",
-                 learning_rate=2e-3, weight_decay=0.0, schedule="constant", batch_size=32, epochs=20,
-                 clip_norm=5.0, patience=3, validation_fraction=0.1, dtype="float32", device="cpu",
-                 random_state=None, verbose=None):
-        super().__init__(word_dim, char_dim, char_hidden, hidden_size, num_layers, cell, dropout, min_freq, lower,
-                         max_chars, optimizer, learning_rate, weight_decay, schedule, batch_size, epochs,
-                         clip_norm, patience, validation_fraction, dtype, device, random_state, verbose)
+                 bidirectional=True, dropout=0.33, word_dropout=0.0, min_freq=2, lower=True, max_chars=20,
+                 readout="mean", optimizer="adam", learning_rate=0.002, weight_decay=0.0, schedule="constant",
+                 batch_size=32, epochs=20, clip_norm=5.0, patience=3, validation_fraction=0.1, dtype="float32",
+                 device="cpu", random_state=None, verbose=None):
+        super().__init__(word_dim, char_dim, char_hidden, hidden_size, num_layers, cell, bidirectional, dropout,
+                         word_dropout, min_freq, lower, max_chars, optimizer, learning_rate, weight_decay, schedule,
+                         batch_size, epochs, clip_norm, patience, validation_fraction, dtype, device, random_state,
+                         verbose)
         self.readout = readout
 
     @property

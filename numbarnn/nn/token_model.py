@@ -16,6 +16,8 @@ from .linear import Linear
 from .recurrent import NETWORKS
 from .sequence_model import final_state_features, final_state_grad
 
+#: The word index of ``<unk>`` (:class:`numbarnn.text.Vocabulary`'s), what word dropout reads.
+UNK_INDEX = 1
 #: How a sequence-level head reads the recurrent outputs: the last layer's final states (both
 #: directions), or the mean of the outputs over the sequence's valid steps.
 READOUTS = ("timestep", "final", "mean")
@@ -34,6 +36,9 @@ class TokenModel:
     hidden_size, num_layers, cell, bidirectional : the token-level recurrent stack.
     dropout : float, dropout on the token vectors entering the stack, between its layers and on its
         outputs before the head (training only).
+    word_dropout : float, the probability that a token's word index is read as ``UNK_INDEX`` while
+        training (its characters still are), so that the ``<unk>`` vector and the character
+        features learn to stand in for words never seen.
     readout : one of ``READOUTS``.
     dtype, device : the recurrent networks' (the lookups and the head run on the host).
     seed : int or None.
@@ -62,16 +67,18 @@ class TokenModel:
     """
 
     def __init__(self, num_words, num_chars, output_size, word_dim=100, char_dim=30, char_hidden=50,
-                 hidden_size=128, num_layers=1, cell="lstm", bidirectional=True, dropout=0.0,
+                 hidden_size=128, num_layers=1, cell="lstm", bidirectional=True, dropout=0.0, word_dropout=0.0,
                  readout="timestep", dtype="float32", device="cpu", seed=None):
         if readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+        for name, p in (("dropout", dropout), ("word_dropout", word_dropout)):
+            if not 0.0 <= p < 1.0:
+                raise ValueError(f"{name} must be a probability in [0, 1), got {p!r}")
         rng = np.random.default_rng(seed)
         seeds = rng.integers(2**31, size=4)
         self.readout = readout
         self.dropout = float(dropout)
+        self.word_dropout = float(word_dropout)
         self.word_embedding = Embedding(num_words, word_dim, padding_idx=0, dtype=dtype, seed=int(seeds[0]))
         self.char_embedding = self.char_rnn = None
         features = word_dim
@@ -145,6 +152,8 @@ class TokenModel:
         lengths = np.full(B, T, dtype=np.int64) if lengths is None else np.asarray(lengths, dtype=np.int64)
         valid = np.arange(T)[:, None] < lengths[None, :]
         words = np.where(valid, x[:, :, 0], 0)
+        if record and self.word_dropout > 0:
+            words = np.where(valid & (self._rng.random(valid.shape) < self.word_dropout), UNK_INDEX, words)
         parts = [self.word_embedding.forward(words)]
         char_saved = None
         if self.char_rnn is not None:

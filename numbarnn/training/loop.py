@@ -76,6 +76,9 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
         pre-clip global norm of every step is recorded.
     patience : stop when the validation loss has not improved for this many
         epochs; with ``restore_best`` the best weights are put back.
+    val_metric : ``None``, or a function ``val_metric(model, val_data)`` returning an error to
+        minimise (a tagger's token error rate) that early stopping and the best weights follow
+        instead of the validation loss; recorded as the history's ``val_error``.
     bptt_window, bptt_stride : truncated BPTT for per-timestep targets: each
         batch is cut into windows of ``bptt_window`` steps starting every
         ``bptt_stride`` steps (default: the window); the state is carried from
@@ -111,13 +114,14 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
 
 def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_size=32,
           schedule=None, clip_norm=None, clip_value=None, patience=None, restore_best=True,
-          bptt_window=None, bptt_stride=None, max_bad_steps=10, rng=None, verbose=False, batches=None):
+          bptt_window=None, bptt_stride=None, max_bad_steps=10, rng=None, verbose=False, batches=None,
+          val_metric=None):
     rng = rng if rng is not None else np.random.default_rng(0)
     x = train_data[0]
     N = x.shape[1]
     per_step = train_data[1].ndim == 3
     stride = bptt_stride or bptt_window
-    history = {"epoch": [], "train_loss": [], "val_loss": [], "grad_norm": [], "lr": [],
+    history = {"epoch": [], "train_loss": [], "val_loss": [], "val_error": [], "grad_norm": [], "lr": [],
                "skipped_steps": [], "seconds": [], "threads": [], "step_grad_norm": []}
     net = model.net
     governor = governor_for((type(net).__name__, net.input_size, net.hidden_size, net.num_layers,
@@ -176,6 +180,7 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
                 break
         train_loss = float(np.mean(losses)) if losses else math.nan
         val_loss = evaluate(model, loss, val_data, batch_size) if val_data is not None else math.nan
+        val_error = val_metric(model, val_data) if val_data is not None and val_metric else math.nan
         lr = optimizer.lr
         if schedule is not None:
             schedule.step(epoch, val_loss if val_data is not None else train_loss)
@@ -183,6 +188,7 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
         history["epoch"].append(epoch)
         history["train_loss"].append(train_loss)
         history["val_loss"].append(val_loss)
+        history["val_error"].append(val_error)
         history["grad_norm"].append(float(np.mean(finite_norms)) if finite_norms else math.nan)
         history["lr"].append(lr)
         history["skipped_steps"].append(skipped)
@@ -193,7 +199,7 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
         if stopped:
             warnings.warn(stopped, RuntimeWarning, stacklevel=3)
             break
-        monitored = val_loss if val_data is not None else train_loss
+        monitored = (val_error if val_metric else val_loss) if val_data is not None else train_loss
         if math.isfinite(monitored) and monitored < best:
             best, waited = monitored, 0
             best_params = {k: v.copy() for k, v in model.params.items()}
@@ -232,6 +238,7 @@ def history_dataset(hist):
     ds = xr.Dataset(
         {"train_loss": ("epoch", np.asarray(hist["train_loss"])),
          "val_loss": ("epoch", np.asarray(hist["val_loss"])),
+         "val_error": ("epoch", np.asarray(hist.get("val_error", [np.nan] * len(epochs)))),
          "grad_norm": ("epoch", np.asarray(hist["grad_norm"])),
          "lr": ("epoch", np.asarray(hist["lr"])),
          "skipped_steps": ("epoch", np.asarray(hist["skipped_steps"])),
