@@ -136,3 +136,21 @@ def test_matches_torch():
         if name == "word_embedding.weight":
             expected[0] = 0
         np.testing.assert_allclose(grads[name], expected, rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_word_dropout_reads_unknown_while_training_only():
+    from numbarnn.nn.token_model import UNK_INDEX
+    rng = np.random.default_rng(4)
+    model = TokenModel(12, 0, 3, word_dim=3, hidden_size=3, word_dropout=0.5, dtype="float64", seed=0)
+    x, lengths = _batch(rng)
+    a, _, _ = model.forward(x, lengths=lengths, record=False)
+    np.testing.assert_array_equal(a, model.forward(x, lengths=lengths, record=False)[0])
+    _, _, tape = model.forward(x, lengths=lengths)
+    words = tape[0]
+    valid = np.arange(5)[:, None] < lengths
+    dropped = valid & (words != x[:, :, 0])
+    assert 0 < dropped.sum() < valid.sum() and (words[dropped] == UNK_INDEX).all()
+    grads = model.backward(tape, np.ones((5, 3, 3)) * valid[:, :, None])
+    assert grads["word_embedding.weight"][UNK_INDEX].any()
+    with pytest.raises(ValueError, match="word_dropout must be a probability"):
+        TokenModel(12, 0, 3, word_dropout=1.0)

@@ -157,3 +157,37 @@ def test_full_window_equals_no_truncation():
     train(b, MSE(), SGD(0.1), seq, epochs=2, batch_size=16, bptt_window=12, rng=np.random.default_rng(0))
     for name in a.params:
         np.testing.assert_array_equal(a.params[name], b.params[name])
+
+
+def test_batches_function_and_trimming_to_the_longest_sequence():
+    x, y = datasets.adding_problem(40, 12, seed=0)
+    x = x.astype("float32")
+    lengths = np.tile([12, 5, 3, 7], 10)
+    x[np.arange(12)[:, None] >= lengths[None, :]] = 0
+    data = (x, y.astype("float32"), lengths, None)
+    seen = []
+    model = SequenceModel("gru", 2, 4, 1, readout="sequence", seed=0)
+    forward = model.forward
+
+    def spy(xb, state=None, lengths=None, record=True):
+        seen.append((xb.shape[0], int(np.max(lengths))))
+        return forward(xb, state, lengths, record)
+    model.forward = spy
+    fixed = [np.array([1, 5, 9]), np.array([2, 6]), np.arange(40)]
+    hist = train(model, MSE(), Adam(0.01), data, epochs=2, batch_size=8, batches=lambda rng: fixed)
+    assert len(hist["step_grad_norm"]) == 6
+    assert seen[:3] == [(5, 5), (3, 3), (12, 12)]   # each batch cut to its longest sequence
+
+
+def test_val_metric_drives_early_stopping_and_is_recorded():
+    data = _adding_data(64, 10, 0)
+    val = _adding_data(32, 10, 1)
+    calls = []
+
+    def metric(model, val_data):   # an error that only ever gets worse: the first epoch is the best
+        calls.append(val_data[0].shape)
+        return float(len(calls))
+    model = SequenceModel("lstm", 2, 8, 1, readout="sequence", seed=0)
+    hist = train(model, MSE(), Adam(0.01), data, val, epochs=10, batch_size=16, patience=2, val_metric=metric)
+    assert hist["val_error"] == [1.0, 2.0, 3.0, 4.0] and hist["best_loss"] == 1.0
+    assert calls[0] == val[0].shape

@@ -161,6 +161,11 @@ class _TokenEstimator(BaseEstimator):
             raise
         return self
 
+    def _fit_targets(self, sentences, y):
+        """Set ``classes_`` (sorted) from the training labels and return the targets as their indices."""
+        self.classes_ = np.array(sorted(set(self._all_labels(sentences, y))), dtype=object)
+        return self._targets(sentences, y, self._y_name)
+
     def _build_model(self, seed):
         return TokenModel(len(self.words_), 0 if self.chars_ is None else len(self.chars_), len(self.classes_),
                           word_dim=self.word_dim, char_dim=self.char_dim, char_hidden=self.char_hidden,
@@ -243,10 +248,10 @@ class SequenceTagger(_TokenEstimator):
     1.0
     """
 
-    def _fit_targets(self, sentences, tags):
-        labels = [t for seq in self._check_tags(sentences, tags, "tags") for t in seq]
-        self.classes_ = np.array(sorted(set(labels)), dtype=object)
-        return self._targets(sentences, tags, "tags")
+    _y_name = "tags"
+
+    def _all_labels(self, sentences, tags):
+        return [t for seq in self._check_tags(sentences, tags, "tags") for t in seq]
 
     @staticmethod
     def _check_tags(sentences, tags, name):
@@ -327,10 +332,10 @@ class TextClassifier(_TokenEstimator):
         super()._check_params()
         check_option("readout", self.readout, ("mean", "final"))
 
-    def _fit_targets(self, sentences, y):
-        labels = self._check_labels(sentences, y, "y")
-        self.classes_ = np.array(sorted(set(labels)), dtype=object)
-        return self._targets(sentences, labels, "y")
+    _y_name = "y"
+
+    def _all_labels(self, sentences, y):
+        return self._check_labels(sentences, y, "y")
 
     @staticmethod
     def _check_labels(sentences, y, name):
