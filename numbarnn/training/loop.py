@@ -78,7 +78,8 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
         epochs; with ``restore_best`` the best weights are put back.
     val_metric : ``None``, or a function ``val_metric(model, val_data)`` returning an error to
         minimise (a tagger's token error rate) that early stopping and the best weights follow
-        instead of the validation loss; recorded as the history's ``val_error``.
+        instead of the validation loss; recorded as the history's ``val_error`` (and as a
+        ``val_error`` variable in :func:`history_dataset`).
     bptt_window, bptt_stride : truncated BPTT for per-timestep targets: each
         batch is cut into windows of ``bptt_window`` steps starting every
         ``bptt_stride`` steps (default: the window); the state is carried from
@@ -238,7 +239,6 @@ def history_dataset(hist):
     ds = xr.Dataset(
         {"train_loss": ("epoch", np.asarray(hist["train_loss"])),
          "val_loss": ("epoch", np.asarray(hist["val_loss"])),
-         "val_error": ("epoch", np.asarray(hist.get("val_error", [np.nan] * len(epochs)))),
          "grad_norm": ("epoch", np.asarray(hist["grad_norm"])),
          "lr": ("epoch", np.asarray(hist["lr"])),
          "skipped_steps": ("epoch", np.asarray(hist["skipped_steps"])),
@@ -247,6 +247,9 @@ def history_dataset(hist):
          "step_grad_norm": ("step", np.asarray(hist["step_grad_norm"]))},
         coords={"epoch": epochs, "step": np.arange(len(hist["step_grad_norm"]))},
         attrs={"best_loss": float(hist["best_loss"]), "stopped": hist["stopped"] or ""})
+    val_error = np.asarray(hist.get("val_error", []), dtype=float)
+    if np.isfinite(val_error).any():  # only a fit with a val_metric has one
+        ds["val_error"] = ("epoch", val_error)
     ds["train_loss"].attrs["long_name"] = "mean training loss"
     ds["grad_norm"].attrs["long_name"] = "mean pre-clip global gradient norm"
     ds["step_grad_norm"].attrs["long_name"] = "pre-clip global gradient norm of each step"
