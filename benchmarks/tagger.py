@@ -12,8 +12,11 @@ scores on these splits (``../shared/data/README.md``): most frequent tag 0.862, 
 ``--speed``: training tokens per second, numbarnn's tagger model against the same model in torch
 (word embedding, character BiLSTM over each distinct spelling of a batch, BiLSTM, linear head;
 the default sizes, Adam, clip 5, the same length-sorted batches of 32, float32, the same threads),
-on the first ``--sentences`` training sentences; the peers take turns epoch by epoch after a
-warm-up epoch each, and the medians are reported. ``--padding`` prints the share of padded steps
+on the first ``--sentences`` training sentences; each peer runs in a process of its own (two OpenMP
+runtimes in one process spin against each other), the processes take turns (``--turns``), each
+times ``--rounds`` epochs after a warm-up epoch, and the medians are reported. ``torch`` packs the
+sequences as the exact equivalent must; ``torch-padded`` runs torch's LSTMs over the padding instead
+(torch's faster path, but not the same model: the reverse directions start in the padding). ``--padding`` prints the share of padded steps
 in random and in length-sorted batches of 32.
 
 ``--lxmls EPOCHS``: the LxMLS exercise's Elman tagger (``docs/lxmls.rst``) over the whole train split.
@@ -23,7 +26,9 @@ Usage: ``python benchmarks/tagger.py [--accuracy] [--genre] [--speed] [--padding
 
 import argparse
 import importlib.util
+import json
 import os
+import subprocess
 import sys
 import time
 
@@ -92,9 +97,13 @@ def padding():
               "of the steps are padding")
 
 
-def _torch_model(torch, tagger):
+def _torch_model(torch, tagger, packed=True):
+    """The tagger's model in torch; ``packed=False`` runs both LSTMs over the padding (faster in torch, but
+    the reverse direction then starts in the padding, so it is not the same model)."""
     nn = torch.nn
-    pack = nn.utils.rnn.pack_padded_sequence
+
+    def pack(seq, lengths, enforce_sorted):
+        return nn.utils.rnn.pack_padded_sequence(seq, lengths, enforce_sorted=enforce_sorted) if packed else seq
 
     class Tagger(nn.Module):
         def __init__(self):
@@ -115,18 +124,23 @@ def _torch_model(torch, tagger):
             spellings, inverse = torch.unique(x[:, :, 1:][valid], dim=0, return_inverse=True)
             n_chars = (spellings != 0).sum(dim=1)
             chars = self.cemb(spellings[:, :int(n_chars.max())].T)
-            _, (h, _) = self.clstm(pack(chars, n_chars, enforce_sorted=False))
+            char_out, (h, _) = self.clstm(pack(chars, n_chars, enforce_sorted=False))
+            if not packed:  # the forward direction's state at each word's last character
+                k = h.shape[2]
+                h = torch.stack([char_out[n_chars - 1, torch.arange(len(n_chars)), :k], char_out[0, :, k:]])
             char_features = torch.zeros(T, B, h.shape[2] * 2)
             char_features[valid] = torch.cat([h[0], h[1]], dim=1)[inverse]
             tokens = self.drop(torch.cat([self.wemb(x[:, :, 0] * valid), char_features], dim=2))
             out, _ = self.lstm(pack(tokens, lengths, enforce_sorted=False))
-            out, _ = nn.utils.rnn.pad_packed_sequence(out, total_length=T)
+            if packed:
+                out, _ = nn.utils.rnn.pad_packed_sequence(out, total_length=T)
             return self.head(self.drop(out))
 
     return Tagger()
 
 
-def speed(n_sentences, rounds):
+def speed_peer(peer, n_sentences, rounds):
+    """Time ``rounds`` training epochs of one peer in this process (after a warm-up epoch); returns seconds."""
     import numba
 
     from numbarnn.training import Adam, train
@@ -138,20 +152,16 @@ def speed(n_sentences, rounds):
     x, lengths = tagger._encode(sents)
     y = tagger._targets(sents, tags, "tags")
     data = (x, y, lengths, None)
-    tokens = int(lengths.sum())
     batch_size = tagger.batch_size
     order = length_batches(lengths, batch_size, 0)
-    threads = numba.get_num_threads()
-
-    def ours():
-        train(tagger.model_, CrossEntropy(), Adam(tagger.learning_rate), data, epochs=1, clip_norm=tagger.clip_norm,
-              batch_size=batch_size, batches=lambda rng: order)
-
-    peers = {"numbarnn": ours}
-    if importlib.util.find_spec("torch"):
+    if peer == "numbarnn":
+        def epoch():
+            train(tagger.model_, CrossEntropy(), Adam(tagger.learning_rate), data, epochs=1,
+                  clip_norm=tagger.clip_norm, batch_size=batch_size, batches=lambda rng: order)
+    else:
         import torch
-        torch.set_num_threads(threads)
-        model = _torch_model(torch, tagger)
+        torch.set_num_threads(numba.get_num_threads())
+        model = _torch_model(torch, tagger, packed=peer == "torch")
         opt = torch.optim.Adam(model.parameters(), lr=tagger.learning_rate)
         loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-1)
         batches = []
@@ -160,7 +170,7 @@ def speed(n_sentences, rounds):
             batches.append((torch.from_numpy(xb.astype(np.int64)), torch.from_numpy(yb[:, :, 0]),
                             torch.from_numpy(lb)))
 
-        def theirs():
+        def epoch():
             model.train()
             for xb, yb, lb in batches:
                 opt.zero_grad()
@@ -169,24 +179,37 @@ def speed(n_sentences, rounds):
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), tagger.clip_norm)
                 opt.step()
-        peers["torch"] = theirs
-    print(f"{cpu_model()}, {os.cpu_count()} logical CPUs, {threads} threads; {n_sentences} EWT sentences, "
-          f"{tokens} tokens, batches of {batch_size} by length; word {tagger.word_dim}, char "
-          f"{tagger.char_dim}/{tagger.char_hidden}, hidden {tagger.hidden_size} x {tagger.num_layers} layers, "
-          f"bidirectional")
-    for fn in peers.values():
-        fn()  # warm-up
-    times = {name: [] for name in peers}
+    epoch()  # warm-up (compilation, allocator)
+    times = []
     for _ in range(rounds):
-        for name, fn in peers.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        epoch()
+        times.append(time.perf_counter() - t0)
+    return {"times": times, "tokens": int(lengths.sum()), "batch_size": batch_size,
+            "sizes": f"word {tagger.word_dim}, char {tagger.char_dim}/{tagger.char_hidden}, hidden "
+                     f"{tagger.hidden_size} x {tagger.num_layers} layers, bidirectional"}
+
+
+def speed(n_sentences, rounds, turns):
+    """Each peer in its own process (two OpenMP runtimes in one process spin against each other), in turns."""
+    import numba
+    peers = ["numbarnn"] + (["torch", "torch-padded"] if importlib.util.find_spec("torch") else [])
+    times = {name: [] for name in peers}
+    info = {}
+    for _ in range(turns):
+        for name in peers:
+            out = subprocess.run([sys.executable, __file__, "--speed-peer", name, "--sentences", str(n_sentences),
+                                  "--rounds", str(rounds)], check=True, capture_output=True, text=True).stdout
+            info = json.loads(out.strip().splitlines()[-1])
+            times[name] += info["times"]
+    print(f"{cpu_model()}, {os.cpu_count()} logical CPUs, {numba.get_num_threads()} threads; {n_sentences} EWT "
+          f"sentences, {info['tokens']} tokens, batches of {info['batch_size']} by length; {info['sizes']}; "
+          f"{turns} process(es) per peer in turns, {rounds} epochs each")
     for name, ts in times.items():
         med = float(np.median(ts))
-        print(f"  {name:9s} epoch median {med:6.2f} s (min {min(ts):.2f}) = {tokens / med:8.0f} tokens/s")
-    if "torch" in times:
-        print(f"  numbarnn / torch epoch time: {np.median(times['numbarnn']) / np.median(times['torch']):.2f}")
+        print(f"  {name:9s} epoch median {med:6.2f} s (min {min(ts):.2f}) = {info['tokens'] / med:8.0f} tokens/s")
+    for name in peers[1:]:
+        print(f"  numbarnn / {name} epoch time: {np.median(times['numbarnn']) / np.median(times[name]):.2f}")
 
 
 def main(argv=None):
@@ -198,8 +221,13 @@ def main(argv=None):
     p.add_argument("--lxmls", type=int, metavar="EPOCHS", help="the LxMLS Elman tagger, this many epochs")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--sentences", type=int, default=3000)
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=3, help="timed epochs per process")
+    p.add_argument("--turns", type=int, default=2, help="processes per peer, taken in turns")
+    p.add_argument("--speed-peer", choices=["numbarnn", "torch", "torch-padded"], help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.speed_peer:
+        print(json.dumps(speed_peer(args.speed_peer, args.sentences, args.rounds)))
+        return
     if not (args.accuracy or args.genre or args.speed or args.padding or args.lxmls):
         args.accuracy = args.genre = args.speed = args.padding = True
         args.lxmls = 5
@@ -207,7 +235,7 @@ def main(argv=None):
     if args.padding:
         padding()
     if args.speed:
-        speed(args.sentences, args.rounds)
+        speed(args.sentences, args.rounds, args.turns)
     if args.accuracy:
         accuracy(args.seeds)
     if args.lxmls:
