@@ -13,6 +13,7 @@ from .nn import GRU, LSTM, RNN, RecurrentNetwork, Tape
 #: Public names loaded on first access: name -> (module, attribute or None for the module itself).
 _LAZY = {
     "Forecaster": (".estimators", "Forecaster"),
+    "LanguageModel": (".estimators", "LanguageModel"),
     "NotFittedError": (".estimators", "NotFittedError"),
     "SequenceClassifier": (".estimators", "SequenceClassifier"),
     "SequenceRegressor": (".estimators", "SequenceRegressor"),
@@ -22,13 +23,14 @@ _LAZY = {
     "clone": (".estimators", "clone"),
     "conformal_interval": (".estimators", "conformal_interval"),
     "datasets": (".datasets", None),
+    "decoding": (".decoding", None),
     "load": (".estimators", "load"),
     "metrics": (".metrics", None),
 }
 
 __all__ = ["GRU", "LSTM", "RNN", "RecurrentNetwork", "Tape", "__version__",
-           "Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "SequenceTagger",
-           "TextClassifier", "backtest", "clone", "conformal_interval", "datasets", "load", "metrics"]
+           "Forecaster", "LanguageModel", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "SequenceTagger",
+           "TextClassifier", "backtest", "clone", "conformal_interval", "datasets", "decoding", "load", "metrics"]
 
 
 def __getattr__(name):

@@ -8,6 +8,9 @@
 - ``numbarnn fit-tagger [DATA] --model M.nc``: fit a part-of-speech tagger on ``FORM<TAB>TAG`` lines
   (the bundled UD English-EWT by default) and save it.
 - ``numbarnn tag M.nc TEXT [--out F]``: tag a text file, one whitespace-tokenised sentence per line.
+- ``numbarnn fit-lm [TEXT] --model M.nc``: fit a character language model on a text file (the
+  bundled King James Bible by default) and save it.
+- ``numbarnn generate M.nc [--prompt P]``: continue a prompt with a saved language model.
 - ``numbarnn check``: check every cell's gradients against finite differences and time the kernels.
 """
 
@@ -248,6 +251,22 @@ def main(argv=None):
     p.add_argument("model")
     p.add_argument("text", help="the text file ('-' reads standard input)")
     p.add_argument("--out", help="where to write token<TAB>tag lines (default: standard output)")
+    p = sub.add_parser("fit-lm", help="fit a character language model on a text file and save it")
+    p.add_argument("text", nargs="?", help="a UTF-8 text file (default: the bundled King James Bible)")
+    p.add_argument("--model", required=True, help="where to write the fitted model (.nc)")
+    p.add_argument("--level", choices=["char", "word"], default="char", help="symbols: characters or words")
+    for name, typ in (("epochs", int), ("hidden-size", int), ("seed", int)):
+        p.add_argument(f"--{name}", type=typ)
+    p = sub.add_parser("generate", help="continue a prompt with a saved language model")
+    p.add_argument("model")
+    p.add_argument("--prompt", default="", help="the text to continue (default: the start of a document)")
+    p.add_argument("--max-length", type=int, default=200, help="most symbols to write (default 200)")
+    p.add_argument("--strategy", choices=["greedy", "sample", "beam", "stochastic_beam"], default="sample")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
+    p.add_argument("--top-k", type=int, help="sample from the k most likely symbols only")
+    p.add_argument("--top-p", type=float, help="sample from the smallest set of symbols with this probability")
+    p.add_argument("--beam-width", type=int, default=4, help="beams for beam and stochastic_beam (default 4)")
+    p.add_argument("--seed", type=int, help="random seed for sampling")
     args = parser.parse_args(argv)
     if args.command == "check":
         return check()
@@ -308,6 +327,31 @@ def main(argv=None):
             print(f"tagged {sum(1 for line in lines if line.split())} sentences; wrote {args.out}")
         else:
             sys.stdout.write("\n".join(out) + "\n")
+        return 0
+    if args.command == "fit-lm":
+        from .estimators import LanguageModel
+        if args.text is None:
+            from . import datasets
+            text = datasets.kjv()
+        else:
+            text = pathlib.Path(args.text).read_text(encoding="utf-8")
+        kwargs = {k: getattr(args, k) for k in ("epochs", "hidden_size") if getattr(args, k) is not None}
+        lm = LanguageModel(level=args.level, random_state=args.seed, **kwargs).fit(text)
+        lm.save(args.model)
+        print(f"fitted on {len(text)} characters ({lm.history_.sizes['epoch']} epochs); wrote {args.model}")
+        return 0
+    if args.command == "generate":
+        from .estimators import LanguageModel, load
+        lm = load(args.model)
+        if not isinstance(lm, LanguageModel):
+            raise SystemExit(f"numbarnn generate: {args.model} holds a {type(lm).__name__}, not a LanguageModel; "
+                             "fit one with `numbarnn fit-lm`")
+        options = {"sample": dict(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p),
+                   "beam": dict(beam_width=args.beam_width),
+                   "stochastic_beam": dict(beam_width=args.beam_width)}.get(args.strategy, {})
+        text = lm.generate(args.prompt, max_length=args.max_length, strategy=args.strategy, random_state=args.seed,
+                           **options)
+        sys.stdout.write(args.prompt + text + "\n")
         return 0
     return 2
 

@@ -89,3 +89,21 @@ def _series_csv(tmp_path):
     idx = pd.date_range("2000-01-01", periods=40, freq="MS", name="time")
     pd.DataFrame({"level": np.sin(np.arange(40) / 2)}, index=idx).to_csv(tmp_path / "s.csv")
     return tmp_path / "s.csv"
+
+
+def test_fit_lm_and_generate(tmp_path, capsys):
+    (tmp_path / "text.txt").write_text("abcde" * 3000, encoding="utf-8")
+    assert cli.main(["fit-lm", str(tmp_path / "text.txt"), "--model", str(tmp_path / "lm.nc"), "--epochs", "4",
+                     "--hidden-size", "24", "--seed", "0"]) == 0
+    capsys.readouterr()
+    assert cli.main(["generate", str(tmp_path / "lm.nc"), "--prompt", "abc", "--max-length", "7",
+                     "--strategy", "greedy"]) == 0
+    assert capsys.readouterr().out == "abcdeabcde\n"
+    assert cli.main(["generate", str(tmp_path / "lm.nc"), "--prompt", "ab", "--max-length", "5",
+                     "--temperature", "0.7", "--top-k", "3", "--seed", "1"]) == 0
+    assert len(capsys.readouterr().out) == len("ab") + 5 + 1
+    (tmp_path / "t.tsv").write_text("the\tDET\ndog\tNOUN\n\n" * 20, encoding="utf-8")
+    cli.main(["fit-tagger", str(tmp_path / "t.tsv"), "--model", str(tmp_path / "t.nc"), "--epochs", "1",
+              "--hidden-size", "4"])
+    with pytest.raises(SystemExit, match="holds a SequenceTagger, not a LanguageModel"):
+        cli.main(["generate", str(tmp_path / "t.nc")])

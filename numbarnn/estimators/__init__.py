@@ -5,10 +5,12 @@
   sequence, or one per timestep.
 - :class:`SequenceTagger`, :class:`TextClassifier`: token sequences (lists of string tokens), one
   label per token or one per sequence.
+- :class:`LanguageModel`: text at character or word level, scored in bits per symbol and continued
+  by :mod:`numbarnn.decoding`'s searches.
 - :func:`load`: an estimator back from the file its ``save`` wrote.
 
 Inside, the layers import downwards only: the estimator classes
-(``forecaster``, ``sequence``, ``text``) use the label handling (``_labels``), the
+(``forecaster``, ``sequence``, ``text``, ``language_model``) use the label handling (``_labels``), the
 array code (``_forecast_core``), the shared manners (``_base``) and the file
 format (``_persistence``); none of those knows an estimator class. This
 module holds the one registry of the classes a model file may name.
@@ -18,14 +20,15 @@ from ._backtest import backtest, conformal_interval
 from ._base import NotFittedError, clone
 from ._persistence import load as _load
 from .forecaster import Forecaster
+from .language_model import LanguageModel
 from .sequence import SequenceClassifier, SequenceRegressor
 from .text import SequenceTagger, TextClassifier
 
-__all__ = ["Forecaster", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "SequenceTagger", "TextClassifier", "backtest", "clone", "conformal_interval", "load"]
+__all__ = ["Forecaster", "LanguageModel", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "SequenceTagger", "TextClassifier", "backtest", "clone", "conformal_interval", "load"]
 
 #: The estimators a model file may hold, by the class name the file stores.
 ESTIMATORS = {cls.__name__: cls for cls in (Forecaster, SequenceRegressor, SequenceClassifier,
-                                                    SequenceTagger, TextClassifier)}
+                                                    SequenceTagger, TextClassifier, LanguageModel)}
 
 
 def load(path, device=None):

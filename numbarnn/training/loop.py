@@ -218,11 +218,11 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
 
 def _advance(model, xb, lb, state, s0, stride, s1, final):
     """The state at the start of the next window (``s0 + stride``), with no gradient through it."""
-    if s0 + stride == s1:
+    if s0 + stride == s1 or s0 + stride >= xb.shape[0] - 1:   # the window's own final state, or no next window
         return final
-    nxt = min(s0 + stride, xb.shape[0])
+    nxt = s0 + stride
     lw = np.clip(lb - s0, 1, nxt - s0)
-    _, st, _ = model.net.forward(xb[s0:nxt], state, lw, record=False)
+    _, st, _ = model.forward(xb[s0:nxt], state, lw, record=False)
     return st
 
 
