@@ -25,6 +25,9 @@ from ._persistence import save
 
 #: Sentences per forward pass at predict time (sorted by length, so little padding).
 PREDICT_BATCH = 256
+#: With ``schedule="plateau"``, the learning rate halves after this many + 1 epochs without a better
+#: validation error.
+PLATEAU_PATIENCE = 1
 
 
 def _sentences(name, sentences):
@@ -150,7 +153,7 @@ class _TokenEstimator(BaseEstimator):
             opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
             batch_size, epochs = self.batch_size, self.epochs
             hist = train(self.model_, CrossEntropy(), opt, train_data, val_data, epochs=epochs,
-                         batch_size=batch_size, schedule=make_schedule(self.schedule, opt, epochs),
+                         batch_size=batch_size, schedule=make_schedule(self.schedule, opt, epochs, PLATEAU_PATIENCE),
                          clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose,
                          batches=lambda r: length_batches(train_data[2], batch_size, r), val_metric=_error_rate)
             self.history_ = history_dataset(hist)

@@ -71,7 +71,8 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
     batches : ``None``, or a function ``batches(rng)`` returning one epoch's batches as arrays of
         sequence indices (e.g. :func:`numbarnn.text.length_batches`, which cuts padding); it replaces
         the shuffle.
-    schedule : learning-rate schedule from :mod:`.schedules` (stepped after each epoch).
+    schedule : learning-rate schedule from :mod:`.schedules`, stepped after each epoch with what
+        early stopping watches (the validation error, the validation loss, or the training loss).
     clip_norm, clip_value : clip gradients by global norm and/or by value. The
         pre-clip global norm of every step is recorded.
     patience : stop when the validation loss has not improved for this many
@@ -183,8 +184,9 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
         val_loss = evaluate(model, loss, val_data, batch_size) if val_data is not None else math.nan
         val_error = val_metric(model, val_data) if val_data is not None and val_metric else math.nan
         lr = optimizer.lr
+        monitored = (val_error if val_metric else val_loss) if val_data is not None else train_loss
         if schedule is not None:
-            schedule.step(epoch, val_loss if val_data is not None else train_loss)
+            schedule.step(epoch, monitored)
         finite_norms = [n for n in norms if math.isfinite(n)]
         history["epoch"].append(epoch)
         history["train_loss"].append(train_loss)
@@ -200,7 +202,6 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
         if stopped:
             warnings.warn(stopped, RuntimeWarning, stacklevel=3)
             break
-        monitored = (val_error if val_metric else val_loss) if val_data is not None else train_loss
         if math.isfinite(monitored) and monitored < best:
             best, waited = monitored, 0
             best_params = {k: v.copy() for k, v in model.params.items()}

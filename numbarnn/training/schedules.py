@@ -63,10 +63,11 @@ class ReduceOnPlateau(Constant):
 SCHEDULES = {"constant": Constant, "step": StepLR, "cosine": CosineLR, "plateau": ReduceOnPlateau}
 
 
-def make_schedule(name, optimizer, epochs):
-    """The schedule called ``name`` with the estimators' settings (plateau: halve after 5 flat epochs)."""
+def make_schedule(name, optimizer, epochs, patience=5):
+    """The schedule called ``name`` with the estimators' settings (plateau: halve after ``patience`` + 1
+    epochs without improvement)."""
     if name == "cosine":
         return CosineLR(optimizer, total_epochs=epochs)
     if name == "plateau":
-        return ReduceOnPlateau(optimizer, factor=0.5, patience=5)
+        return ReduceOnPlateau(optimizer, factor=0.5, patience=patience)
     return SCHEDULES[name](optimizer)
