@@ -47,3 +47,23 @@ def test_kjv_is_the_noted_text():
 def test_licences_ship_beside_the_data():
     assert "Attribution-ShareAlike 4.0" in text._data("ud_english_ewt", "LICENSE.txt").read_text()
     assert "public domain" in text._data("kjv", "NOTICE.txt").read_text()
+
+
+def test_sequence_tasks_have_their_answers_and_are_seeded():
+    from numbarnn.datasets import addition, dates, reverse, sort_symbols
+    src, tgt = addition(500, seed=1)
+    assert all(int(a) + int(b) == int(t) for (a, b), t in zip((s.split("+") for s in src), tgt))
+    assert max(len(s) for s in src) == 7 and addition(500, seed=1) == (src, tgt) != addition(500, seed=2)
+    src, tgt = reverse(100, 2, 5, seed=0)
+    assert all(t == s[::-1] and 2 <= len(s) <= 5 for s, t in zip(src, tgt))
+    src, tgt = sort_symbols(100, seed=0)
+    assert all(t == "".join(sorted(s)) for s, t in zip(src, tgt))
+    import datetime
+    src, tgt = dates(700, seed=0)
+    assert len(set(src)) == 700 and all(datetime.date.fromisoformat(t) for t in tgt)
+    assert dict(zip(*dates(1, seed=3))) == dict(zip(*dates(1, seed=3)))
+    assert {s.count("/") == 2 for s in src} == {True, False}        # several formats appear
+    with pytest.raises(ValueError, match="n must be an integer >= 1"):
+        addition(0)
+    with pytest.raises(ValueError, match="min_length <= max_length"):
+        reverse(3, 5, 2)

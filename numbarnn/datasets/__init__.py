@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .tasks import addition, dates, reverse, sort_symbols  # noqa: F401  (sequence-to-sequence tasks)
 from .text import kjv, ud_english_ewt  # noqa: F401  (the bundled text corpora)
 
 _PUBLIC = "public domain"
