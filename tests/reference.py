@@ -259,3 +259,23 @@ def token_model(params, x, lengths, readout="timestep", num_layers=1, bidirectio
                 grads["char_embedding.weight"][c] += d_vec[i, 0]
     grads["word_embedding.weight"][0] = 0.0  # the padding row gets no gradient
     return y, grads
+
+
+def attention(kind, params, query, memory, length):
+    """One sequence's attention, written for reading: ``query`` (Q,), ``memory`` (S, M), the first
+    ``length`` steps valid. Returns ``(context (M,), weights (S,))``."""
+    scores = []
+    for s in range(length):
+        m = memory[s]
+        if kind == "additive":
+            hidden = np.tanh(params["query.weight"] @ query + params["memory.weight"] @ m + params["bias"])
+            scores.append(params["v"] @ hidden)
+        elif kind == "general":
+            scores.append(query @ params["weight"] @ m)
+        else:
+            scores.append(query @ m)
+    scores = np.array(scores)
+    e = np.exp(scores - scores.max())
+    weights = np.zeros(len(memory))
+    weights[:length] = e / e.sum()
+    return weights @ memory, weights
