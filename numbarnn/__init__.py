@@ -15,6 +15,7 @@ _LAZY = {
     "Forecaster": (".estimators", "Forecaster"),
     "LanguageModel": (".estimators", "LanguageModel"),
     "NotFittedError": (".estimators", "NotFittedError"),
+    "Seq2Seq": (".estimators", "Seq2Seq"),
     "SequenceClassifier": (".estimators", "SequenceClassifier"),
     "SequenceRegressor": (".estimators", "SequenceRegressor"),
     "SequenceTagger": (".estimators", "SequenceTagger"),
@@ -29,7 +30,7 @@ _LAZY = {
 }
 
 __all__ = ["GRU", "LSTM", "RNN", "RecurrentNetwork", "Tape", "__version__",
-           "Forecaster", "LanguageModel", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "SequenceTagger",
+           "Forecaster", "LanguageModel", "NotFittedError", "Seq2Seq", "SequenceClassifier", "SequenceRegressor", "SequenceTagger",
            "TextClassifier", "backtest", "clone", "conformal_interval", "datasets", "decoding", "load", "metrics"]
 
 

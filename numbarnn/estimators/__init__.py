@@ -7,10 +7,11 @@
   label per token or one per sequence.
 - :class:`LanguageModel`: text at character or word level, scored in bits per symbol and continued
   by :mod:`numbarnn.decoding`'s searches.
+- :class:`Seq2Seq`: sequences of symbols to sequences of symbols, an encoder-decoder with attention.
 - :func:`load`: an estimator back from the file its ``save`` wrote.
 
 Inside, the layers import downwards only: the estimator classes
-(``forecaster``, ``sequence``, ``text``, ``language_model``) use the label handling (``_labels``), the
+(``forecaster``, ``sequence``, ``text``, ``language_model``, ``seq2seq``) use the label handling (``_labels``), the
 array code (``_forecast_core``), the shared manners (``_base``) and the file
 format (``_persistence``); none of those knows an estimator class. This
 module holds the one registry of the classes a model file may name.
@@ -21,14 +22,15 @@ from ._base import NotFittedError, clone
 from ._persistence import load as _load
 from .forecaster import Forecaster
 from .language_model import LanguageModel
+from .seq2seq import Seq2Seq
 from .sequence import SequenceClassifier, SequenceRegressor
 from .text import SequenceTagger, TextClassifier
 
-__all__ = ["Forecaster", "LanguageModel", "NotFittedError", "SequenceClassifier", "SequenceRegressor", "SequenceTagger", "TextClassifier", "backtest", "clone", "conformal_interval", "load"]
+__all__ = ["Forecaster", "LanguageModel", "NotFittedError", "Seq2Seq", "SequenceClassifier", "SequenceRegressor", "SequenceTagger", "TextClassifier", "backtest", "clone", "conformal_interval", "load"]
 
 #: The estimators a model file may hold, by the class name the file stores.
 ESTIMATORS = {cls.__name__: cls for cls in (Forecaster, SequenceRegressor, SequenceClassifier,
-                                                    SequenceTagger, TextClassifier, LanguageModel)}
+                                                    SequenceTagger, TextClassifier, LanguageModel, Seq2Seq)}
 
 
 def load(path, device=None):
