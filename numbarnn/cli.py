@@ -11,6 +11,7 @@
 - ``numbarnn fit-lm [TEXT] --model M.nc``: fit a character language model on a text file (the
   bundled King James Bible by default) and save it.
 - ``numbarnn generate M.nc [--prompt P]``: continue a prompt with a saved language model.
+- ``numbarnn translate M.nc TEXT [--out F]``: map each line of a text file with a saved Seq2Seq.
 - ``numbarnn check``: check every cell's gradients against finite differences and time the kernels.
 """
 
@@ -267,6 +268,11 @@ def main(argv=None):
     p.add_argument("--top-p", type=float, help="sample from the smallest set of symbols with this probability")
     p.add_argument("--beam-width", type=int, default=4, help="beams for beam and stochastic_beam (default 4)")
     p.add_argument("--seed", type=int, help="random seed for sampling")
+    p = sub.add_parser("translate", help="map each line of a text file with a saved Seq2Seq")
+    p.add_argument("model")
+    p.add_argument("text", help="the text file, one source per line ('-' reads standard input)")
+    p.add_argument("--out", help="where to write one output per line (default: standard output)")
+    p.add_argument("--beam-width", type=int, default=1, help="beam search with this many beams (default 1: greedy)")
     args = parser.parse_args(argv)
     if args.command == "check":
         return check()
@@ -352,6 +358,23 @@ def main(argv=None):
         text = lm.generate(args.prompt, max_length=args.max_length, strategy=args.strategy, random_state=args.seed,
                            **options)
         sys.stdout.write(args.prompt + text + "\n")
+        return 0
+    if args.command == "translate":
+        from .estimators import Seq2Seq, load
+        model = load(args.model)
+        if not isinstance(model, Seq2Seq):
+            raise SystemExit(f"numbarnn translate: {args.model} holds a {type(model).__name__}, not a Seq2Seq")
+        text = sys.stdin.read() if args.text == "-" else pathlib.Path(args.text).read_text(encoding="utf-8")
+        lines = [line for line in text.splitlines() if line.strip()]
+        if not model.string_targets_:
+            lines = [line.split() for line in lines]
+        out = model.predict(lines, strategy="beam" if args.beam_width > 1 else "greedy", beam_width=args.beam_width)
+        out = [o if isinstance(o, str) else " ".join(o) for o in out]
+        if args.out:
+            _write_text(args.out, out)
+            print(f"translated {len(lines)} lines; wrote {args.out}")
+        else:
+            sys.stdout.write("\n".join(out) + "\n")
         return 0
     return 2
 

@@ -145,3 +145,23 @@ def plot_lyapunov(spectra, ax=None, path=None):
     if any(spectra):
         ax.legend(fontsize=8)
     return _finish(fig, path)
+
+
+def plot_attention(weights, source, target, ax=None, path=None):
+    """An attention map: ``weights`` (target steps, source steps) from
+    :meth:`numbarnn.Seq2Seq.attention_weights`, the source symbols along x and the target's
+    (with ``<eos>`` last) along y; a bright cell is where the decoder looked while writing."""
+    plt = _pyplot()
+    source, target = list(source), list(target) + ["<eos>"]
+    if weights.shape != (len(target), len(source)):
+        raise ValueError(f"weights has shape {weights.shape}; for {len(source)} source symbols and {len(target)} "
+                         f"target symbols (with <eos>) expected ({len(target)}, {len(source)})")
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(0.4 * len(source) + 2,
+                                                                           0.4 * len(target) + 1.5))
+    im = ax.imshow(weights, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(source)), source)
+    ax.set_yticks(range(len(target)), target)
+    ax.set_xlabel("source")
+    ax.set_ylabel("output")
+    fig.colorbar(im, ax=ax, label="attention weight")
+    return _finish(fig, path)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+import numbarnn
 from numbarnn import cli
 
 
@@ -107,3 +108,24 @@ def test_fit_lm_and_generate(tmp_path, capsys):
               "--hidden-size", "4"])
     with pytest.raises(SystemExit, match="holds a SequenceTagger, not a LanguageModel"):
         cli.main(["generate", str(tmp_path / "t.nc")])
+
+
+def test_translate_a_text_file(tmp_path, capsys):
+    from numbarnn.datasets import reverse
+    src, tgt = reverse(1200, 2, 5, alphabet="abcde", seed=0)
+    numbarnn.Seq2Seq(embedding_dim=8, hidden_size=32, epochs=25, random_state=0).fit(src, tgt).save(tmp_path / "r.nc")
+    (tmp_path / "in.txt").write_text("abcd\n\nedd\n", encoding="utf-8")
+    assert cli.main(["translate", str(tmp_path / "r.nc"), str(tmp_path / "in.txt"), "--out",
+                     str(tmp_path / "out.txt")]) == 0
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "dcba\ndde\n"
+    capsys.readouterr()
+    assert cli.main(["translate", str(tmp_path / "r.nc"), str(tmp_path / "in.txt"), "--beam-width", "3"]) == 0
+    assert capsys.readouterr().out == "dcba\ndde\n"
+    with pytest.raises(SystemExit, match="not a Seq2Seq"):
+        cli.main(["translate", str(_fitted_forecaster(tmp_path)), str(tmp_path / "in.txt")])
+
+
+def _fitted_forecaster(tmp_path):
+    cli.main(["fit", str(_series_csv(tmp_path)), "--model", str(tmp_path / "f.nc"), "--lookback", "6", "--epochs", "1",
+              "--hidden-size", "4"])
+    return tmp_path / "f.nc"

@@ -37,3 +37,12 @@ def test_backtest_figure(tmp_path):
     fig = plotting.plot_backtest(y[:42], bt, forecast=forecast, intervals=bands, path=tmp_path / "bt.png")
     assert len(fig.axes[0].lines) == 2 + bt.sizes["origin"] and len(fig.axes[0].collections) == 2
     assert (tmp_path / "bt.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_attention_map(tmp_path):
+    w = np.full((4, 3), 1 / 3)
+    fig = plotting.plot_attention(w, "abc", "cba", path=tmp_path / "att.png")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["c", "b", "a", "<eos>"]
+    assert (tmp_path / "att.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match=r"expected \(4, 2\)"):
+        plotting.plot_attention(w, "ab", "cba")
