@@ -1,5 +1,6 @@
 """scikit-learn manners without scikit-learn: get_params/set_params, clone, a not-fitted error."""
 
+import contextlib
 import copy
 import inspect
 import sys
@@ -47,6 +48,21 @@ class BaseEstimator:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if defaults.get(k) is not v
                    and defaults.get(k) != v]
         return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _forget(self):
+        """Remove every fitted attribute (the names ending in ``_``)."""
+        for attr in [a for a in vars(self) if a.endswith("_")]:
+            delattr(self, attr)
+
+    @contextlib.contextmanager
+    def _fitting(self):
+        """Forget the last fit now, and whatever the block fitted if it raises: nothing half-fitted is left."""
+        self._forget()
+        try:
+            yield
+        except BaseException:
+            self._forget()
+            raise
 
     def _check_fitted(self):
         if not getattr(self, "is_fitted_", False):

@@ -241,16 +241,8 @@ class Forecaster(BaseEstimator):
     def fit(self, y, X=None):
         """Fit on ``y`` (time[, series dims][, feature]) with optional covariates ``X``; return ``self``."""
         self._check_params()
-        self._forget()
-        try:
+        with self._fitting():
             return self._fit(y, X)
-        except BaseException:
-            self._forget()  # nothing partly fitted is left behind
-            raise
-
-    def _forget(self):
-        for attr in [a for a in vars(self) if a.endswith("_")]:
-            delattr(self, attr)
 
     def _fit(self, y, X):
         rng = self._fit_structure(y, X)

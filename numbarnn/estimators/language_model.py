@@ -137,9 +137,7 @@ class LanguageModel(BaseEstimator):
     def fit(self, text):
         """Fit on ``text`` (a string, or a list of documents); return ``self``."""
         self._check_params()
-        for attr in [a for a in vars(self) if a.endswith("_")]:
-            delattr(self, attr)
-        try:
+        with self._fitting():
             docs = self._documents(text)
             n_symbols = sum(len(d) + 1 for d in docs)
             n_val = int(round(self.validation_fraction * n_symbols))
@@ -170,10 +168,6 @@ class LanguageModel(BaseEstimator):
                          bptt_window=self.bptt, batches=lambda r: [streams])
             self.history_ = history_dataset(hist)
             self.is_fitted_ = True
-        except BaseException:
-            for attr in [a for a in vars(self) if a.endswith("_")]:
-                delattr(self, attr)
-            raise
         return self
 
     # -- scoring ------------------------------------------------------------------------

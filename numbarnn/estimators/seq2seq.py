@@ -142,9 +142,7 @@ class Seq2Seq(BaseEstimator):
         """Fit on pairs ``sources[i] -> targets[i]``; ``validation``: ``(sources, targets)`` held out for
         early stopping instead of ``validation_fraction`` of the pairs. Returns ``self``."""
         self._check_params()
-        for attr in [a for a in vars(self) if a.endswith("_")]:
-            delattr(self, attr)
-        try:
+        with self._fitting():
             src, _ = _symbols("sources", sources)
             tgt, self.string_targets_ = _symbols("targets", targets)
             if len(src) != len(tgt):
@@ -175,10 +173,6 @@ class Seq2Seq(BaseEstimator):
                          val_metric=self._exact_error)
             self.history_ = history_dataset(hist)
             self.is_fitted_ = True
-        except BaseException:
-            for attr in [a for a in vars(self) if a.endswith("_")]:
-                delattr(self, attr)
-            raise
         return self
 
     # -- decoding -----------------------------------------------------------------------

@@ -188,9 +188,7 @@ class _SequenceEstimator(BaseEstimator):
         self._check_params()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        for attr in [a for a in vars(self) if a.endswith("_")]:
-            delattr(self, attr)
-        try:
+        with self._fitting():
             x, lengths, _ = self._inputs(X, fitting=True)
             target, weight, n_out = self._targets(y, x.shape[0], x.shape[1], lengths)
             rng = np.random.default_rng(self.random_state)
@@ -212,10 +210,6 @@ class _SequenceEstimator(BaseEstimator):
                          clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose)
             self.history_ = history_dataset(hist)
             self.is_fitted_ = True
-        except BaseException:
-            for attr in [a for a in vars(self) if a.endswith("_")]:
-                delattr(self, attr)
-            raise
         return self
 
     def _build_model(self, n_in, n_out, seed):

@@ -127,9 +127,7 @@ class _TokenEstimator(BaseEstimator):
         training runs all ``epochs``).
         """
         self._check_params()
-        for attr in [a for a in vars(self) if a.endswith("_")]:
-            delattr(self, attr)
-        try:
+        with self._fitting():
             sentences = _sentences("sentences", sentences)
             rng = np.random.default_rng(self.random_state)
             target = self._fit_targets(sentences, y)
@@ -158,10 +156,6 @@ class _TokenEstimator(BaseEstimator):
                          batches=lambda r: length_batches(train_data[2], batch_size, r), val_metric=_error_rate)
             self.history_ = history_dataset(hist)
             self.is_fitted_ = True
-        except BaseException:
-            for attr in [a for a in vars(self) if a.endswith("_")]:
-                delattr(self, attr)
-            raise
         return self
 
     def _fit_targets(self, sentences, y):
