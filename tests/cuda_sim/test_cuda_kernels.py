@@ -292,3 +292,24 @@ def test_embedding_matches_the_cpu_bit_for_bit():
     np.testing.assert_array_equal(out.copy_to_host(), cpu.forward(ids))
     g = np.random.default_rng(0).standard_normal((3, 2, 3))
     np.testing.assert_array_equal(gpu.backward(ids, g)["weight"], cpu.backward(ids, g)["weight"])
+
+
+def test_decoding_steps_the_network_on_the_device():
+    """Greedy decoding and beam search over a GPU network give the CPU's sequences and probabilities."""
+    from numbarnn.decoding import RecurrentDecoder, beam_search, greedy
+    from numbarnn.nn import Embedding, Linear
+    rng = np.random.default_rng(0)
+    head = Linear(4, 5, "float64", rng)
+    emb = Embedding(5, 3, dtype="float64", seed=0)
+    cpu = numbarnn.LSTM(3, 4, dtype="float64", seed=0)
+    gpu = numbarnn.LSTM(3, 4, dtype="float64", device="cuda").load_state_dict(cpu.state_dict())
+    prompts = np.array([[1, 2], [3, 0], [4, 4]])
+    results = []
+    for net in (cpu, gpu):
+        dec = RecurrentDecoder(emb, net, head)
+        start = dec.prime(prompts, lengths=[3, 2])
+        results.append((greedy(dec, *start, max_length=4, eos=0), beam_search(dec, *start, max_length=4,
+                                                                              beam_width=3, eos=0)))
+    for c, g in zip(*results):
+        np.testing.assert_array_equal(c.tokens, g.tokens)
+        np.testing.assert_allclose(c.log_probs, g.log_probs, rtol=0, atol=1e-10)
