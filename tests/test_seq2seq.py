@@ -58,7 +58,8 @@ def test_bad_input_is_named_and_leaves_nothing_fitted():
     for (s, t), err, match in [(("ab", ["b"]), TypeError, "sources must be a list"),
                                ((["ab", "c"], ["ba"]), ValueError, "targets has 1 sequences for 2 sources"),
                                ((["ab", ""], ["ba", "x"]), ValueError, r"sources\[1\] is empty"),
-                               ((["ab", ["c"]], ["ba", "c"]), TypeError, r"sources\[1\] is list but sources\[0\] is str"),
+                               ((["ab", ["c"]], ["ba", "c"]), TypeError,
+                                r"sources\[1\] is list but sources\[0\] is str"),
                                (([["a", 3]], [["b"]]), TypeError, r"sources\[0\] holds a token that is not")]:
         with pytest.raises(err, match=match):
             model.fit(s, t)

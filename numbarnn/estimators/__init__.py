@@ -26,7 +26,8 @@ from .seq2seq import Seq2Seq
 from .sequence import SequenceClassifier, SequenceRegressor
 from .text import SequenceTagger, TextClassifier
 
-__all__ = ["Forecaster", "LanguageModel", "NotFittedError", "Seq2Seq", "SequenceClassifier", "SequenceRegressor", "SequenceTagger", "TextClassifier", "backtest", "clone", "conformal_interval", "load"]
+__all__ = ["Forecaster", "LanguageModel", "NotFittedError", "Seq2Seq", "SequenceClassifier", "SequenceRegressor",
+           "SequenceTagger", "TextClassifier", "backtest", "clone", "conformal_interval", "load"]
 
 #: The estimators a model file may hold, by the class name the file stores.
 ESTIMATORS = {cls.__name__: cls for cls in (Forecaster, SequenceRegressor, SequenceClassifier,

@@ -128,9 +128,10 @@ class LanguageModel(BaseEstimator):
         return np.concatenate(parts)
 
     def _build_model(self, seed):
-        return TokenModel(len(self.vocab_), 0, len(self.vocab_), word_dim=self.embedding_dim, hidden_size=self.hidden_size,
-                          num_layers=self.num_layers, cell=self.cell, bidirectional=False, dropout=self.dropout,
-                          readout="timestep", dtype=self.dtype, device=self.device, seed=seed)
+        return TokenModel(len(self.vocab_), 0, len(self.vocab_), word_dim=self.embedding_dim,
+                          hidden_size=self.hidden_size, num_layers=self.num_layers, cell=self.cell,
+                          bidirectional=False, dropout=self.dropout, readout="timestep", dtype=self.dtype,
+                          device=self.device, seed=seed)
 
     # -- fitting ------------------------------------------------------------------------
 

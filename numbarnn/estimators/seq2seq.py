@@ -24,6 +24,9 @@ from ._persistence import save
 ATTENTION = ("additive", "general", "dot", "none")
 #: Pairs per decoding batch in ``predict`` and in the validation metric.
 PREDICT_BATCH = 512
+#: With ``schedule="plateau"`` (the default) the learning rate halves after this many + 1 epochs
+#: without a lower validation exact-match error.
+PLATEAU_PATIENCE = 1
 
 
 def _symbols(name, seqs):
@@ -56,9 +59,10 @@ class Seq2Seq(BaseEstimator):
     ``"dot"`` (Luong), or ``"none"`` (the decoder sees only the encoder's final state);
     ``scheduled_sampling``: the share of decoder inputs replaced by the model's own predictions
     while training. Training: ``optimizer`` at ``learning_rate``, ``batch_size`` pairs, gradient
-    norm clipped at ``clip_norm``, at most ``epochs`` passes, early stopping with ``patience`` on
-    the exact-match error of greedy decoding on ``validation_fraction`` of the pairs (or on
-    ``validation``). ``max_length``: the longest output ``predict`` writes (default: the longest
+    norm clipped at ``clip_norm``, at most ``epochs`` passes, the learning rate halved after two
+    epochs without a better exact-match error of greedy decoding on ``validation_fraction`` of the
+    pairs (or on ``validation``) and training stopped after ``patience`` (``schedule="constant"``
+    keeps the rate). ``max_length``: the longest output ``predict`` writes (default: the longest
     training target plus 5).
 
     Examples
@@ -76,7 +80,7 @@ class Seq2Seq(BaseEstimator):
 
     def __init__(self, embedding_dim=32, hidden_size=128, num_layers=1, cell="lstm", bidirectional=False,
                  attention="additive", dropout=0.0, scheduled_sampling=0.0, optimizer="adam", learning_rate=0.005,
-                 weight_decay=0.0, schedule="constant", batch_size=64, epochs=50, clip_norm=5.0, patience=5,
+                 weight_decay=0.0, schedule="plateau", batch_size=64, epochs=60, clip_norm=5.0, patience=6,
                  validation_fraction=0.1, max_length=None, dtype="float32", device="cpu", random_state=None,
                  verbose=None):
         self.embedding_dim = embedding_dim
@@ -167,8 +171,9 @@ class Seq2Seq(BaseEstimator):
                 val_data = (vx, vy, vl, None)
             self.model_ = self._build_model(int(rng.integers(2**31)))
             opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
+            schedule = make_schedule(self.schedule, opt, self.epochs, PLATEAU_PATIENCE)
             hist = train(self.model_, CrossEntropy(), opt, (x, y, lengths, None), val_data, epochs=self.epochs,
-                         batch_size=self.batch_size, schedule=make_schedule(self.schedule, opt, self.epochs),
+                         batch_size=self.batch_size, schedule=schedule,
                          clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose,
                          val_metric=self._exact_error)
             self.history_ = history_dataset(hist)

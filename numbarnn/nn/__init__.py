@@ -14,5 +14,5 @@ from .sequence_model import SequenceModel
 from .seq2seq_model import Seq2SeqDecoder, Seq2SeqModel
 from .token_model import TokenModel
 
-__all__ = ["Attention", "GRU", "Embedding", "LSTM", "Linear", "NETWORKS", "RNN", "RecurrentNetwork", "Seq2SeqDecoder", "Seq2SeqModel", "SequenceModel", "Tape",
-           "TokenModel"]
+__all__ = ["Attention", "GRU", "Embedding", "LSTM", "Linear", "NETWORKS", "RNN", "RecurrentNetwork", "Seq2SeqDecoder",
+           "Seq2SeqModel", "SequenceModel", "Tape", "TokenModel"]

@@ -136,7 +136,8 @@ class Attention:
             d_keys = d_hidden
         else:
             d_q = np.einsum("sb,sbm->bm", d_scores, memory)
-            d_memory = d_memory + d_scores[:, :, None] * (query @ p["weight"] if self.kind == "general" else query)[None]
+            q = query @ p["weight"] if self.kind == "general" else query
+            d_memory = d_memory + d_scores[:, :, None] * q[None]
             if self.kind == "general":
                 grads["weight"] = query.T @ d_q
                 d_query = d_q @ p["weight"].T
