@@ -10,7 +10,10 @@ the same model and loop in torch (embedding, LSTM, linear head, Adam, clipping, 
 the same parallel streams with the state carried and detached), each peer in a process of its own,
 in turns; medians over ``--rounds`` timings of ``--windows`` windows each, after a warm-up.
 
-Usage: ``python benchmarks/language_model.py [--bpc] [--speed] [--seeds 0] [--chars N]``
+``--generation``: characters per second of batched sampling (top-p 0.95) for 1, 16 and 64 prompts,
+and the time of one decoding step against the network's own forward over one step.
+
+Usage: ``python benchmarks/language_model.py [--bpc] [--speed] [--generation] [--seeds 0] [--chars N]``
 """
 
 import argparse
@@ -126,10 +129,43 @@ def speed(windows, rounds, turns, chars):
         print(f"  numbarnn / torch time: {np.median(times['numbarnn']) / np.median(times['torch']):.2f}")
 
 
+def generation(chars):
+    """Batched sampling speed, and one decoding step against the network's forward over one step."""
+    train, _ = split(chars or 400_000)
+    lm = numbarnn.LanguageModel(random_state=0, epochs=1, validation_fraction=0).fit(train[:200_000])
+    dec = lm.decoder()
+    for batch in (1, 16, 64):
+        prompts = ["And God said"] * batch
+        lm.generate(prompts, max_length=20, random_state=0)          # warm-up
+        t0 = time.perf_counter()
+        out = lm.generate(prompts, max_length=200, random_state=0, top_p=0.95)
+        seconds = time.perf_counter() - t0
+        print(f"  sampling, {batch:3d} prompts x 200 characters: {sum(len(o) for o in out) / seconds:8.0f} "
+              f"characters/s")
+    net, B = lm.model_.net, 64
+    tokens = np.full(B, lm.vocab_.index("a"))
+    _, state = dec.prime(np.full((5, B), lm.vocab_.index("a")))
+    x = lm.model_.word_embedding.forward(tokens[None]).astype(net.dtype)
+
+    def median(fn, n=200):
+        fn()
+        ts = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+        return float(np.median(ts)) * 1e6
+    step = median(lambda: dec.step(tokens, state))
+    forward = median(lambda: net(x, state))
+    print(f"  one decoding step (embedding, net.step, readout, log-softmax), batch {B}: {step:.0f} us; "
+          f"net(x) over one step: {forward:.0f} us ({step / forward:.2f}x)")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--bpc", action="store_true")
     p.add_argument("--speed", action="store_true")
+    p.add_argument("--generation", action="store_true")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--chars", type=int, default=None, help="use only the first N characters (a quick look)")
     p.add_argument("--windows", type=int, default=20)
@@ -140,9 +176,11 @@ def main(argv=None):
     if args.speed_peer:
         print(json.dumps(speed_peer(args.speed_peer, args.windows, args.rounds, args.chars)))
         return
-    if not (args.bpc or args.speed):
-        args.bpc = args.speed = True
+    if not (args.bpc or args.speed or args.generation):
+        args.bpc = args.speed = args.generation = True
     print(cpu_model())
+    if args.generation:
+        generation(args.chars)
     if args.speed:
         speed(args.windows, args.rounds, args.turns, args.chars)
     if args.bpc:

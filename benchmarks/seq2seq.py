@@ -9,6 +9,7 @@ Usage: ``python benchmarks/seq2seq.py [--tasks addition dates] [--pairs 50000] [
 """
 
 import argparse
+import ast
 import os
 import sys
 import time
@@ -31,6 +32,8 @@ def main(argv=None):
     p.add_argument("--pairs", type=int, default=50000)
     p.add_argument("--attention", nargs="+", default=["additive", "none"])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                   help="settings other than the defaults (to try one; the reported figures use none)")
     args = p.parse_args(argv)
     print(cpu_model())
     for task in args.tasks:
@@ -40,7 +43,8 @@ def main(argv=None):
         test = [(s, t) for s, t in zip(test_src, test_tgt) if s not in seen][:5000]
         for attention in args.attention:
             t0 = time.perf_counter()
-            model = numbarnn.Seq2Seq(attention=attention, random_state=args.seed).fit(src, tgt)
+            extra = {k: ast.literal_eval(v) for k, v in (item.split("=", 1) for item in args.set)}
+            model = numbarnn.Seq2Seq(attention=attention, random_state=args.seed, **extra).fit(src, tgt)
             seconds = time.perf_counter() - t0
             acc = model.score([s for s, _ in test], [t for _, t in test])
             curve = np.round(model.history_.val_error.values, 3).tolist()
