@@ -66,6 +66,15 @@ def tangent_figure():
     plt.close(fig)
 
 
+def attention_figure():
+    src, tgt = datasets.dates(20000, seed=0)
+    model = numbarnn.Seq2Seq(epochs=3, random_state=0).fit(src, tgt)
+    source = "3rd of March 2011"
+    target = model.predict([source])[0]
+    plotting.plot_attention(model.attention_weights([source])[0], source, target, path=HERE / "attention_dates.png")
+
+
 if __name__ == "__main__":
     backtest_figure()
     tangent_figure()
+    attention_figure()
