@@ -57,10 +57,10 @@ def _error_rate(model, data):
 class _TokenEstimator(BaseEstimator):
     _readout = "timestep"
 
-    def __init__(self, word_dim=100, char_dim=32, char_hidden=32, hidden_size=128, num_layers=2, cell="lstm",
+    def __init__(self, word_dim=100, char_dim=50, char_hidden=64, hidden_size=128, num_layers=2, cell="lstm",
                  bidirectional=True, dropout=0.33, word_dropout=0.1, min_freq=2, lower=True, max_chars=20,
-                 optimizer="adam", learning_rate=0.002, weight_decay=0.0, schedule="constant", batch_size=32,
-                 epochs=30, clip_norm=5.0, patience=5, validation_fraction=0.1, dtype="float32", device="cpu",
+                 optimizer="adam", learning_rate=0.002, weight_decay=0.0, schedule="plateau", batch_size=32,
+                 epochs=40, clip_norm=5.0, patience=5, validation_fraction=0.1, dtype="float32", device="cpu",
                  random_state=None, verbose=None):
         self.word_dim = word_dim
         self.char_dim = char_dim
@@ -240,7 +240,10 @@ class SequenceTagger(_TokenEstimator):
 
     The defaults were chosen on the EWT dev split (``benchmarks/tagger.py``): two layers beat one
     (dev 0.953 against 0.948), a wider network (200 units, 64 per character direction) overfit
-    (0.946), a cosine schedule and dropout 0.5 did not help, word dropout 0.1 did a little (0.954).
+    (0.946), a cosine schedule and dropout 0.5 did not help, word dropout 0.1 did a little (0.954);
+    wider character features (50-dimensional character vectors, 64 units per direction) gave 0.9555
+    and, with the learning rate halved after two epochs without a better dev error and up to 40
+    epochs, 0.9568 (words never seen in training: 0.800 -> 0.825).
 
     Examples
     --------
