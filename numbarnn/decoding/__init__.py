@@ -10,7 +10,7 @@ GPU) and a readout.
 
 from .search import (STRATEGIES, Decoded, beam_search, decode, filtered_log_probs, greedy, sample,
                      stochastic_beam_search)
-from .stepper import RecurrentDecoder, log_softmax, reorder_state
+from .stepper import RecurrentDecoder, Seq2SeqDecoder, log_softmax, reorder_state
 
-__all__ = ["STRATEGIES", "Decoded", "RecurrentDecoder", "beam_search", "decode", "filtered_log_probs", "greedy",
+__all__ = ["STRATEGIES", "Decoded", "RecurrentDecoder", "Seq2SeqDecoder", "beam_search", "decode", "filtered_log_probs", "greedy",
            "log_softmax", "reorder_state", "sample", "stochastic_beam_search"]

@@ -12,10 +12,12 @@ Every search in :mod:`numbarnn.decoding` works on any object with two methods:
 
 :class:`RecurrentDecoder` is that object for the usual language model: an embedding, a
 one-directional recurrent network stepped with ``net.step`` (on its own device) and a linear
-readout.
+readout; :class:`Seq2SeqDecoder` is the decoder of an encoder-decoder with attention.
 """
 
 import numpy as np
+
+from ..nn.seq2seq_model import BOS_INDEX
 
 
 def log_softmax(logits):
@@ -88,3 +90,32 @@ class RecurrentDecoder:
         last = np.full(N, T - 1) if lengths is None else np.asarray(lengths) - 1
         out = self.net.backend.to_host(out)[last, np.arange(N)]
         return log_softmax(self.head.forward(out)), state
+
+
+class Seq2SeqDecoder:
+    """A fitted :class:`numbarnn.nn.Seq2SeqModel`'s decoder as a step/reorder object for the searches.
+
+    The state is ``(decoder state, prepared memory)``, every array with the batch on axis 1.
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    def start(self, src, src_len):
+        """``(log_probs, state)`` of the first target symbol for sources ``src`` (S, B)."""
+        memory, init, _ = self.model.encode(src, src_len)
+        prepared = self.model.attention.prepare(memory, src_len) if self.model.attention else None
+        return self.step(np.full(src.shape[1], BOS_INDEX), (init, prepared))
+
+    def step(self, tokens, state):
+        m = self.model
+        dec_state, prepared = state
+        out, dec_state = m.decoder.step(m.tgt_embedding.forward(np.asarray(tokens)), dec_state)
+        features = out
+        if m.attention:
+            context, _, _ = m.attention.forward(out, prepared)
+            features = np.concatenate([out, context.astype(out.dtype, copy=False)], axis=1)
+        return log_softmax(m.head.forward(features)), (dec_state, prepared)
+
+    def reorder(self, state, index):
+        return reorder_state(state, index)

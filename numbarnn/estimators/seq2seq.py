@@ -10,8 +10,8 @@ beam (:mod:`numbarnn.decoding`).
 import numpy as np
 
 from .._validation import check_option, check_positive_int
-from ..decoding import beam_search, greedy
-from ..nn.seq2seq_model import BOS_INDEX, Seq2SeqDecoder, Seq2SeqModel
+from ..decoding import Seq2SeqDecoder, beam_search, greedy
+from ..nn.seq2seq_model import BOS_INDEX, Seq2SeqModel
 from ..text import Vocabulary
 from ..training import history_dataset, train
 from ..training.losses import CrossEntropy

@@ -11,8 +11,8 @@ from .embedding import Embedding
 from .linear import Linear
 from .recurrent import GRU, LSTM, NETWORKS, RNN, RecurrentNetwork, Tape
 from .sequence_model import SequenceModel
-from .seq2seq_model import Seq2SeqDecoder, Seq2SeqModel
+from .seq2seq_model import Seq2SeqModel
 from .token_model import TokenModel
 
-__all__ = ["Attention", "GRU", "Embedding", "LSTM", "Linear", "NETWORKS", "RNN", "RecurrentNetwork", "Seq2SeqDecoder",
-           "Seq2SeqModel", "SequenceModel", "Tape", "TokenModel"]
+__all__ = ["Attention", "GRU", "Embedding", "LSTM", "Linear", "NETWORKS", "RNN", "RecurrentNetwork", "Seq2SeqModel",
+           "SequenceModel", "Tape", "TokenModel"]

@@ -8,12 +8,11 @@ query of an :class:`~numbarnn.nn.Attention` over the encoder outputs, and the re
 ``[s_t, c_t]``. Training runs the decoder over the whole target at once (teacher forcing);
 ``scheduled_sampling`` replaces that share of the gold inputs by the model's own predictions from a
 first, teacher-forced pass (two-pass scheduled sampling, Mihaylova and Martins 2019). Every backward
-is the layers' own, composed by hand.
+is the layers' own, composed by hand. :class:`numbarnn.decoding.Seq2SeqDecoder` steps a fitted one.
 """
 
 import numpy as np
 
-from ..decoding.stepper import log_softmax, reorder_state
 from .attention import Attention
 from .embedding import Embedding
 from .linear import Linear
@@ -201,32 +200,3 @@ class Seq2SeqModel:
         grads.update({f"head.{k}": v for k, v in head_grads.items()})
         grads["state"] = None
         return {name: grads[name] for name in (*self.params, "state")}
-
-
-class Seq2SeqDecoder:
-    """A fitted :class:`Seq2SeqModel`'s decoder as the step/reorder object of :mod:`numbarnn.decoding`.
-
-    The state is ``(decoder state, prepared memory)``, every array with the batch on axis 1.
-    """
-
-    def __init__(self, model):
-        self.model = model
-
-    def start(self, src, src_len):
-        """``(log_probs, state)`` of the first target symbol for sources ``src`` (S, B)."""
-        memory, init, _ = self.model.encode(src, src_len)
-        prepared = self.model.attention.prepare(memory, src_len) if self.model.attention else None
-        return self.step(np.full(src.shape[1], BOS_INDEX), (init, prepared))
-
-    def step(self, tokens, state):
-        m = self.model
-        dec_state, prepared = state
-        out, dec_state = m.decoder.step(m.tgt_embedding.forward(np.asarray(tokens)), dec_state)
-        features = out
-        if m.attention:
-            context, _, _ = m.attention.forward(out, prepared)
-            features = np.concatenate([out, context.astype(out.dtype, copy=False)], axis=1)
-        return log_softmax(m.head.forward(features)), (dec_state, prepared)
-
-    def reorder(self, state, index):
-        return reorder_state(state, index)
