@@ -31,6 +31,13 @@ def check_positive_int(name, value, minimum=1):
     return int(value)
 
 
+def check_probability(name, value):
+    """``value`` as a float in [0, 1) (a dropout rate and the like), or a ValueError naming ``name``."""
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1):
+        raise ValueError(f"{name} must be a probability in [0, 1), got {value!r}")
+    return float(value)
+
+
 def check_dtype(dtype):
     """Return the NumPy dtype for ``"float32"``/``"float64"`` (or their dtype objects)."""
     try:

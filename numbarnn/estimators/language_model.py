@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_option, check_positive_int
+from .._validation import check_option, check_positive_int, check_probability
 from ..decoding import STRATEGIES, RecurrentDecoder, decode
 from ..nn.token_model import TokenModel
 from ..text import Vocabulary
@@ -97,9 +97,7 @@ class LanguageModel(BaseEstimator):
         check_option("level", self.level, LEVELS)
         check_training_params(self, ("embedding_dim", "hidden_size", "num_layers", "batch_size", "epochs",
                                      "bptt", "min_freq"))
-        if not (isinstance(self.dropout, (int, float)) and not isinstance(self.dropout, bool)
-                and 0 <= self.dropout < 1):
-            raise ValueError(f"dropout must be a probability in [0, 1), got {self.dropout!r}")
+        check_probability("dropout", self.dropout)
         if self.patience is not None:
             check_positive_int("patience", self.patience)
 

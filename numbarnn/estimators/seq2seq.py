@@ -9,7 +9,7 @@ beam (:mod:`numbarnn.decoding`).
 
 import numpy as np
 
-from .._validation import check_option, check_positive_int
+from .._validation import check_option, check_positive_int, check_probability
 from ..decoding import Seq2SeqDecoder, beam_search, greedy
 from ..nn.seq2seq_model import BOS_INDEX, Seq2SeqModel
 from ..text import Vocabulary
@@ -115,9 +115,7 @@ class Seq2Seq(BaseEstimator):
         check_training_params(self, ("embedding_dim", "hidden_size", "num_layers", "batch_size", "epochs"))
         check_option("attention", self.attention, ATTENTION)
         for name in ("dropout", "scheduled_sampling"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1):
-                raise ValueError(f"{name} must be a probability in [0, 1), got {value!r}")
+            check_probability(name, getattr(self, name))
         for name in ("patience", "max_length"):
             if getattr(self, name) is not None:
                 check_positive_int(name, getattr(self, name))

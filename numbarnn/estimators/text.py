@@ -11,7 +11,7 @@ one model file (``save`` / :func:`numbarnn.load`).
 
 import numpy as np
 
-from .._validation import check_option, check_positive_int
+from .._validation import check_option, check_positive_int, check_probability
 from ..nn.token_model import TokenModel
 from ..text import Vocabulary, encode_tokens, length_batches
 from ..text.vocab import _check_tokens
@@ -100,9 +100,7 @@ class _TokenEstimator(BaseEstimator):
             raise ValueError(f"char_dim={self.char_dim} and char_hidden={self.char_hidden}: set both to 0 to "
                              "turn the character features off, or both above 0")
         for name in ("dropout", "word_dropout"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1):
-                raise ValueError(f"{name} must be a probability in [0, 1), got {value!r}")
+            check_probability(name, getattr(self, name))
         if self.patience is not None:
             check_positive_int("patience", self.patience)
 
