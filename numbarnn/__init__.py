@@ -25,13 +25,14 @@ _LAZY = {
     "conformal_interval": (".estimators", "conformal_interval"),
     "datasets": (".datasets", None),
     "decoding": (".decoding", None),
+    "export": (".export", None),
     "load": (".estimators", "load"),
     "metrics": (".metrics", None),
 }
 
 __all__ = ["GRU", "LSTM", "RNN", "RecurrentNetwork", "Tape", "__version__",
            "Forecaster", "LanguageModel", "NotFittedError", "Seq2Seq", "SequenceClassifier", "SequenceRegressor", "SequenceTagger",
-           "TextClassifier", "backtest", "clone", "conformal_interval", "datasets", "decoding", "load", "metrics"]
+           "TextClassifier", "backtest", "clone", "conformal_interval", "datasets", "decoding", "export", "load", "metrics"]
 
 
 def __getattr__(name):

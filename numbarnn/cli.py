@@ -16,12 +16,14 @@
 """
 
 import argparse
+import difflib
 import pathlib
 import sys
 import time
 
 import numpy as np
 
+from ._files import atomic_write
 from ._validation import DEVICES
 from ._version import __version__
 from .nn import NETWORKS
@@ -214,169 +216,314 @@ def tag_lines(model, lines):
 
 
 def _write_text(path, lines):
+    atomic_write(path, lambda tmp: pathlib.Path(tmp).write_text("\n".join(lines) + "\n", encoding="utf-8"))
+
+
+#: The errors a user's mistake can raise (a bad file, option, value or model): shown as one line.
+USER_ERRORS = (ValueError, TypeError, KeyError, IndexError, OSError, RuntimeError, ImportError)
+#: What ``--out``/``--model`` suffixes mean.
+NETCDF = (".nc",)
+FORECAST_FORMATS = {".nc": "netCDF", ".csv": "CSV"}
+
+
+class UsageError(Exception):
+    """A mistake in the command line that argparse cannot see (a file name, a model of the wrong kind)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``numbarnn: error: <message>``, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"numbarnn: error: {message} (see `{self.prog} --help`)\n")
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: ...)`` after an option's help, unless the default is unset or the help says it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
+def choice(*choices):
+    """An argparse ``type`` for a case-insensitive choice that suggests the closest one on a typo."""
+    def parse(text):
+        value = text.lower()
+        if value not in choices:
+            near = difflib.get_close_matches(value, choices, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise argparse.ArgumentTypeError(f"invalid choice {text!r} (choose from {', '.join(choices)}){hint}")
+        return value
+    parse.__name__ = "choice"
+    return parse
+
+
+def _positive(kind):
+    def parse(text):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} is not positive")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def message(err):
+    """One line saying what went wrong."""
+    if isinstance(err, OSError) and err.filename is not None and err.strerror:
+        return f"{err.filename}: {err.strerror}"
+    text = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+    return " ".join(text.split()) or type(err).__name__
+
+
+def output_path(path, option, suffixes):
+    """``path`` checked before any work: a known suffix and an existing folder."""
     path = pathlib.Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    if path.suffix.lower() not in suffixes:
+        raise UsageError(f"{option} {str(path)!r}: unknown suffix {path.suffix or '(none)'!r}; "
+                         f"give a file name ending in {' or '.join(suffixes)}")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {str(path)!r}: the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise UsageError(f"{option} {str(path)!r} is a folder; give a file name")
+    return path
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="numbarnn", description="Exact, fast recurrent networks on Numba.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("check", help="check gradients against finite differences and time the kernels")
-    p = sub.add_parser("demo", help="forecast the bundled Mauna Loa CO2 series")
-    p.add_argument("--outdir", default="numbarnn-demo")
-    p = sub.add_parser("fit", help="fit a forecaster on a netCDF or CSV file and save it")
-    p.add_argument("data")
+def _input_path(path, what):
+    path = pathlib.Path(path)
+    if str(path) != "-" and not path.is_file():
+        raise UsageError(f"{what} {str(path)!r} does not exist" if not path.exists() else
+                         f"{what} {str(path)!r} is not a file")
+    return path
+
+
+def _load(path, cls, how):
+    """The model in ``path``, refused unless it is a ``cls`` (``how``: where to get one)."""
+    from .estimators import load
+    model = load(_input_path(path, "model file"))
+    if not isinstance(model, cls):
+        raise UsageError(f"{path} holds a {type(model).__name__}, not a {cls.__name__}; {how}")
+    return model
+
+
+def _read_text(path):
+    return sys.stdin.read() if str(path) == "-" else _input_path(path, "text file").read_text(encoding="utf-8")
+
+
+def _forecaster_defaults():
+    import inspect
+
+    from .estimators import Forecaster
+    return {k: v.default for k, v in inspect.signature(Forecaster).parameters.items()}
+
+
+def build_parser():
+    """The ``numbarnn`` argument parser (every option with help and its default)."""
+    parser = _Parser(prog="numbarnn", description="Exact, fast recurrent networks on Numba.", formatter_class=_Help)
+    parser.add_argument("--version", action="version", version=f"numbarnn {__version__}")
+    parser.add_argument("--traceback", action="store_true",
+                        help="on an error, show Python's traceback instead of the one-line message")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, help_text):
+        return sub.add_parser(name, help=help_text, description=help_text, formatter_class=_Help)
+
+    command("check", "check gradients against finite differences and time the kernels")
+    p = command("demo", "forecast the bundled Mauna Loa CO2 series")
+    p.add_argument("--outdir", default="numbarnn-demo", help="folder for the forecast (.nc) and the plot (.png)")
+
+    defaults = _forecaster_defaults()
+    p = command("fit", "fit a forecaster on a netCDF or CSV file and save it")
+    p.add_argument("data", help="a .csv file (first column: time) or a .nc file")
     p.add_argument("--model", required=True, help="where to write the fitted model (.nc)")
-    p.add_argument("--var", help="the variable (netCDF) or column (CSV) to model")
-    p.add_argument("--time-dim", default="time")
-    p.add_argument("--feature-dim")
-    p.add_argument("--device", choices=DEVICES, default="cpu", help="where the network trains")
-    for name, typ in (("cell", str), ("hidden-size", int), ("lookback", int), ("horizon", int),
-                      ("difference", int), ("epochs", int), ("learning-rate", float), ("seed", int)):
-        p.add_argument(f"--{name}", type=typ)
-    p = sub.add_parser("predict", help="forecast with a saved model")
-    p.add_argument("model")
-    p.add_argument("--horizon", type=int)
+    p.add_argument("--var", help="the variable (netCDF) or column (CSV) to model (default: the only one; "
+                   "every column of a CSV as features)")
+    p.add_argument("--time-dim", default="time", help="the time dimension's name")
+    p.add_argument("--feature-dim", help="the feature dimension's name, if the data have one")
+    p.add_argument("--device", type=choice(*DEVICES), default="cpu", metavar="{" + ",".join(DEVICES) + "}",
+                   help="where the network trains")
+    options = (("cell", choice(*NETWORKS), "the recurrent cell", "{" + ",".join(NETWORKS) + "}"),
+               ("hidden-size", _positive(int), "units in the recurrent layer", None),
+               ("lookback", _positive(int), "steps of history each forecast reads", None),
+               ("horizon", _positive(int), "steps to forecast", None),
+               ("difference", int, "model differences at this lag (recursive strategy)", None),
+               ("epochs", _positive(int), "passes over the training windows", None),
+               ("learning-rate", _positive(float), "Adam's step size", None))
+    for name, typ, text, metavar in options:
+        default = defaults[name.replace("-", "_")]
+        shown = "automatic" if default is None else default
+        p.add_argument(f"--{name}", type=typ, metavar=metavar, help=f"{text} (default: {shown})")
+    p.add_argument("--seed", type=int, help="random seed (default: none, a different fit each run)")
+
+    p = command("predict", "forecast with a saved model")
+    p.add_argument("model", help="a model file written by `numbarnn fit`")
+    p.add_argument("--horizon", type=_positive(int), help="steps to forecast (default: the fitted horizon)")
     p.add_argument("--out", required=True, help="where to write the forecast (.nc or .csv)")
-    p.add_argument("--device", choices=DEVICES, help="where the network runs (default: as fitted)")
-    p = sub.add_parser("fit-tagger", help="fit a part-of-speech tagger and save it")
+    p.add_argument("--device", type=choice(*DEVICES), metavar="{" + ",".join(DEVICES) + "}",
+                   help="where the network runs (default: as fitted)")
+
+    p = command("fit-tagger", "fit a part-of-speech tagger and save it")
     p.add_argument("data", nargs="?", help="FORM<TAB>TAG lines, a blank line after each sentence "
                    "(default: the bundled UD English-EWT train split, its dev split for early stopping)")
     p.add_argument("--model", required=True, help="where to write the fitted tagger (.nc)")
-    p.add_argument("--validation", help="tagged sentences for early stopping (same format)")
-    for name, typ in (("epochs", int), ("hidden-size", int), ("seed", int)):
-        p.add_argument(f"--{name}", type=typ)
-    p = sub.add_parser("tag", help="tag a text file (one sentence per line, tokens split by whitespace)")
-    p.add_argument("model")
+    p.add_argument("--validation", help="tagged sentences for early stopping, same format (default: none)")
+    for name, text in (("epochs", "most passes over the sentences"), ("hidden-size", "units per direction")):
+        p.add_argument(f"--{name}", type=_positive(int), help=f"{text} (default: the SequenceTagger's)")
+    p.add_argument("--seed", type=int, help="random seed (default: none)")
+
+    p = command("tag", "tag a text file (one sentence per line, tokens split by whitespace)")
+    p.add_argument("model", help="a model file written by `numbarnn fit-tagger`")
     p.add_argument("text", help="the text file ('-' reads standard input)")
     p.add_argument("--out", help="where to write token<TAB>tag lines (default: standard output)")
-    p = sub.add_parser("fit-lm", help="fit a character language model on a text file and save it")
+
+    p = command("fit-lm", "fit a character language model on a text file and save it")
     p.add_argument("text", nargs="?", help="a UTF-8 text file (default: the bundled King James Bible)")
     p.add_argument("--model", required=True, help="where to write the fitted model (.nc)")
-    p.add_argument("--level", choices=["char", "word"], default="char", help="symbols: characters or words")
-    for name, typ in (("epochs", int), ("hidden-size", int), ("seed", int)):
-        p.add_argument(f"--{name}", type=typ)
-    p = sub.add_parser("generate", help="continue a prompt with a saved language model")
-    p.add_argument("model")
+    p.add_argument("--level", type=choice("char", "word"), default="char", metavar="{char,word}",
+                   help="symbols: characters or words")
+    for name, text in (("epochs", "most passes over the text"), ("hidden-size", "units in the recurrent layer")):
+        p.add_argument(f"--{name}", type=_positive(int), help=f"{text} (default: the LanguageModel's)")
+    p.add_argument("--seed", type=int, help="random seed (default: none)")
+
+    strategies = ("greedy", "sample", "beam", "stochastic_beam")
+    p = command("generate", "continue a prompt with a saved language model")
+    p.add_argument("model", help="a model file written by `numbarnn fit-lm`")
     p.add_argument("--prompt", default="", help="the text to continue (default: the start of a document)")
-    p.add_argument("--max-length", type=int, default=200, help="most symbols to write (default 200)")
-    p.add_argument("--strategy", choices=["greedy", "sample", "beam", "stochastic_beam"], default="sample")
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
-    p.add_argument("--top-k", type=int, help="sample from the k most likely symbols only")
-    p.add_argument("--top-p", type=float, help="sample from the smallest set of symbols with this probability")
-    p.add_argument("--beam-width", type=int, default=4, help="beams for beam and stochastic_beam (default 4)")
-    p.add_argument("--seed", type=int, help="random seed for sampling")
-    p = sub.add_parser("translate", help="map each line of a text file with a saved Seq2Seq")
-    p.add_argument("model")
+    p.add_argument("--max-length", type=_positive(int), default=200, help="most symbols to write")
+    p.add_argument("--strategy", type=choice(*strategies), default="sample", metavar="{" + ",".join(strategies) + "}",
+                   help="how the next symbol is chosen")
+    p.add_argument("--temperature", type=_positive(float), default=1.0, help="sampling temperature")
+    p.add_argument("--top-k", type=_positive(int), help="sample from the k most likely symbols only (default: all)")
+    p.add_argument("--top-p", type=_positive(float),
+                   help="sample from the smallest set of symbols with this probability (default: all)")
+    p.add_argument("--beam-width", type=_positive(int), default=4, help="beams for beam and stochastic_beam")
+    p.add_argument("--seed", type=int, help="random seed for sampling (default: none)")
+
+    p = command("translate", "map each line of a text file with a saved Seq2Seq")
+    p.add_argument("model", help="a model file of a fitted numbarnn.Seq2Seq")
     p.add_argument("text", help="the text file, one source per line ('-' reads standard input)")
     p.add_argument("--out", help="where to write one output per line (default: standard output)")
-    p.add_argument("--beam-width", type=int, default=1, help="beam search with this many beams (default 1: greedy)")
+    p.add_argument("--beam-width", type=_positive(int), default=1, help="beam search with this many beams (1: greedy)")
+    return parser
+
+
+def _fit(args):
+    from .estimators import Forecaster
+    model_path = output_path(args.model, "--model", NETCDF)
+    kwargs = {k: getattr(args, k) for k in ("cell", "hidden_size", "lookback", "horizon", "difference",
+                                            "epochs", "learning_rate") if getattr(args, k) is not None}
+    if args.seed is not None:
+        kwargs["random_state"] = args.seed
+    y = read_series(_input_path(args.data, "data file"), args.var, args.time_dim)
+    model = Forecaster(time_dim=args.time_dim, feature_dim=args.feature_dim, device=args.device, **kwargs).fit(y)
+    model.save(model_path)
+    print(f"fitted on {args.data} ({model.history_.sizes['epoch']} epochs); wrote {model_path}")
+
+
+def _predict(args):
+    from .estimators import load
+    from .estimators._persistence import write_atomic
+    out = output_path(args.out, "--out", tuple(FORECAST_FORMATS))
+    forecast = load(_input_path(args.model, "model file"), device=args.device).predict(horizon=args.horizon)
+    if out.suffix.lower() == ".csv":
+        atomic_write(out, forecast.to_pandas().to_csv)
+    else:
+        write_atomic(forecast.to_dataset(name=forecast.name or "forecast"), out)
+    print(f"wrote {out}")
+
+
+def _fit_tagger(args):
+    from .estimators import SequenceTagger
+    model_path = output_path(args.model, "--model", NETCDF)
+    if args.data is None:
+        from . import datasets
+        train, dev = datasets.ud_english_ewt("train"), datasets.ud_english_ewt("dev")
+        data, validation = (train.sentences, train.tags), (dev.sentences, dev.tags)
+    else:
+        data = read_tagged(_input_path(args.data, "data file"))
+        validation = read_tagged(_input_path(args.validation, "--validation file")) if args.validation else None
+    kwargs = {k: getattr(args, k) for k in ("epochs", "hidden_size") if getattr(args, k) is not None}
+    tagger = SequenceTagger(random_state=args.seed, **kwargs).fit(*data, validation=validation)
+    tagger.save(model_path)
+    print(f"fitted on {len(data[0])} sentences ({tagger.history_.sizes['epoch']} epochs); wrote {model_path}")
+
+
+def _write_lines(out_path, lines, summary):
+    if out_path:
+        _write_text(out_path, lines)
+        print(f"{summary}; wrote {out_path}")
+    else:
+        sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _tag(args):
+    from .estimators import SequenceTagger
+    model = _load(args.model, SequenceTagger, "fit one with `numbarnn fit-tagger`")
+    lines = _read_text(args.text).splitlines()
+    _write_lines(args.out, tag_lines(model, lines), f"tagged {sum(1 for line in lines if line.split())} sentences")
+
+
+def _fit_lm(args):
+    from .estimators import LanguageModel
+    model_path = output_path(args.model, "--model", NETCDF)
+    if args.text is None:
+        from . import datasets
+        text = datasets.kjv()
+    else:
+        text = _read_text(args.text)
+    kwargs = {k: getattr(args, k) for k in ("epochs", "hidden_size") if getattr(args, k) is not None}
+    lm = LanguageModel(level=args.level, random_state=args.seed, **kwargs).fit(text)
+    lm.save(model_path)
+    print(f"fitted on {len(text)} characters ({lm.history_.sizes['epoch']} epochs); wrote {model_path}")
+
+
+def _generate(args):
+    from .estimators import LanguageModel
+    lm = _load(args.model, LanguageModel, "fit one with `numbarnn fit-lm`")
+    options = {"sample": dict(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p),
+               "beam": dict(beam_width=args.beam_width),
+               "stochastic_beam": dict(beam_width=args.beam_width)}.get(args.strategy, {})
+    text = lm.generate(args.prompt, max_length=args.max_length, strategy=args.strategy, random_state=args.seed,
+                       **options)
+    sys.stdout.write(args.prompt + text + "\n")
+
+
+def _translate(args):
+    from .estimators import Seq2Seq
+    model = _load(args.model, Seq2Seq, "fit and save one with numbarnn.Seq2Seq in Python")
+    lines = [line for line in _read_text(args.text).splitlines() if line.strip()]
+    if not model.string_targets_:
+        lines = [line.split() for line in lines]
+    out = model.predict(lines, strategy="beam" if args.beam_width > 1 else "greedy", beam_width=args.beam_width)
+    out = [o if isinstance(o, str) else " ".join(o) for o in out]
+    _write_lines(args.out, out, f"translated {len(lines)} lines")
+
+
+def _demo(args):
+    demo(args.outdir)
+
+
+COMMANDS = {"check": lambda args: check(), "demo": _demo, "fit": _fit,
+            "predict": _predict, "fit-tagger": _fit_tagger, "tag": _tag, "fit-lm": _fit_lm,
+            "generate": _generate, "translate": _translate}
+
+
+def main(argv=None):
+    """Run the command line; return its exit status (0, 1 for a failed check, 2 for any error).
+
+    Every failure is one line, ``numbarnn: error: <message>`` on standard error, with exit status 2
+    (``--traceback`` shows Python's traceback instead)."""
+    parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "check":
-        return check()
-    if args.command == "demo":
-        demo(args.outdir)
-        return 0
-    if args.command == "fit":
-        from .estimators import Forecaster
-        kwargs = {k: getattr(args, k) for k in ("cell", "hidden_size", "lookback", "horizon", "difference",
-                                                "epochs", "learning_rate") if getattr(args, k) is not None}
-        if args.seed is not None:
-            kwargs["random_state"] = args.seed
-        y = read_series(args.data, args.var, args.time_dim)
-        model = Forecaster(time_dim=args.time_dim, feature_dim=args.feature_dim, device=args.device, **kwargs).fit(y)
-        model.save(args.model)
-        print(f"fitted on {args.data} ({model.history_.sizes['epoch']} epochs); wrote {args.model}")
-        return 0
-    if args.command == "predict":
-        from .estimators import load
-        from .estimators._persistence import write_atomic
-        forecast = load(args.model, device=args.device).predict(horizon=args.horizon)
-        out = pathlib.Path(args.out)
-        if out.suffix.lower() == ".csv":
-            tmp = out.with_name(f".{out.name}.tmp")
-            forecast.to_pandas().to_csv(tmp)
-            tmp.replace(out)
-        else:
-            write_atomic(forecast.to_dataset(name=forecast.name or "forecast"), out)
-        print(f"wrote {out}")
-        return 0
-    if args.command == "fit-tagger":
-        from .estimators import SequenceTagger
-        if args.data is None:
-            from . import datasets
-            train, dev = datasets.ud_english_ewt("train"), datasets.ud_english_ewt("dev")
-            data, validation = (train.sentences, train.tags), (dev.sentences, dev.tags)
-        else:
-            data = read_tagged(args.data)
-            validation = read_tagged(args.validation) if args.validation else None
-        kwargs = {k: getattr(args, k) for k in ("epochs", "hidden_size") if getattr(args, k) is not None}
-        tagger = SequenceTagger(random_state=args.seed, **kwargs).fit(*data, validation=validation)
-        tagger.save(args.model)
-        print(f"fitted on {len(data[0])} sentences ({tagger.history_.sizes['epoch']} epochs); wrote {args.model}")
-        return 0
-    if args.command == "tag":
-        from .estimators import SequenceTagger, load
-        model = load(args.model)
-        if not isinstance(model, SequenceTagger):
-            raise SystemExit(f"numbarnn tag: {args.model} holds a {type(model).__name__}, not a SequenceTagger; "
-                             "fit one with `numbarnn fit-tagger`")
-        if args.text == "-":
-            lines = sys.stdin.read().splitlines()
-        else:
-            lines = pathlib.Path(args.text).read_text(encoding="utf-8").splitlines()
-        out = tag_lines(model, lines)
-        if args.out:
-            _write_text(args.out, out)
-            print(f"tagged {sum(1 for line in lines if line.split())} sentences; wrote {args.out}")
-        else:
-            sys.stdout.write("\n".join(out) + "\n")
-        return 0
-    if args.command == "fit-lm":
-        from .estimators import LanguageModel
-        if args.text is None:
-            from . import datasets
-            text = datasets.kjv()
-        else:
-            text = pathlib.Path(args.text).read_text(encoding="utf-8")
-        kwargs = {k: getattr(args, k) for k in ("epochs", "hidden_size") if getattr(args, k) is not None}
-        lm = LanguageModel(level=args.level, random_state=args.seed, **kwargs).fit(text)
-        lm.save(args.model)
-        print(f"fitted on {len(text)} characters ({lm.history_.sizes['epoch']} epochs); wrote {args.model}")
-        return 0
-    if args.command == "generate":
-        from .estimators import LanguageModel, load
-        lm = load(args.model)
-        if not isinstance(lm, LanguageModel):
-            raise SystemExit(f"numbarnn generate: {args.model} holds a {type(lm).__name__}, not a LanguageModel; "
-                             "fit one with `numbarnn fit-lm`")
-        options = {"sample": dict(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p),
-                   "beam": dict(beam_width=args.beam_width),
-                   "stochastic_beam": dict(beam_width=args.beam_width)}.get(args.strategy, {})
-        text = lm.generate(args.prompt, max_length=args.max_length, strategy=args.strategy, random_state=args.seed,
-                           **options)
-        sys.stdout.write(args.prompt + text + "\n")
-        return 0
-    if args.command == "translate":
-        from .estimators import Seq2Seq, load
-        model = load(args.model)
-        if not isinstance(model, Seq2Seq):
-            raise SystemExit(f"numbarnn translate: {args.model} holds a {type(model).__name__}, not a Seq2Seq")
-        text = sys.stdin.read() if args.text == "-" else pathlib.Path(args.text).read_text(encoding="utf-8")
-        lines = [line for line in text.splitlines() if line.strip()]
-        if not model.string_targets_:
-            lines = [line.split() for line in lines]
-        out = model.predict(lines, strategy="beam" if args.beam_width > 1 else "greedy", beam_width=args.beam_width)
-        out = [o if isinstance(o, str) else " ".join(o) for o in out]
-        if args.out:
-            _write_text(args.out, out)
-            print(f"translated {len(lines)} lines; wrote {args.out}")
-        else:
-            sys.stdout.write("\n".join(out) + "\n")
-        return 0
-    return 2
+    try:
+        return COMMANDS[args.command](args) or 0
+    except (UsageError, *USER_ERRORS) as err:
+        if args.traceback:
+            raise
+        sys.stderr.write(f"numbarnn: error: {message(err)}\n")
+        return 2
 
 
 if __name__ == "__main__":

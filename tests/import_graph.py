@@ -16,13 +16,13 @@ import sys
 
 #: The layers, lowest first: a module may import its own layer (without cycles) and the layers below.
 LAYERS = (
-    ("_version", "config", "_validation", "metrics"),
+    ("_version", "config", "_validation", "_files", "metrics"),
     ("cells",),
     ("kernels",),
     ("backends",),
     ("nn",),
     ("training", "analysis", "decoding", "text"),
-    ("estimators", "datasets", "plotting"),
+    ("estimators", "datasets", "plotting", "export"),
     ("cli", "__main__", "__init__", "sktime"),
 )
 RANK = {group: rank for rank, groups in enumerate(LAYERS) for group in groups}

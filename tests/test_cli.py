@@ -58,9 +58,10 @@ def test_fit_and_predict_files(tmp_path, capsys):
         cli.read_series(tmp_path / "data.csv", "nope")
     with pytest.raises(ValueError, match="unknown file type '.txt'"):
         cli.read_series(tmp_path / "data.txt")
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         cli.main(["predict", str(tmp_path / "n.nc"), "--out", str(tmp_path / "h.nc"), "--device", "gpu"])
-    assert "invalid choice: 'gpu'" in capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert "invalid choice 'gpu' (choose from cpu, cuda)" in capsys.readouterr().err
 
 
 def test_fit_tagger_and_tag_a_text_file(tmp_path, capsys):
@@ -82,8 +83,9 @@ def test_fit_tagger_and_tag_a_text_file(tmp_path, capsys):
         cli.read_tagged(tmp_path / "bad.tsv")
     cli.main(["fit", str(_series_csv(tmp_path)), "--model", str(tmp_path / "f.nc"), "--lookback", "6", "--epochs", "1",
               "--hidden-size", "4"])
-    with pytest.raises(SystemExit, match="holds a Forecaster, not a SequenceTagger"):
-        cli.main(["tag", str(tmp_path / "f.nc"), str(tmp_path / "in.txt")])
+    capsys.readouterr()
+    assert cli.main(["tag", str(tmp_path / "f.nc"), str(tmp_path / "in.txt")]) == 2
+    assert "holds a Forecaster, not a SequenceTagger" in capsys.readouterr().err
 
 
 def _series_csv(tmp_path):
@@ -106,8 +108,9 @@ def test_fit_lm_and_generate(tmp_path, capsys):
     (tmp_path / "t.tsv").write_text("the\tDET\ndog\tNOUN\n\n" * 20, encoding="utf-8")
     cli.main(["fit-tagger", str(tmp_path / "t.tsv"), "--model", str(tmp_path / "t.nc"), "--epochs", "1",
               "--hidden-size", "4"])
-    with pytest.raises(SystemExit, match="holds a SequenceTagger, not a LanguageModel"):
-        cli.main(["generate", str(tmp_path / "t.nc")])
+    capsys.readouterr()
+    assert cli.main(["generate", str(tmp_path / "t.nc")]) == 2
+    assert "holds a SequenceTagger, not a LanguageModel" in capsys.readouterr().err
 
 
 def test_translate_a_text_file(tmp_path, capsys):
@@ -121,11 +124,85 @@ def test_translate_a_text_file(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["translate", str(tmp_path / "r.nc"), str(tmp_path / "in.txt"), "--beam-width", "3"]) == 0
     assert capsys.readouterr().out == "dcba\ndde\n"
-    with pytest.raises(SystemExit, match="not a Seq2Seq"):
-        cli.main(["translate", str(_fitted_forecaster(tmp_path)), str(tmp_path / "in.txt")])
+    path = _fitted_forecaster(tmp_path)
+    capsys.readouterr()
+    assert cli.main(["translate", str(path), str(tmp_path / "in.txt")]) == 2
+    assert "not a Seq2Seq" in capsys.readouterr().err
 
 
 def _fitted_forecaster(tmp_path):
     cli.main(["fit", str(_series_csv(tmp_path)), "--model", str(tmp_path / "f.nc"), "--lookback", "6", "--epochs", "1",
               "--hidden-size", "4"])
     return tmp_path / "f.nc"
+
+
+def _error(argv, capsys):
+    """Run the command line expecting a user error: exit status 2 and one line on standard error."""
+    capsys.readouterr()
+    try:
+        status = cli.main(argv)
+    except SystemExit as exit_:  # argparse's own errors
+        status = exit_.code
+    captured = capsys.readouterr()
+    assert status == 2, captured
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("numbarnn: error: "), captured.err
+    assert captured.out == ""
+    return lines[0]
+
+
+def test_every_user_mistake_is_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    csv = _series_csv(tmp_path)
+    (tmp_path / "corrupt.nc").write_bytes(b"\x89HDF\r\n not really a model")
+    (tmp_path / "notes.txt").write_text("1,2\n", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    cases = [
+        (["predict", "missing.nc", "--out", "f.nc"], "model file 'missing.nc' does not exist"),
+        (["predict", "corrupt.nc", "--out", "f.nc"], "not a readable numbarnn model file"),
+        (["fit", "missing.csv", "--model", "m.nc"], "data file 'missing.csv' does not exist"),
+        (["fit", str(csv), "--model", "m.nc", "--var", "nope"], "--var 'nope' is not one"),
+        (["fit", "notes.txt", "--model", "m.nc"], "unknown file type '.txt'; give a .nc or .csv file"),
+        (["fit", str(csv), "--model", "m.nc", "--cell", "lstn"], "did you mean 'lstm'?"),
+        (["fit", str(csv), "--model", "m.nc", "--lookback", "500", "--epochs", "1"], "lower horizon or lookback"),
+        (["fit", str(csv), "--model", "m.pkl"], "--model 'm.pkl': unknown suffix '.pkl'; give a file name ending in "
+                                                ".nc"),
+        (["fit", str(csv), "--model", "nowhere/m.nc"], "the folder 'nowhere' does not exist"),
+        (["fit", str(csv), "--model", "m.nc", "--epochs", "0"], "argument --epochs: '0' is not positive"),
+        (["predict", "corrupt.nc", "--out", "f.parquet"], "unknown suffix '.parquet'; give a file name ending in .nc "
+                                                           "or .csv"),
+        (["tag", "missing.nc", "notes.txt"], "model file 'missing.nc' does not exist"),
+        (["generate"], "the following arguments are required: model"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ]
+    for argv, expected in cases:
+        assert expected in _error(argv, capsys), argv
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written, no temp files left
+
+
+def test_choices_are_case_insensitive_and_help_shows_defaults(tmp_path, capsys):
+    csv = _series_csv(tmp_path)
+    assert cli.main(["fit", str(csv), "--model", str(tmp_path / "m.nc"), "--cell", "GRU", "--device", "CPU",
+                     "--lookback", "6", "--epochs", "1", "--hidden-size", "4"]) == 0
+    assert numbarnn.load(tmp_path / "m.nc").cell == "gru"
+    for command in ("fit", "predict", "fit-tagger", "tag", "fit-lm", "generate", "translate", "demo"):
+        with pytest.raises(SystemExit) as exit_:
+            cli.main([command, "--help"])
+        assert exit_.value.code == 0
+        assert "usage: numbarnn" in capsys.readouterr().out
+        parser = cli.build_parser()
+        sub = next(a for a in parser._actions if isinstance(a, type(parser._subparsers._group_actions[0])))
+        for action in sub.choices[command]._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, (command, action.dest)  # every option explains itself
+    with pytest.raises(SystemExit):
+        cli.main(["fit", "--help"])
+    text = capsys.readouterr().out
+    assert "units in the recurrent layer (default: 16)" in " ".join(text.split())
+    assert "Adam's step size (default: 0.003)" in " ".join(text.split())
+
+
+def test_traceback_option_shows_the_exception(tmp_path):
+    (tmp_path / "x.txt").write_text("a", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown file type"):
+        cli.main(["--traceback", "fit", str(tmp_path / "x.txt"), "--model", str(tmp_path / "m.nc")])

@@ -185,3 +185,29 @@ def test_files_without_a_recorded_strategy_keep_the_old_rule(fitted):
     assert g.strategy_ == "recursive"
     g._restore({}, {"y": f.train_data_}, {"input_kind": "xarray", "strategy": "direct"})
     assert g.strategy_ == "direct"
+
+
+def test_damaged_records_and_missing_variables_are_refused_at_load(fitted, tmp_path):
+    """A damaged or incomplete file never loads (so it cannot fail later, at predict)."""
+    _, path = fitted
+    with xr.open_dataset(path, engine="scipy") as ds:
+        ds = ds.load()
+    cases = {"format_version": ("garbled", "format_version attribute is damaged"),
+             "history_attrs": ("{not json", r"history's attributes \(history_attrs\) are damaged"),
+             "manifest": ("[oops", "list of variables .* is damaged")}
+    for attr, (value, message) in cases.items():
+        bad = ds.copy()
+        bad.attrs[attr] = value
+        write_atomic(bad, tmp_path / f"{attr}.nc")
+        with pytest.raises(ValueError, match=message):
+            numbarnn.load(tmp_path / f"{attr}.nc")
+    for var in ("state__mean_", "state__std_", "data__y"):
+        assert var in ds
+        write_atomic(ds.drop_vars(var), tmp_path / "incomplete.nc")
+        with pytest.raises(ValueError, match=f"incomplete: it lacks '{var}'"):
+            numbarnn.load(tmp_path / "incomplete.nc")
+    older = ds.drop_vars("data__y")  # a file from before the manifest: still a clear error, not a KeyError
+    del older.attrs["manifest"]
+    write_atomic(older, tmp_path / "older.nc")
+    with pytest.raises(ValueError, match="saved training data or state are damaged or missing: y"):
+        numbarnn.load(tmp_path / "older.nc")

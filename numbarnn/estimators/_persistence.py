@@ -18,13 +18,12 @@ other way round.
 """
 
 import json
-import os
 import pathlib
-import tempfile
 
 import numpy as np
 import xarray as xr
 
+from .._files import atomic_write
 from .._validation import check_device
 from .._version import __version__
 
@@ -61,20 +60,7 @@ def write_atomic(ds, path):
     ds.attrs = {k: _netcdf_attr(v) for k, v in ds.attrs.items()}
     for var in ds.variables.values():
         var.attrs = {k: _netcdf_attr(v) for k, v in var.attrs.items()}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual permissions
-    try:
-        ds.to_netcdf(tmp, engine="scipy")
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="scipy"))
 
 
 def _data_variable(da, prefix):
@@ -98,6 +84,20 @@ def _restore_data(da):
     return out
 
 
+def _check_variables(ds, path):
+    """Every variable the file's manifest lists is there (files written before the manifest: no check)."""
+    if "manifest" not in ds.attrs:
+        return
+    try:
+        listed = json.loads(ds.attrs["manifest"])
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}: the list of variables (attribute 'manifest') is damaged") from None
+    missing = [k for k in listed if k not in ds.variables]
+    if missing:
+        raise ValueError(f"{path} is incomplete: it lacks {', '.join(map(repr, missing))} (written with the model "
+                         "and needed to use it); save the model again")
+
+
 def save(est, path):
     """Write a fitted estimator to ``path`` (netCDF, atomically)."""
     est._check_fitted()
@@ -119,7 +119,8 @@ def save(est, path):
     ds = xr.Dataset(data)
     ds.attrs = {"format": FORMAT, "format_version": FORMAT_VERSION, "numbarnn_version": __version__,
                 "estimator": type(est).__name__, "params": json.dumps(est.get_params()),
-                "state": _json_attrs(attrs), "history_attrs": _json_attrs(dict(est.history_.attrs))}
+                "state": _json_attrs(attrs), "history_attrs": _json_attrs(dict(est.history_.attrs)),
+                "manifest": json.dumps(sorted(k for k in data if k.startswith(("state" + _SEP, "data" + _SEP))))}
     write_atomic(ds, path)
 
 
@@ -147,11 +148,17 @@ def load(path, classes, device=None):
         with xr.open_dataset(path, engine="scipy") as ds:
             ds = ds.load()
     except Exception as err:  # corrupt, truncated or not netCDF at all
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise ValueError(f"{path} is not a readable numbarnn model file (corrupt, truncated or not "
-                         f"netCDF): {err}") from None
+                         f"netCDF): {first}") from None
     if ds.attrs.get("format") != FORMAT:
         raise ValueError(f"{path} is a netCDF file but not a numbarnn model (no format marker)")
-    if int(ds.attrs.get("format_version", -1)) > FORMAT_VERSION:
+    try:
+        version = int(ds.attrs.get("format_version", -1))
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}: the format_version attribute is damaged "
+                         f"({ds.attrs.get('format_version')!r}, expected a whole number)") from None
+    if version > FORMAT_VERSION:
         raise ValueError(f"{path} was written by numbarnn {ds.attrs.get('numbarnn_version')} in a newer "
                          f"format; upgrade numbarnn (this is {__version__})")
     name = ds.attrs.get("estimator")
@@ -165,15 +172,20 @@ def load(path, classes, device=None):
         state = json.loads(ds.attrs["state"])
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"{path}: the hyperparameters or state record are damaged: {err}") from None
-    arrays = {k[len("state" + _SEP):]: ds[k].values for k in ds.data_vars if k.startswith("state" + _SEP)}
-    frames = {k[len("data" + _SEP):]: _restore_data(ds[k]) for k in ds.data_vars if k.startswith("data" + _SEP)}
+    _check_variables(ds, path)
     try:
+        arrays = {k[len("state" + _SEP):]: ds[k].values for k in ds.data_vars if k.startswith("state" + _SEP)}
+        frames = {k[len("data" + _SEP):]: _restore_data(ds[k]) for k in ds.data_vars
+                  if k.startswith("data" + _SEP)}
         est._restore(arrays, frames, state)
     except RuntimeError as err:
         if est.device != "cuda":
             raise
         raise RuntimeError(f"{path}: this model runs on device='cuda': {err}; "
                            "or load it with load(path, device='cpu')") from None
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        raise ValueError(f"{path}: the saved training data or state are damaged or missing: "
+                         f"{err.args[0] if isinstance(err, KeyError) else err}") from None
     values = {}
     for pname, arr in est.model_.params.items():
         key = f"param{_SEP}{_encode_name(pname)}"
@@ -189,6 +201,9 @@ def load(path, classes, device=None):
     hist = {k[len("history" + _SEP):]: ds[k] for k in ds.data_vars if k.startswith("history" + _SEP)}
     est.history_ = xr.Dataset({k: v.rename({d: d[len("history" + _SEP):] for d in v.dims})
                                for k, v in hist.items()})
-    est.history_.attrs = json.loads(ds.attrs.get("history_attrs", "{}"))
+    try:
+        est.history_.attrs = json.loads(ds.attrs.get("history_attrs", "{}"))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path}: the training history's attributes (history_attrs) are damaged: {err}") from None
     est.is_fitted_ = True
     return est

@@ -11,6 +11,7 @@ generation and streaming. The per-layer work is the backend's
 """
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,14 @@ from ..config import DEFAULT_DTYPE
 
 
 _PADDING_HINT = " at valid timesteps; clean the data or mark padding with `lengths`"
+
+
+def _import_torch(what):
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(f"{what} needs PyTorch: pip install torch") from None
+    return torch
 
 
 @dataclass
@@ -112,20 +121,31 @@ class RecurrentNetwork:
         return {name: self._rng.uniform(-k, k, size=shape).astype(self.dtype)
                 for name, shape in self._param_shapes().items()}
 
-    def state_dict(self):
-        """Return a copy of the parameters: ``{name: ndarray}`` with PyTorch's names and shapes."""
+    def state_dict(self, format="numpy"):
+        """A copy of the parameters, ``{name: array}`` with PyTorch's names and shapes.
+
+        ``format="torch"`` gives ``torch.Tensor`` values (torch must be installed), which
+        ``torch.nn.LSTM(...).load_state_dict`` takes as is; ``"numpy"`` gives NumPy arrays.
+        """
+        v.check_option("format", format, ("numpy", "torch"))
+        if format == "torch":
+            torch = _import_torch("state_dict(format='torch')")
+            return {name: torch.from_numpy(p.copy()) for name, p in self.params.items()}
         return {name: p.copy() for name, p in self.params.items()}
 
     def load_state_dict(self, mapping):
         """Replace the parameters with those in ``mapping`` (NumPy arrays or torch tensors).
 
-        Names and shapes must match :meth:`state_dict` exactly; values are cast
-        to the network's dtype and must be finite. Nothing changes if any
-        entry is wrong.
+        Names and shapes must match :meth:`state_dict` exactly; values must be
+        real and finite and are cast to the network's dtype. Nothing changes
+        if any entry is wrong.
         """
+        if not isinstance(mapping, Mapping):
+            raise TypeError(f"state dict must be a mapping of parameter names to arrays (as state_dict() "
+                            f"gives), got {type(mapping).__name__}")
         shapes = self._param_shapes()
         missing = sorted(set(shapes) - set(mapping))
-        unexpected = sorted(set(mapping) - set(shapes))
+        unexpected = sorted(set(mapping) - set(shapes), key=str)
         if missing or unexpected:
             raise KeyError(f"state dict does not match this {type(self).__name__}: "
                            f"missing {missing}, unexpected {unexpected}")
@@ -134,12 +154,29 @@ class RecurrentNetwork:
             value = mapping[name]
             if hasattr(value, "detach"):
                 value = value.detach().cpu().numpy()
-            arr = np.array(value, dtype=self.dtype, copy=True)
+            raw = np.asarray(value)
+            if raw.dtype.kind not in "biuf":
+                what = "complex numbers" if raw.dtype.kind == "c" else f"values of dtype {raw.dtype}"
+                raise TypeError(f"state dict entry {name!r} holds {what}; give real numbers (an array or tensor)")
+            arr = np.array(raw, dtype=self.dtype, copy=True)
             v.check_shape(f"state dict entry {name!r}", arr, shape)
             v.check_finite(f"state dict entry {name!r}", arr)
             new[name] = arr
         self.params = new
         return self
+
+    def to_torch(self):
+        """This network as a ``torch.nn.RNN``, ``LSTM`` or ``GRU`` (time-major, as numbarnn) with the same
+        weights, in float32 or float64 as this network; torch must be installed."""
+        torch = _import_torch("to_torch()")
+        kwargs = dict(num_layers=self.num_layers, bias=self.bias, bidirectional=self.bidirectional,
+                      dropout=self.dropout if self.num_layers > 1 else 0.0)
+        if self._cell == "rnn":
+            kwargs["nonlinearity"] = self.nonlinearity
+        module = getattr(torch.nn, self._cell.upper())(self.input_size, self.hidden_size, **kwargs)
+        module = module.to(torch.float64 if self.dtype == np.float64 else torch.float32)
+        module.load_state_dict(self.state_dict(format="torch"))
+        return module
 
     def _layer_params(self, layer, direction):
         names = self._layer_names(layer, direction)

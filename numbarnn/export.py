@@ -1,0 +1,66 @@
+"""Trained networks for other tools: ONNX, through PyTorch's exporter.
+
+:meth:`numbarnn.nn.LSTM.to_torch` (and the same on ``RNN`` and ``GRU``) gives the equal
+``torch.nn`` module; :func:`onnx` writes it as an ONNX graph that ONNX Runtime and other
+ONNX consumers run without numbarnn or PyTorch.
+"""
+
+import io
+import pathlib
+import warnings
+
+from ._files import atomic_write
+from .nn.recurrent import RecurrentNetwork
+
+
+def _with_state(module, lstm):
+    """``module`` taking its initial state as inputs (``h0``; ``c0`` for an LSTM), so any batch size runs."""
+    import torch
+
+    class WithState(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = module
+
+        def forward(self, x, h0, c0=None):
+            out, state = self.rnn(x, (h0, c0) if lstm else h0)
+            return (out, *state) if lstm else (out, state)
+    return WithState()
+
+
+def onnx(net, path, opset=17):
+    """Write ``net`` (a numbarnn ``RNN``, ``LSTM`` or ``GRU``) to ``path`` as an ONNX model, atomically.
+
+    The graph's inputs are ``input`` (time, batch, input_size) and the initial state ``h0``
+    (layers x directions, batch, hidden; an LSTM also ``c0``), in the network's dtype; its outputs
+    are ``output``, ``h_n`` (and ``c_n``), as ``net(x, state)`` gives them. Time and batch are free
+    sizes. Needs ``pip install torch onnx`` (and ``onnxruntime`` to run the file).
+
+    Returns the path written.
+    """
+    if not isinstance(net, RecurrentNetwork):
+        raise TypeError(f"net must be a numbarnn RNN, LSTM or GRU, got {type(net).__name__} "
+                        "(for an estimator, export its network: estimator.model_.net)")
+    import torch
+    lstm = net.cell.name == "lstm"
+    model = _with_state(net.to_torch().eval(), lstm)
+    dtype = next(model.parameters()).dtype
+    layers = net.num_layers * net.num_directions
+    x = torch.zeros(3, 2, net.input_size, dtype=dtype)
+    h0 = torch.zeros(layers, 2, net.hidden_size, dtype=dtype)
+    inputs = (x, h0, h0.clone()) if lstm else (x, h0)
+    names = ["input", "h0", "c0"][:len(inputs)]
+    outputs = ["output", "h_n", "c_n"][:len(inputs)]
+    axes = {"input": {0: "time", 1: "batch"}, "output": {0: "time", 1: "batch"},
+            **{n: {1: "batch"} for n in names[1:] + outputs[1:]}}
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        # torch's notes on tracing an RNN; the initial state is an input, so any batch size runs (tested)
+        warnings.filterwarnings("ignore", message=".*batch_size other than 1")
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        torch.onnx.export(model, inputs, buffer, input_names=names, output_names=outputs, dynamic_axes=axes,
+                          opset_version=opset, dynamo=False)
+    path = pathlib.Path(path)
+    atomic_write(path, lambda tmp: pathlib.Path(tmp).write_bytes(buffer.getvalue()))
+    return path
