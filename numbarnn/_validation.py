@@ -52,23 +52,29 @@ def check_dtype(dtype):
 def as_float_array(value, dtype, name):
     """Convert ``value`` to a C-contiguous array of ``dtype``.
 
-    NumPy arrays must already have that floating dtype (mixing precisions is
-    an error, as in PyTorch); lists and other array-likes are converted.
+    One rule for every kind of input: an array that carries a dtype (NumPy, a torch tensor, dask,
+    xarray, pandas) must already have the network's floating dtype (mixing precisions is an
+    error, as in PyTorch, and says how to convert); Python lists, tuples and numbers carry none
+    and are read as the network's dtype.
     """
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
         value = value.detach().cpu().numpy()
-    if isinstance(value, np.ndarray):
-        arr = value
-        if arr.dtype.kind not in "fiub":
-            raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
-        if arr.dtype != dtype:
+    given = getattr(value, "dtype", None)
+    if given is not None:
+        try:
+            given = np.dtype(given)
+        except TypeError:  # a pandas extension dtype
+            given = np.dtype(object)
+        if given.kind not in "fiub":
+            raise TypeError(f"{name} must hold numbers, got dtype {given}")
+        if given != dtype:
             raise TypeError(
-                f"{name} has dtype {arr.dtype} but the network is {dtype}; "
-                f"convert it with {name}.astype('{dtype}') or build the network with dtype='{arr.dtype}'"
-                if arr.dtype.kind == "f" else
-                f"{name} has dtype {arr.dtype} but the network is {dtype}; "
+                f"{name} has dtype {given} but the network is {dtype}; "
+                f"convert it with {name}.astype('{dtype}') or build the network with dtype='{given}'"
+                if given.kind == "f" else
+                f"{name} has dtype {given} but the network is {dtype}; "
                 f"convert it with {name}.astype('{dtype}')")
-        return np.ascontiguousarray(arr)
+        return np.ascontiguousarray(np.asarray(value))
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as err:

@@ -211,3 +211,22 @@ def test_damaged_records_and_missing_variables_are_refused_at_load(fitted, tmp_p
     write_atomic(older, tmp_path / "older.nc")
     with pytest.raises(ValueError, match="saved training data or state are damaged or missing: y"):
         numbarnn.load(tmp_path / "older.nc")
+
+
+def test_model_files_describe_themselves_in_the_cf_way(fitted):
+    """Conventions, title and history; long_name on every variable, units where they are known; the
+    training series' own attributes as real attributes (and still read back exactly)."""
+    f, path = fitted
+    with xr.open_dataset(path, engine="scipy") as ds:
+        assert ds.attrs["Conventions"] == "CF-1.10" and ds.attrs["title"] == "numbarnn Forecaster model"
+        assert "written by numbarnn" in ds.attrs["history"]
+        for name, var in ds.data_vars.items():
+            assert var.attrs.get("long_name"), name
+            if name.startswith(("param__", "history__")):
+                assert var.attrs.get("units"), name
+        assert ds["history__seconds"].attrs["units"] == "s"
+        y = ds["data__y"]
+        assert y.attrs["units"] == f.train_data_.attrs["units"] == "ppm"
+        assert y.attrs["long_name"] == f.train_data_.attrs["long_name"]
+    g = numbarnn.load(path)
+    assert g.train_data_.attrs == f.train_data_.attrs

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 
+import numbarnn
+
 from numbarnn import datasets
 from numbarnn.training import (SGD, Adam, AdamW, CosineLR, Linear, MSE, ReduceOnPlateau, SequenceModel, StepLR,
                                clip_grad_norm, clip_grad_value, train)
@@ -119,18 +121,74 @@ def test_early_stopping_restores_best_and_history():
     assert all(n > 0 for n in hist["step_grad_norm"])
 
 
-def test_divergence_guard_keeps_last_good_weights():
+def test_divergence_guard_never_keeps_weights_that_diverged():
     data = _adding_data(32, 10, 0)
     model = SequenceModel("rnn", 2, 4, 1, readout="sequence", seed=0)
     before = {k: v.copy() for k, v in model.params.items()}
     bad = (data[0].copy(), data[1].copy(), data[2], None)
     bad[1][:] = np.inf  # every loss is infinite
-    with pytest.warns(RuntimeWarning, match="steps in a row had a non-finite loss or gradient"):
+    with pytest.warns(RuntimeWarning, match="steps in a row had a non-finite loss or gradient.*put back the "
+                      "initial weights. Lower the learning rate"):
         hist = train(model, MSE(), SGD(0.1), bad, epochs=5, batch_size=8, max_bad_steps=3,
                      rng=np.random.default_rng(0))
     assert hist["stopped"] and hist["skipped_steps"][0] == 3
     for name, value in before.items():
         np.testing.assert_array_equal(model.params[name], value)
+
+
+class _ExplodeAfter:
+    """A schedule that raises the learning rate a millionfold after ``epoch`` epochs."""
+
+    def __init__(self, optimizer, epoch):
+        self.optimizer, self.epoch = optimizer, epoch
+
+    def step(self, epoch, monitored):
+        if epoch + 1 == self.epoch:
+            self.optimizer.lr *= 1e6
+
+
+@pytest.mark.parametrize("with_validation", [True, False])
+def test_an_exploding_run_stops_and_puts_back_the_best_epoch(with_validation):
+    from numbarnn.training import evaluate
+    data = _adding_data(64, 10, 0)
+    val = _adding_data(32, 10, 1) if with_validation else None
+    model = SequenceModel("lstm", 2, 8, 1, readout="sequence", seed=0)
+    opt = Adam(0.01)
+    with pytest.warns(RuntimeWarning, match=r"training diverged and stopped at epoch [45]: 10 steps in a row had "
+                      "a non-finite loss or gradient, or a loss over 10 times that of the first or the recent steps; "
+                      r"put back the weights of epoch [0-3], the best"):
+        hist = train(model, MSE(), opt, data, val, epochs=20, batch_size=8, clip_norm=1.0,
+                     schedule=_ExplodeAfter(opt, 4), rng=np.random.default_rng(0))
+    assert hist["stopped"] and all(np.isfinite(hist["train_loss"][:4]))
+    assert max(float(np.abs(v).max()) for v in model.params.values()) < 10  # not the exploded weights
+    if with_validation:
+        assert evaluate(model, MSE(), val, 32) == pytest.approx(np.nanmin(hist["val_loss"][:4]), rel=1e-5)
+    else:
+        assert evaluate(model, MSE(), data, 64) < 2 * hist["train_loss"][0]
+
+
+def test_exploding_loss_rule():
+    from numbarnn.training.loop import _ExplodingLoss
+    guard = _ExplodingLoss(10.0)
+    assert guard.accepts(5.0) and not guard.accepts(math.inf) and not guard.accepts(math.nan)
+    for value in (1.0, 0.8, 0.6):
+        guard.record(value)
+    assert guard.accepts(7.9) and not guard.accepts(8.1)  # 10 x min(first, median of recent) = 10 x 0.8
+    nll = _ExplodingLoss(10.0)  # a loss that can be negative (a likelihood): only non-finite values count
+    for value in (-1.0, -2.0):
+        nll.record(value)
+    assert nll.accepts(1e6) and not nll.accepts(-math.inf)
+    assert _ExplodingLoss(None).accepts(1e30)
+
+
+def test_estimator_with_an_exploding_learning_rate_warns_and_stays_finite():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 20, 2))
+    y = (X[:, :, 0].sum(1) > 0).astype(int)
+    with pytest.warns(RuntimeWarning, match="training diverged"):
+        clf = numbarnn.SequenceClassifier(hidden_size=8, epochs=15, learning_rate=100.0, random_state=0).fit(X, y)
+    assert max(float(np.abs(v).max()) for v in clf.model_.params.values()) < 1
+    assert np.isfinite(clf.predict_proba(X)).all()
 
 
 def test_truncated_bptt_runs_windows_and_learns():

@@ -37,6 +37,8 @@ class Panel:
     attrs: dict = field(default_factory=dict)
     coords: dict = field(default_factory=dict)  # non-index coords to carry along
     kind: str = "xarray"          # "xarray", "pandas" or "numpy": what the caller gave
+    dims: tuple = ()              # the caller's dims, in the caller's order
+    coord_dtypes: dict = field(default_factory=dict)  # series dim -> its coordinate's dtype
 
 
 def as_dataarray(obj, time_dim="time", name="y"):
@@ -76,6 +78,22 @@ def check_time(index, time_dim):
                              f"y.sortby({time_dim!r})")
 
 
+def sorted_labels(values, name="y"):
+    """The distinct class labels in ``values``, sorted; a clear error for a missing label (None, NaN) or
+    labels of mixed kinds (strings beside numbers), which have no order."""
+    values = list(values)
+    missing = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
+    if missing:
+        raise ValueError(f"{name} holds {len(missing)} missing label(s) (None or NaN; the first at position "
+                         f"{missing[0]}); give every sample a label, or drop the unlabelled ones")
+    kinds = {"string" if isinstance(v, (str, np.str_)) else "number" if isinstance(v, (int, float, np.number))
+             else type(v).__name__ for v in values}
+    if len(kinds) > 1:
+        raise TypeError(f"{name} mixes labels of different kinds ({', '.join(sorted(kinds))}); give labels of one "
+                        "kind, e.g. all strings")
+    return np.array(sorted(set(values)), dtype=object if kinds == {"string"} else None)
+
+
 def to_panel(obj, time_dim="time", feature_dim=None, name="y"):
     """Turn labelled data into a :class:`Panel`."""
     da, kind = as_dataarray(obj, time_dim, name)
@@ -87,6 +105,13 @@ def to_panel(obj, time_dim="time", feature_dim=None, name="y"):
         raise ValueError(f"no feature dimension {feature_dim!r} in dims {da.dims}")
     if da.dtype.kind not in "fiub":
         raise TypeError(f"expected numeric data, got dtype {da.dtype}")
+    if da.sizes[time_dim] == 0 or da.size == 0:
+        raise ValueError(f"{name} is empty ({dict(da.sizes)}); give at least one value per series")
+    infinite = np.isinf(np.asarray(da.values, dtype=np.float64))
+    if infinite.any():
+        at = np.unravel_index(np.flatnonzero(infinite)[0], infinite.shape)[da.dims.index(time_dim)]
+        raise ValueError(f"{name} holds {int(infinite.sum())} infinite value(s) (the first at {time_dim} index "
+                         f"{at}); replace them with NaN (a missing value) or correct the data")
     index = da.indexes.get(time_dim)
     if index is None:
         index = pd.RangeIndex(da.sizes[time_dim])
@@ -101,6 +126,8 @@ def to_panel(obj, time_dim="time", feature_dim=None, name="y"):
         da = da.assign_coords({time_dim: index})
     check_time(index, time_dim)
     series_dims = tuple(d for d in da.dims if d not in (time_dim, feature_dim))
+    given_dims = tuple(da.dims)
+    coord_dtypes = {d: da[d].dtype for d in series_dims if d in da.coords}
     # coordinates that are not dimensions but live on series dims (e.g. station names along lat) come back
     carried = {k: c.variable for k, c in da.coords.items()
                if k not in da.dims and c.dims and set(c.dims) <= set(series_dims)}
@@ -120,7 +147,8 @@ def to_panel(obj, time_dim="time", feature_dim=None, name="y"):
     da = da.transpose(time_dim, SERIES, fdim)
     return Panel(values=np.asarray(da.values, dtype=np.float64), time=index, time_dim=time_dim,
                  feature_dim=feature_dim, features=features, stacked=stacked, series_dims=series_dims,
-                 name=da.name, attrs=dict(da.attrs), coords=carried, kind=kind)
+                 name=da.name, attrs=dict(da.attrs), coords=carried, kind=kind, dims=given_dims,
+                 coord_dtypes=coord_dtypes)
 
 
 def from_panel(values, panel, time, extra_dim=None):
@@ -139,12 +167,13 @@ def from_panel(values, panel, time, extra_dim=None):
         da = da.assign_coords(xr.Coordinates.from_pandas_multiindex(panel.stacked, SERIES)).unstack(SERIES)
     else:
         da = da.isel({SERIES: 0}, drop=True)
-    order = [panel.time_dim, *panel.series_dims]
-    if panel.feature_dim is not None:
-        order.append(panel.feature_dim)
+    order = [d for d in panel.dims if d in da.dims] or [panel.time_dim, *panel.series_dims]  # as the caller had them
     if extra_dim is not None:
         order.append(extra_dim[0])
     da = da.transpose(*order).assign_coords(panel.coords)
+    for dim, dtype in panel.coord_dtypes.items():  # unstacking turns string labels into objects
+        if dim in da.coords and da[dim].dtype != dtype:
+            da = da.assign_coords({dim: da[dim].values.astype(dtype)})
     if panel.kind == "pandas":
         return _to_pandas(da, panel)
     if panel.kind == "numpy":

@@ -17,6 +17,7 @@ may build, by name, so that the estimator modules can import it and not the
 other way round.
 """
 
+import datetime
 import json
 import pathlib
 
@@ -71,9 +72,37 @@ def _data_variable(da, prefix):
     for c in list(da.coords):
         if c not in da.dims:
             da = da.drop_vars(c)
-    da.attrs = {"original_attrs": _json_attrs(dict(da.attrs)), "original_dims": json.dumps(list(rename)),
-                "original_name": "" if da.name is None else str(da.name)}
+    original = dict(da.attrs)
+    # the series' own attributes as real (CF) attributes for other tools, and as JSON for an exact read-back
+    da.attrs = {k: v for k, v in original.items() if k not in _BOOKKEEPING and not isinstance(v, bool)}
+    da.attrs.update(original_attrs=_json_attrs(original), original_dims=json.dumps(list(rename)),
+                    original_name="" if da.name is None else str(da.name))
     return da
+
+
+_BOOKKEEPING = ("original_attrs", "original_dims", "original_name")
+#: units of the training history's variables (CF: "1" is dimensionless)
+_HISTORY_UNITS = {"seconds": "s"}
+
+
+def _describe(ds, estimator):
+    """CF-style ``long_name`` and ``units`` on every variable that lacks them; the file's global attributes."""
+    for key, var in ds.data_vars.items():
+        kind, _, rest = key.partition(_SEP)
+        name = rest.replace(_SEP, ".")
+        if kind == "param":
+            var.attrs.update(long_name=f"network parameter {name} (PyTorch's name)", units="1")
+        elif kind == "state":
+            var.attrs.update(long_name=f"fitted state {name} of the {estimator}")
+        elif kind == "history":
+            var.attrs.update(long_name=f"training history: {name.replace('_', ' ')}",
+                             units=_HISTORY_UNITS.get(name, "1"))
+        elif kind == "data":
+            var.attrs.setdefault("long_name", f"training data {name} ({var.attrs['original_name'] or 'unnamed'})")
+    ds.attrs.update(Conventions="CF-1.10", title=f"numbarnn {estimator} model",
+                    history=f"{datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}: "
+                            f"written by numbarnn {__version__}",
+                    source=f"numbarnn {__version__}")
 
 
 def _restore_data(da):
@@ -121,6 +150,7 @@ def save(est, path):
                 "estimator": type(est).__name__, "params": json.dumps(est.get_params()),
                 "state": _json_attrs(attrs), "history_attrs": _json_attrs(dict(est.history_.attrs)),
                 "manifest": json.dumps(sorted(k for k in data if k.startswith(("state" + _SEP, "data" + _SEP))))}
+    _describe(ds, type(est).__name__)
     write_atomic(ds, path)
 
 

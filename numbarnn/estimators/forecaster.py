@@ -227,6 +227,10 @@ class Forecaster(BaseEstimator):
         if xp.values.shape[1] not in (1, y_panel.values.shape[1]):
             raise ValueError(f"X has {xp.values.shape[1]} series but y has {y_panel.values.shape[1]}; "
                              "give X the same non-time dimensions as y, or none (shared by all series)")
+        fitted = getattr(self, "n_covariates_", None) if getattr(self, "is_fitted_", False) else None
+        if fitted and xp.values.shape[2] != fitted:
+            raise ValueError(f"{name} has {xp.values.shape[2]} covariate(s) (features); the model was fitted with "
+                             f"{fitted}: give the same covariates, in the same order")
         return xp
 
     def _aligned_covariates(self, X, y_panel):

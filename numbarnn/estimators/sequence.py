@@ -28,7 +28,7 @@ from ..training.loop import slice_batch
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import make_schedule
 from ._base import BaseEstimator, check_training_params
-from ._labels import label_sequences, sequence_values, target_values
+from ._labels import label_sequences, sequence_values, sorted_labels, target_values
 from ._persistence import save
 
 
@@ -427,6 +427,7 @@ class SequenceClassifier(_SequenceEstimator):
                              "for 3-d X")
         step = np.arange(T)[None, :] < lengths[:, None]
         counted = y[step] if per_step else y.reshape(-1)
+        sorted_labels(counted.tolist())  # a missing label or labels of mixed kinds: a clear error
         self.classes_ = np.unique(counted)
         codes = np.full(y.shape, -1, dtype=np.int64)
         inside = step if per_step else np.ones(y.shape, bool)

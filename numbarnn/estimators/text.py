@@ -21,6 +21,7 @@ from ..training.loop import slice_batch
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import make_schedule
 from ._base import BaseEstimator, check_training_params
+from ._labels import sorted_labels
 from ._persistence import save
 
 #: Sentences per forward pass at predict time (sorted by length, so little padding).
@@ -158,7 +159,7 @@ class _TokenEstimator(BaseEstimator):
 
     def _fit_targets(self, sentences, y):
         """Set ``classes_`` (sorted) from the training labels and return the targets as their indices."""
-        self.classes_ = np.array(sorted(set(self._all_labels(sentences, y))), dtype=object)
+        self.classes_ = sorted_labels(self._all_labels(sentences, y), self._y_name).astype(object)
         return self._targets(sentences, y, self._y_name)
 
     def _build_model(self, seed):

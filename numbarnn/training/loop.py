@@ -1,5 +1,6 @@
 """The fit loop: mini-batches, truncated BPTT, clipping, schedules, early stopping, divergence guard."""
 
+import collections
 import math
 import time
 import warnings
@@ -85,9 +86,12 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
         batch is cut into windows of ``bptt_window`` steps starting every
         ``bptt_stride`` steps (default: the window); the state is carried from
         one window into the next, gradients stop at the window's start.
-    max_bad_steps : a step whose loss or gradient is not finite is skipped and
-        counted; after this many in a row training stops with a warning and the
-        last good weights.
+    max_bad_steps, max_loss_ratio : the divergence guard. A step whose loss or gradient is not
+        finite, or whose loss exceeds ``max_loss_ratio`` times the smaller of the first step's loss
+        and the median of the last 20 accepted steps (for a positive loss), is skipped (no update)
+        and counted; after ``max_bad_steps`` such steps in a row training stops with a warning and
+        the best weights seen are put back (by what early stopping watches), or the initial
+        weights if no epoch finished well, never weights that produced an exploding loss.
     rng : numpy Generator for the shuffles.
     verbose : show a progress bar.
 
@@ -116,8 +120,8 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
 
 def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_size=32,
           schedule=None, clip_norm=None, clip_value=None, patience=None, restore_best=True,
-          bptt_window=None, bptt_stride=None, max_bad_steps=10, rng=None, verbose=False, batches=None,
-          val_metric=None):
+          bptt_window=None, bptt_stride=None, max_bad_steps=10, max_loss_ratio=10.0, rng=None, verbose=False,
+          batches=None, val_metric=None):
     rng = rng if rng is not None else np.random.default_rng(0)
     x = train_data[0]
     N = x.shape[1]
@@ -128,7 +132,10 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
     net = model.net
     governor = governor_for((type(net).__name__, net.input_size, net.hidden_size, net.num_layers,
                              net.bidirectional, str(net.dtype), x.shape[0], min(batch_size, N), per_step))
-    best, best_params, waited, bad_in_row = math.inf, None, 0, 0
+    best, best_params, best_epoch, waited, bad_in_row = math.inf, None, None, 0, 0
+    initial_params = {k: v.copy() for k, v in model.params.items()}
+    guard = _ExplodingLoss(max_loss_ratio)
+    pending = None  # without validation data: an epoch's weights, kept once the next step's loss accepts them
     stopped = None
     bar = progress_bar(epochs, verbose)
     for epoch in range(epochs):
@@ -157,25 +164,29 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
                     p, (t, w) = _flat(pred, None)[0], _flat(yw, ww)
                     value, grad = loss(p, t, w)
                     norm = math.nan
-                    if math.isfinite(value):
+                    if guard.accepts(value):
                         grads = model.backward(tape, grad.reshape(pred.shape))
                         grads.pop("state")
                         norm = clip_grad_value(grads, clip_value) if clip_value is not None else None
                         norm = clip_grad_norm(grads, clip_norm) if norm is None else norm
                     norms.append(norm)
                     if not (math.isfinite(value) and math.isfinite(norm)):
+                        pending = None  # the weights that gave this loss are not kept
                         skipped += 1
                         bad_in_row += 1
                         if bad_in_row >= max_bad_steps:
-                            stopped = (f"training stopped at epoch {epoch}: {bad_in_row} steps in a row had a "
-                                       f"non-finite loss or gradient (kept the last good weights); lower the "
-                                       f"learning rate or set clip_norm")
+                            stopped = (f"training diverged and stopped at epoch {epoch}: {bad_in_row} steps in a "
+                                       f"row had a non-finite loss or gradient, or a loss over {max_loss_ratio:g} "
+                                       "times that of the first or the recent steps")
                             break
                         state = None
                         continue
                     bad_in_row = 0
+                    if pending is not None:
+                        best_params, best_epoch, pending = pending[0], pending[1], None
                     optimizer.step(model.params, grads)
                     losses.append(value)
+                    guard.record(value)
                     if per_step and stride:
                         state = _advance(model, xb, lb, state, s0, stride, s1, final)
             if stopped:
@@ -200,21 +211,65 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
         history["step_grad_norm"].extend(norms)
         bar.update(train_loss, val_loss)
         if stopped:
-            warnings.warn(stopped, RuntimeWarning, stacklevel=3)
             break
         if math.isfinite(monitored) and monitored < best:
             best, waited = monitored, 0
-            best_params = {k: v.copy() for k, v in model.params.items()}
+            snapshot = {k: v.copy() for k, v in model.params.items()}
+            if val_data is not None:  # these weights were just scored on the validation data
+                best_params, best_epoch = snapshot, epoch
+            else:  # the training loss is that of the epoch's steps, before its last update: check first
+                pending = (snapshot, epoch)
         else:
             waited += 1
             if patience is not None and waited > patience:
                 break
     bar.close()
-    if restore_best and best_params is not None:
+    if pending is not None and guard.accepts(_check_loss(model, loss, train_data, batch_size, bptt_window)):
+        best_params, best_epoch = pending
+    if stopped:  # never the weights that diverged
+        kept = "the initial weights" if best_params is None else f"the weights of epoch {best_epoch}, the best"
+        model.load_params(initial_params if best_params is None else best_params)
+        stopped += f"; put back {kept}. Lower the learning rate or set clip_norm"
+        warnings.warn(stopped, RuntimeWarning, stacklevel=3)
+    elif restore_best and best_params is not None:
         model.load_params(best_params)
     history["best_loss"] = best
     history["stopped"] = stopped
     return history
+
+
+def _check_loss(model, loss, data, batch_size, steps=None):
+    """The loss of the current weights on the first ``batch_size`` training sequences (their first
+    ``steps`` steps, for per-timestep targets)."""
+    xb, yb, lb, wb = slice_batch(data, np.arange(min(batch_size, data[0].shape[1])), trim=True)
+    if steps and yb.ndim == 3:
+        xb, yb, lb = xb[:steps], yb[:steps], np.clip(lb, 1, steps)
+        wb = None if wb is None else wb[:steps]
+    pred, _, _ = model.forward(xb, None, lb, record=False)
+    return loss(_flat(pred, None)[0], *_flat(yb, wb))[0]
+
+
+class _ExplodingLoss:
+    """Says whether a step's loss may be used: finite, and (for a positive loss) at most ``ratio`` times
+    the smaller of the first step's loss and the median of the last ``window`` accepted ones."""
+
+    def __init__(self, ratio, window=20):
+        self.ratio = ratio
+        self.first = None
+        self.recent = collections.deque(maxlen=window)
+
+    def accepts(self, value):
+        if not math.isfinite(value):
+            return False
+        if self.first is None or self.ratio is None or not self.recent:
+            return True
+        reference = min(self.first, float(np.median(self.recent)))
+        return not (reference > 0 and value > self.ratio * reference)
+
+    def record(self, value):
+        if self.first is None:
+            self.first = value
+        self.recent.append(value)
 
 
 def _advance(model, xb, lb, state, s0, stride, s1, final):
