@@ -8,9 +8,30 @@ copyright = "2026, the numbarnn developers"
 release = numbarnn.__version__
 version = release
 
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.autosummary", "sphinx.ext.mathjax", "numpydoc"]
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.autosummary", "sphinx.ext.mathjax", "numpydoc",
+              "sphinx_gallery.gen_gallery"]
+
+# The gallery: every examples/plot_*.py runs at each build (a failing one fails the build), its
+# figures and printed output land on its page. Matplotlib draws off screen.
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "abort_on_example_error": True,
+    "min_reported_time": 0,
+    "download_all_examples": False,
+    "matplotlib_animations": False,
+    "image_scrapers": ("matplotlib",),
+    "reset_modules": ("matplotlib",),
+    "capture_repr": (),
+}
 autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip",
+                    "auto_examples/*.json", "auto_examples/*.md5", "sg_execution_times.rst"]
 html_theme = "alabaster"
+
+# wrap long code lines instead of cutting them off; parameter descriptions in upright type
+html_static_path = ["_static"]
+html_css_files = ["numbarnn.css"]
