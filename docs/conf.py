@@ -24,6 +24,7 @@ sphinx_gallery_conf = {
     "image_scrapers": ("matplotlib",),
     "reset_modules": ("matplotlib",),
     "capture_repr": (),
+    "reference_url": {"numbarnn": None},  # names in the examples' code link to the API pages
 }
 autosummary_generate = True
 numpydoc_show_class_members = False

@@ -88,3 +88,13 @@ def test_networks_have_one_dtype_rule_for_every_kind_of_input():
     torch = pytest.importorskip("torch")
     with pytest.raises(TypeError, match="x has dtype float64 but the network is float32"):
         net(torch.zeros(4, 2, 2, dtype=torch.float64))
+
+
+def test_pandas_names_come_back_as_given():
+    import pandas as pd
+    for index_name, series_name in (("month", "sales"), (None, None)):
+        idx = pd.date_range("2000-01-01", periods=60, freq="MS", name=index_name)
+        s = pd.Series(np.sin(np.arange(60) / 3) + 5, index=idx, name=series_name)
+        out = numbarnn.Forecaster(horizon=3, epochs=2, n_models=1, random_state=0).fit(s).predict()
+        assert out.index.name == index_name and out.name == series_name
+        assert str(out.index[0])[:10] == "2005-01-01"

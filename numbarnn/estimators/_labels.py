@@ -38,6 +38,7 @@ class Panel:
     coords: dict = field(default_factory=dict)  # non-index coords to carry along
     kind: str = "xarray"          # "xarray", "pandas" or "numpy": what the caller gave
     dims: tuple = ()              # the caller's dims, in the caller's order
+    index_name: object = None     # a pandas caller's index name
     coord_dtypes: dict = field(default_factory=dict)  # series dim -> its coordinate's dtype
 
 
@@ -47,12 +48,13 @@ def as_dataarray(obj, time_dim="time", name="y"):
         return obj, "xarray"
     if isinstance(obj, xr.Dataset):
         raise TypeError("got an xarray Dataset; pass one variable (ds['name']) or ds.to_dataarray('feature')")
-    if isinstance(obj, pd.Series):
-        da = xr.DataArray(obj.to_numpy(), dims=[time_dim], coords={time_dim: obj.index}, name=obj.name)
+    if isinstance(obj, pd.Series):  # the index takes the time dimension's name (from_panel gives its own back)
+        da = xr.DataArray(obj.to_numpy(), dims=[time_dim], coords={time_dim: obj.index.rename(time_dim)},
+                          name=obj.name)
         return da, "pandas"
     if isinstance(obj, pd.DataFrame):
         da = xr.DataArray(obj.to_numpy(), dims=[time_dim, "feature"],
-                          coords={time_dim: obj.index, "feature": list(obj.columns)}, name=name)
+                          coords={time_dim: obj.index.rename(time_dim), "feature": list(obj.columns)}, name=name)
         return da, "pandas"
     arr = np.asarray(obj)
     if arr.dtype.kind not in "fiub":
@@ -148,7 +150,8 @@ def to_panel(obj, time_dim="time", feature_dim=None, name="y"):
     return Panel(values=np.asarray(da.values, dtype=np.float64), time=index, time_dim=time_dim,
                  feature_dim=feature_dim, features=features, stacked=stacked, series_dims=series_dims,
                  name=da.name, attrs=dict(da.attrs), coords=carried, kind=kind, dims=given_dims,
-                 coord_dtypes=coord_dtypes)
+                 coord_dtypes=coord_dtypes,
+                 index_name=obj.index.name if isinstance(obj, (pd.Series, pd.DataFrame)) else None)
 
 
 def from_panel(values, panel, time, extra_dim=None):
@@ -183,10 +186,13 @@ def from_panel(values, panel, time, extra_dim=None):
 
 def _to_pandas(da, panel):
     if da.ndim == 1:
-        return da.to_series()
-    if da.ndim == 2 and panel.feature_dim is not None:
-        return da.to_pandas()
-    return da
+        out = da.to_series()
+    elif da.ndim == 2 and panel.feature_dim is not None:
+        out = da.to_pandas()
+    else:
+        return da
+    out.index.name = panel.index_name  # as the caller had it (None for an unnamed index)
+    return out
 
 
 def future_time(index, horizon, time_dim="time"):

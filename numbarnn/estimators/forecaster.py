@@ -402,7 +402,7 @@ class Forecaster(BaseEstimator):
 
     def _persist(self):
         arrays = {name: getattr(self, name, None) for name in ("mean_", "std_", "cov_mean_", "cov_std_")}
-        state = {"input_kind": self.panel_.kind, "strategy": self.strategy_}
+        state = {"input_kind": self.panel_.kind, "strategy": self.strategy_, "index_name": self.panel_.index_name}
         if self.strategy_ == "direct":
             state["member_lookbacks"] = [int(v) for v in self.member_lookbacks_]
         return arrays, {"y": self.train_data_, "X": self.train_X_}, state
@@ -416,6 +416,7 @@ class Forecaster(BaseEstimator):
         for name in ("mean_", "std_", "cov_mean_", "cov_std_"):
             setattr(self, name, arrays.get(name))
         self.panel_.kind = state.get("input_kind", "xarray")
+        self.panel_.index_name = state.get("index_name", self.time_dim)  # older files: the time dim's name
 
     # -- predict -----------------------------------------------------------------------
 
