@@ -36,6 +36,16 @@ def _project(x, w_ih, bias):
     return xproj
 
 
+def linear(x, weight, bias):
+    """``x weight^T + bias`` for ``x`` (rows, in): each row computed alone in one fixed order, so a row's
+    numbers are the same whatever the other rows (BLAS rounds differently for different row counts)."""
+    x = np.ascontiguousarray(x, dtype=weight.dtype)
+    out = np.empty((x.shape[0], weight.shape[0]), dtype=weight.dtype)
+    cpu.matmul_rows(x, packed(weight, True), np.ascontiguousarray(bias, dtype=weight.dtype), out,
+                    n_chunks_for(x.shape[0]))
+    return out
+
+
 def packed(w, transpose=False):
     """``w.T`` (``transpose``) or ``w`` packed for :mod:`numbarnn.kernels.cpu.packed`'s microkernel."""
     k, n = (w.shape[1], w.shape[0]) if transpose else w.shape

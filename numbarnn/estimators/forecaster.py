@@ -6,6 +6,7 @@ forgets the old fit.
 """
 
 import numpy as np
+import pandas as pd
 
 from .._validation import check_option, check_positive_int
 from ..metrics import seasonal_naive_error
@@ -17,6 +18,7 @@ from ..training.schedules import make_schedule
 from . import _forecast_core as core
 from ._base import BaseEstimator, check_training_params
 from ._ensemble import Ensemble
+from ._lazy import blockwise, coords_without, is_chunked
 from ._labels import as_dataarray, covariate_feature_dim, from_panel, future_time, season_length, to_panel
 from ._persistence import save
 
@@ -434,6 +436,8 @@ class Forecaster(BaseEstimator):
         horizon = self.horizon if horizon is None else check_positive_int("horizon", horizon)
         if quantiles is not None and not self.probabilistic:
             raise ValueError("quantiles need a probabilistic model: fit with probabilistic=True")
+        if is_chunked(y):
+            return self._predict_lazy(horizon, y, X, quantiles)
         if y is None:
             panel, cov = self.panel_, self.covariates_values_
             if self.n_covariates_ and self.covariates == "past" and X is not None:
@@ -494,6 +498,25 @@ class Forecaster(BaseEstimator):
         return Tags(estimator_type="regressor", target_tags=TargetTags(required=False),
                     input_tags=InputTags(allow_nan=True), regressor_tags=RegressorTags(poor_score=True),
                     transformer_tags=None)
+
+    def _predict_lazy(self, horizon, y, X, quantiles):
+        """The forecast of a dask-backed ``y`` as a dask-backed DataArray: every chunk of series forecast
+        on its own (time and features whole), equal to the in-memory forecast; nothing computed."""
+        if X is not None:
+            raise ValueError("predict(y=...) with a dask-backed y takes no X yet; give y.compute() for "
+                             "covariates")
+        whole = [self.time_dim] + ([self.feature_dim] if self.feature_dim else [])
+        if self.time_dim not in y.dims:
+            raise ValueError(f"no time dimension {self.time_dim!r} in dims {y.dims}; name it with time_dim=...")
+        index = y.indexes.get(self.time_dim, pd.RangeIndex(y.sizes[self.time_dim]))
+        coords = coords_without(y, [self.time_dim])
+        coords[self.time_dim] = future_time(index, horizon, self.time_dim)
+        dims = list(y.dims)
+        if quantiles is not None:
+            dims.append("quantile")
+            coords["quantile"] = _levels(quantiles)
+        return blockwise(lambda block: self.predict(horizon, y=block, quantiles=quantiles), y, whole, dims,
+                         coords, y.name, y.attrs)
 
     def _direct_block(self, adjusted, scale, end, levels):
         """The ensemble's next ``self.horizon`` steps after ``end`` at quantile ``levels`` (Q,), in window
