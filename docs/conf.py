@@ -1,5 +1,7 @@
 """Sphinx configuration for numbarnn."""
 
+import importlib.util
+
 import numbarnn
 
 project = "numbarnn"
@@ -27,6 +29,8 @@ sphinx_gallery_conf = {
     "reference_url": {"numbarnn": None},  # names in the examples' code link to the API pages
 }
 autosummary_generate = True
+# the sktime adapters document without sktime installed (a docs-only install: pip install -e ".[docs]")
+autodoc_mock_imports = [] if importlib.util.find_spec("sktime") else ["sktime"]
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip",

@@ -51,3 +51,31 @@ def test_chunked_forecast_refuses_covariates():
     f = numbarnn.Forecaster(horizon=3, epochs=1, hidden_size=4, n_models=1, random_state=0).fit(y)
     with pytest.raises(ValueError, match="dask-backed y takes no X yet"):
         f.predict(y=y.chunk({"lon": 2}), X=np.zeros((75, 1)))
+
+
+def _sequences():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 12, 2))
+    X[::3, 9:] = np.nan  # some shorter sequences
+    return xr.DataArray(X, dims=("sample", "time", "feature"),
+                        coords={"sample": [f"id{i}" for i in range(40)], "time": np.arange(12)})
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor", "tagger"])
+def test_chunked_sequences_predict_lazily_and_equal_the_eager_result(kind):
+    X = _sequences()
+    values = np.nan_to_num(X.values)
+    if kind == "classifier":
+        est = numbarnn.SequenceClassifier(hidden_size=8, epochs=2, random_state=0)
+        est.fit(X, np.where(values[:, :, 0].sum(1) > 0, "up", "down"))
+    elif kind == "regressor":
+        est = numbarnn.SequenceRegressor(hidden_size=8, epochs=2, random_state=0).fit(X, values.sum(axis=(1, 2)))
+    else:  # one target per timestep
+        est = numbarnn.SequenceRegressor(hidden_size=8, epochs=2, random_state=0).fit(X, values[:, :, 0].cumsum(1))
+    chunked = X.chunk({"sample": 15})
+    methods = ["predict", "predict_proba"] if kind == "classifier" else ["predict"]
+    for method in methods:
+        with _Count() as count:
+            lazy = getattr(est, method)(chunked)
+        assert count.tasks == 0 and lazy.chunksizes["sample"] == (15, 15, 10)
+        xr.testing.assert_identical(lazy.compute(), getattr(est, method)(X))

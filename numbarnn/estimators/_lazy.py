@@ -35,7 +35,9 @@ def blockwise(fn, data, whole_dims, dims, coords, name=None, attrs=None, dtype=n
             chunks.append((len(coords[d]),))
     template = xr.DataArray(dask_array.empty(tuple(shape), chunks=tuple(chunks), dtype=dtype), dims=dims,
                             coords=coords, name=name, attrs=dict(attrs or {}))
-    return xr.map_blocks(fn, data, template=template)
+    result = xr.map_blocks(fn, data, template=template)
+    result.name = name  # map_blocks names an unnamed result after its graph
+    return result
 
 
 def coords_without(da, drop_dims):

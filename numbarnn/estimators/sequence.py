@@ -28,6 +28,7 @@ from ..training.loop import slice_batch
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import make_schedule
 from ._base import BaseEstimator, check_training_params
+from ._lazy import blockwise, is_chunked
 from ._labels import label_sequences, sequence_values, sorted_labels, target_values
 from ._persistence import save
 
@@ -253,6 +254,20 @@ class _SequenceEstimator(BaseEstimator):
                     regressor_tags=None if classifier else RegressorTags(poor_score=True),
                     transformer_tags=None)
 
+    def _lazy(self, X, method, dtype=np.float64, extra=None):
+        """``method`` over a dask-backed DataArray ``X``, lazily: one task per chunk of samples (time and
+        features whole), equal to the in-memory result."""
+        self._check_fitted()
+        if not self.per_timestep_ and isinstance(self, SequenceRegressor) and not self.squeeze_output_:
+            raise ValueError("a chunked X is predicted lazily for one output per sequence or per timestep; "
+                             "give X.compute() for several outputs")
+        dims = [self.sample_dim] + ([self.time_dim] if self.per_timestep_ else [])
+        coords = {d: X.indexes[d] for d in dims if d in X.indexes}
+        if extra is not None:
+            dims.append(extra[0])
+            coords[extra[0]] = extra[1]
+        return blockwise(getattr(self, method), X, [self.time_dim, self.feature_dim], dims, coords, dtype=dtype)
+
     def _raw_predict(self, X):
         self._check_fitted()
         x, lengths, labels = self._inputs(X, fitting=False)
@@ -346,7 +361,10 @@ class SequenceRegressor(_SequenceEstimator):
         return ys.astype(self.dtype), None, y.shape[1]
 
     def predict(self, X):
-        """Predictions: (sample,) / (sample, k) per sequence, (sample, time[, k]) per timestep (NaN at padding)."""
+        """Predictions: (sample,) / (sample, k) per sequence, (sample, time[, k]) per timestep (NaN at padding).
+        A dask-backed ``X`` gives a lazy result."""
+        if is_chunked(X):
+            return self._lazy(X, "predict")
         pred, mask, labels = self._raw_predict(X)
         values = pred.astype(np.float64) * self.y_std_ + self.y_mean_
         if self.squeeze_output_:
@@ -446,7 +464,10 @@ class SequenceClassifier(_SequenceEstimator):
         return codes[:, None], None, len(self.classes_)
 
     def predict_proba(self, X):
-        """Class probabilities, (sample, class) or (sample, time, class) (NaN at padding)."""
+        """Class probabilities, (sample, class) or (sample, time, class) (NaN at padding). A dask-backed
+        ``X`` gives a lazy result."""
+        if is_chunked(X):
+            return self._lazy(X, "predict_proba", extra=("class", self.classes_))
         logits, mask, labels = self._raw_predict(X)
         z = logits.astype(np.float64)
         z = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -454,7 +475,10 @@ class SequenceClassifier(_SequenceEstimator):
         return self._wrap(proba, mask, labels, extra=("class", self.classes_))
 
     def predict(self, X):
-        """Labels, (sample,) or (sample, time) (padded steps get the first class)."""
+        """Labels, (sample,) or (sample, time) (padded steps get the first class). A dask-backed ``X``
+        gives a lazy result."""
+        if is_chunked(X):
+            return self._lazy(X, "predict", dtype=self.classes_.dtype)
         logits, mask, labels = self._raw_predict(X)
         out = self.classes_[np.argmax(logits, axis=-1)]
         return self._wrap(out, mask, labels)
