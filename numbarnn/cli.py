@@ -223,7 +223,7 @@ def _write_text(path, lines):
 USER_ERRORS = (ValueError, TypeError, KeyError, IndexError, OSError, RuntimeError, ImportError)
 #: What ``--out``/``--model`` suffixes mean.
 NETCDF = (".nc",)
-FORECAST_FORMATS = {".nc": "netCDF", ".csv": "CSV"}
+FORECAST_FORMATS = (".nc", ".csv")
 
 
 class UsageError(Exception):
@@ -258,6 +258,11 @@ def choice(*choices):
         return value
     parse.__name__ = "choice"
     return parse
+
+
+def _braces(choices):
+    """The metavar argparse shows for a choice: ``{a,b,c}``."""
+    return "{" + ",".join(choices) + "}"
 
 
 def _positive(kind):
@@ -342,9 +347,9 @@ def build_parser():
                    "every column of a CSV as features)")
     p.add_argument("--time-dim", default="time", help="the time dimension's name")
     p.add_argument("--feature-dim", help="the feature dimension's name, if the data have one")
-    p.add_argument("--device", type=choice(*DEVICES), default="cpu", metavar="{" + ",".join(DEVICES) + "}",
+    p.add_argument("--device", type=choice(*DEVICES), default="cpu", metavar=_braces(DEVICES),
                    help="where the network trains")
-    options = (("cell", choice(*NETWORKS), "the recurrent cell", "{" + ",".join(NETWORKS) + "}"),
+    options = (("cell", choice(*NETWORKS), "the recurrent cell", _braces(NETWORKS)),
                ("hidden-size", _positive(int), "units in the recurrent layer", None),
                ("lookback", _positive(int), "steps of history each forecast reads", None),
                ("horizon", _positive(int), "steps to forecast", None),
@@ -361,7 +366,7 @@ def build_parser():
     p.add_argument("model", help="a model file written by `numbarnn fit`")
     p.add_argument("--horizon", type=_positive(int), help="steps to forecast (default: the fitted horizon)")
     p.add_argument("--out", required=True, help="where to write the forecast (.nc or .csv)")
-    p.add_argument("--device", type=choice(*DEVICES), metavar="{" + ",".join(DEVICES) + "}",
+    p.add_argument("--device", type=choice(*DEVICES), metavar=_braces(DEVICES),
                    help="where the network runs (default: as fitted)")
 
     p = command("fit-tagger", "fit a part-of-speech tagger and save it")
@@ -381,7 +386,7 @@ def build_parser():
     p = command("fit-lm", "fit a character language model on a text file and save it")
     p.add_argument("text", nargs="?", help="a UTF-8 text file (default: the bundled King James Bible)")
     p.add_argument("--model", required=True, help="where to write the fitted model (.nc)")
-    p.add_argument("--level", type=choice("char", "word"), default="char", metavar="{char,word}",
+    p.add_argument("--level", type=choice("char", "word"), default="char", metavar=_braces(("char", "word")),
                    help="symbols: characters or words")
     for name, text in (("epochs", "most passes over the text"), ("hidden-size", "units in the recurrent layer")):
         p.add_argument(f"--{name}", type=_positive(int), help=f"{text} (default: the LanguageModel's)")
@@ -392,7 +397,7 @@ def build_parser():
     p.add_argument("model", help="a model file written by `numbarnn fit-lm`")
     p.add_argument("--prompt", default="", help="the text to continue (default: the start of a document)")
     p.add_argument("--max-length", type=_positive(int), default=200, help="most symbols to write")
-    p.add_argument("--strategy", type=choice(*strategies), default="sample", metavar="{" + ",".join(strategies) + "}",
+    p.add_argument("--strategy", type=choice(*strategies), default="sample", metavar=_braces(strategies),
                    help="how the next symbol is chosen")
     p.add_argument("--temperature", type=_positive(float), default=1.0, help="sampling temperature")
     p.add_argument("--top-k", type=_positive(int), help="sample from the k most likely symbols only (default: all)")
@@ -425,7 +430,7 @@ def _fit(args):
 def _predict(args):
     from .estimators import load
     from .estimators._persistence import write_atomic
-    out = output_path(args.out, "--out", tuple(FORECAST_FORMATS))
+    out = output_path(args.out, "--out", FORECAST_FORMATS)
     forecast = load(_input_path(args.model, "model file"), device=args.device).predict(horizon=args.horizon)
     if out.suffix.lower() == ".csv":
         atomic_write(out, forecast.to_pandas().to_csv)

@@ -37,6 +37,19 @@ def onnx(net, path, opset=17):
     sizes. Needs ``pip install torch onnx`` (and ``onnxruntime`` to run the file).
 
     Returns the path written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, numpy as np, pytest, numbarnn
+    >>> _ = pytest.importorskip("torch"), pytest.importorskip("onnx")
+    >>> ort = pytest.importorskip("onnxruntime")
+    >>> net = numbarnn.LSTM(3, 8, seed=0)
+    >>> path = onnx(net, pathlib.Path(tempfile.mkdtemp()) / "lstm.onnx")
+    >>> x = np.random.default_rng(0).standard_normal((6, 2, 3)).astype("float32")   # (T, B, input_size)
+    >>> zeros = np.zeros((1, 2, 8), dtype="float32")                               # (layers, B, hidden)
+    >>> out, h_n, c_n = ort.InferenceSession(str(path)).run(None, {"input": x, "h0": zeros, "c0": zeros})
+    >>> out.shape, bool(np.allclose(out, net(x)[0], atol=1e-5))
+    ((6, 2, 8), True)
     """
     if not isinstance(net, RecurrentNetwork):
         raise TypeError(f"net must be a numbarnn RNN, LSTM or GRU, got {type(net).__name__} "

@@ -258,7 +258,7 @@ class _SequenceEstimator(BaseEstimator):
         """``method`` over a dask-backed DataArray ``X``, lazily: one task per chunk of samples (time and
         features whole), equal to the in-memory result."""
         self._check_fitted()
-        if not self.per_timestep_ and isinstance(self, SequenceRegressor) and not self.squeeze_output_:
+        if not self.per_timestep_ and not getattr(self, "squeeze_output_", True):  # a regressor's k outputs
             raise ValueError("a chunked X is predicted lazily for one output per sequence or per timestep; "
                              "give X.compute() for several outputs")
         dims = [self.sample_dim] + ([self.time_dim] if self.per_timestep_ else [])

@@ -167,7 +167,21 @@ class RecurrentNetwork:
 
     def to_torch(self):
         """This network as a ``torch.nn.RNN``, ``LSTM`` or ``GRU`` (time-major, as numbarnn) with the same
-        weights, in float32 or float64 as this network; torch must be installed."""
+        weights, in float32 or float64 as this network; torch must be installed.
+
+        Examples
+        --------
+        >>> import numpy as np, pytest, numbarnn
+        >>> torch = pytest.importorskip("torch")
+        >>> net = numbarnn.GRU(3, 8, num_layers=2, dtype="float64", seed=0)
+        >>> module = net.to_torch()
+        >>> x = np.random.default_rng(0).standard_normal((5, 2, 3))      # (T, B, input_size)
+        >>> out, h = net(x)                                               # (5, 2, 8), (2, 2, 8)
+        >>> with torch.no_grad():
+        ...     ref, ref_h = module(torch.from_numpy(x))
+        >>> type(module).__name__, bool(np.allclose(out, ref.numpy(), rtol=0, atol=1e-12))
+        ('GRU', True)
+        """
         torch = _import_torch("to_torch()")
         kwargs = dict(num_layers=self.num_layers, bias=self.bias, bidirectional=self.bidirectional,
                       dropout=self.dropout if self.num_layers > 1 else 0.0)
