@@ -12,7 +12,10 @@ sequences of 50 steps with 4 features, MSE. For each case the script times ``--e
 and stops it: a Python loop that never sleeps), as a laptop with a browser open, a CI runner or a
 dask worker beside another would have. Cases run in turns, quiet and busy in one process.
 
-Usage: ``python benchmarks/busy.py [--busy] [--epochs 7]``
+``--cell gru`` and ``--task classify`` (cross-entropy over 5 classes, as the sequence classifier
+trains) time the same loop for the GRU and for classification.
+
+Usage: ``python benchmarks/busy.py [--busy] [--epochs 7] [--cell lstm|gru] [--task regress|classify]``
 """
 
 import argparse
@@ -57,18 +60,21 @@ def main(argv=None):
     p.add_argument("--busy", action="store_true", help="also run every case beside a competing process")
     p.add_argument("--epochs", type=int, default=7)
     p.add_argument("--threads", type=int, nargs="+", default=None, help="thread counts (default: all, 1)")
+    p.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
+    p.add_argument("--task", choices=["regress", "classify"], default="regress")
     args = p.parse_args(argv)
     import numba
     full = numba.config.NUMBA_NUM_THREADS
     threads = args.threads or sorted({full, 1}, reverse=True)
-    peers = {"numbarnn": _numbarnn_epoch()}
+    peers = {"numbarnn": _numbarnn_epoch(args.cell, args.task)}
     torch = None
     if importlib.util.find_spec("torch"):
         import torch
-        peers["torch"] = _torch_epoch()
+        peers["torch"] = _torch_epoch(args.cell, args.task)
     peers["numbarnn"]()  # compiles, and starts Numba's threading layer (named below)
     print(f"{cpu_model()}, {os.cpu_count()} logical CPUs; numba {numba.__version__} "
-          f"({numba.threading_layer()} threading layer)" + (f", torch {torch.__version__}" if torch else ""))
+          f"({numba.threading_layer()} threading layer)" + (f", torch {torch.__version__}" if torch else "")
+          + f"; {args.cell}, {args.task}")
     rows = []
     loads = ["quiet", "busy"] if args.busy else ["quiet"]
     for load in loads:

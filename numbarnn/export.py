@@ -31,7 +31,8 @@ def _with_state(module, lstm):
 def onnx(net, path, opset=17):
     """Write ``net`` (a numbarnn ``RNN``, ``LSTM`` or ``GRU``) to ``path`` as an ONNX model, atomically.
 
-    The graph's inputs are ``input`` (time, batch, input_size) and the initial state ``h0``
+    The graph's inputs are ``input`` (time, batch, input_size), or (batch, time, input_size) for a
+    ``batch_first`` network, and the initial state ``h0``
     (layers x directions, batch, hidden; an LSTM also ``c0``), in the network's dtype; its outputs
     are ``output``, ``h_n`` (and ``c_n``), as ``net(x, state)`` gives them. Time and batch are free
     sizes. Needs ``pip install torch onnx`` (and ``onnxruntime`` to run the file).
@@ -59,12 +60,13 @@ def onnx(net, path, opset=17):
     model = _with_state(net.to_torch().eval(), lstm)
     dtype = next(model.parameters()).dtype
     layers = net.num_layers * net.num_directions
-    x = torch.zeros(3, 2, net.input_size, dtype=dtype)
+    x = torch.zeros(*((2, 3) if net.batch_first else (3, 2)), net.input_size, dtype=dtype)
     h0 = torch.zeros(layers, 2, net.hidden_size, dtype=dtype)
     inputs = (x, h0, h0.clone()) if lstm else (x, h0)
     names = ["input", "h0", "c0"][:len(inputs)]
     outputs = ["output", "h_n", "c_n"][:len(inputs)]
-    axes = {"input": {0: "time", 1: "batch"}, "output": {0: "time", 1: "batch"},
+    layout = {0: "batch", 1: "time"} if net.batch_first else {0: "time", 1: "batch"}
+    axes = {"input": layout, "output": layout,
             **{n: {1: "batch"} for n in names[1:] + outputs[1:]}}
     buffer = io.BytesIO()
     with warnings.catch_warnings():

@@ -34,6 +34,32 @@ def test_to_torch_gives_the_same_network(name, kwargs, dtype, tol):
     np.testing.assert_array_equal(again(x)[0], out)
 
 
+@pytest.mark.parametrize("name, kwargs", CASES[1:])
+def test_batch_first_matches_torch_batch_first(name, kwargs):
+    torch = pytest.importorskip("torch")
+    net = getattr(numbarnn, name)(3, 5, num_layers=2, dtype="float64", seed=0, batch_first=True, **kwargs)
+    module = net.to_torch()
+    assert module.batch_first
+    x = np.random.default_rng(2).standard_normal((4, 7, 3))   # (B, T, F)
+    out, _, tape = net.forward(x)
+    tx = torch.from_numpy(x).requires_grad_()
+    ref, _ = module(tx)
+    np.testing.assert_allclose(out, ref.detach().numpy(), rtol=0, atol=1e-12)
+    g = np.cos(out)
+    ref.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(net.backward(tape, g)["input"], tx.grad.numpy(), rtol=0, atol=1e-12)
+
+
+def test_onnx_of_a_batch_first_network(tmp_path):
+    pytest.importorskip("torch"), pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    net = numbarnn.GRU(3, 4, seed=0, batch_first=True)
+    path = export.onnx(net, tmp_path / "gru.onnx")
+    x = np.random.default_rng(0).standard_normal((5, 9, 3)).astype("float32")   # (B, T, F)
+    out, h_n = ort.InferenceSession(str(path)).run(None, {"input": x, "h0": np.zeros((1, 5, 4), "float32")})
+    np.testing.assert_allclose(out, net(x)[0], atol=1e-5)
+
+
 def test_state_dict_as_tensors_loads_into_torch():
     torch = pytest.importorskip("torch")
     net = _net("GRU", {})

@@ -33,6 +33,39 @@ def test_unbatched_equals_batch_of_one(cell, nonlinearity):
 
 
 @pytest.mark.parametrize("cell,nonlinearity", CELLS, ids=CELL_IDS)
+def test_batch_first_is_the_time_major_network_transposed(cell, nonlinearity):
+    """``batch_first=True`` takes (B, T, F) and gives (B, T, H) outputs and input gradients with the same
+    bits as the time-major network; states stay (layers*dirs, B, H), as in torch."""
+    rng = np.random.default_rng(3)
+    kw = dict(num_layers=2, bidirectional=True, dtype="float64", seed=0)
+    tm = make_net(cell, nonlinearity, 3, 4, **kw)
+    bf = make_net(cell, nonlinearity, 3, 4, batch_first=True, **kw)
+    assert "batch_first=True" in repr(bf)
+    x = rng.standard_normal((6, 5, 3))               # (T, B, F)
+    state = random_state(tm, 5, rng)
+    lengths = [6, 4, 1, 6, 2]
+    out_t, final_t, tape_t = tm.forward(x, state, lengths)
+    out_b, final_b, tape_b = bf.forward(x.transpose(1, 0, 2), state, lengths)
+    assert out_b.shape == (5, 6, 8) and out_b.flags.c_contiguous
+    np.testing.assert_array_equal(out_b, out_t.transpose(1, 0, 2))
+    for a, b in zip(split_state(final_t), split_state(final_b)):
+        if a is not None:
+            np.testing.assert_array_equal(a, b)
+    g = rng.standard_normal(out_t.shape)
+    g_t = tm.backward(tape_t, g)
+    g_b = bf.backward(tape_b, g.transpose(1, 0, 2))
+    np.testing.assert_array_equal(g_b["input"], g_t["input"].transpose(1, 0, 2))
+    for name in tm.params:
+        np.testing.assert_array_equal(g_b[name], g_t[name])
+    out_u, _ = bf(x[:, 0])                             # one sequence stays (T, F)
+    np.testing.assert_array_equal(out_u, tm(x[:, 0])[0])
+    with pytest.raises(ValueError, match=r"\(B, T, 3\)"):
+        bf(np.zeros(3))
+    with pytest.raises(ValueError, match="grad_output"):
+        bf.backward(tape_b, g)
+
+
+@pytest.mark.parametrize("cell,nonlinearity", CELLS, ids=CELL_IDS)
 def test_state_dict_names_shapes_and_round_trip(cell, nonlinearity):
     net = make_net(cell, nonlinearity, 3, 5, num_layers=2, bidirectional=True, seed=1)
     G = {"rnn": 1, "lstm": 4, "gru": 3}[cell]

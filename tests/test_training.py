@@ -68,6 +68,26 @@ def test_optimizers_match_torch(name):
     np.testing.assert_allclose(params["w"], tp.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: SGD(0.1, momentum=0.9, weight_decay=0.01),
+                                  lambda: Adam(0.01, weight_decay=0.01), lambda: AdamW(0.01, weight_decay=0.1)])
+def test_optimizer_kernels_match_the_numpy_formula(make, dtype):
+    """A contiguous parameter goes through the one-pass kernel, a strided view through NumPy: same steps."""
+    rng = np.random.default_rng(1)
+    p0 = rng.standard_normal((4, 6)).astype(dtype)
+    grads = [rng.standard_normal((4, 3)).astype(dtype) for _ in range(4)]
+    fast, slow = make(), make()
+    contiguous, backing = p0[:, ::2].copy(), p0.copy()
+    view = backing[:, ::2]
+    assert view.flags.c_contiguous is False
+    for g in grads:
+        fast.step({"w": contiguous}, {"w": g})
+        slow.step({"w": view}, {"w": g})
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(contiguous, view, rtol=tol, atol=tol)
+    assert not np.array_equal(contiguous, p0[:, ::2])
+
+
 def test_clipping():
     grads = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}
     assert clip_grad_norm(grads, 1.0) == pytest.approx(5.0)
@@ -249,3 +269,18 @@ def test_val_metric_drives_early_stopping_and_is_recorded():
     hist = train(model, MSE(), Adam(0.01), data, val, epochs=10, batch_size=16, patience=2, val_metric=metric)
     assert hist["val_error"] == [1.0, 2.0, 3.0, 4.0] and hist["best_loss"] == 1.0
     assert calls[0] == val[0].shape
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_backward_without_the_input_gradient(cell):
+    """``input_grad=False`` skips only the first layer's input product: every other gradient is the same."""
+    from numbarnn.nn import GRU, LSTM, RNN
+    net = {"rnn": RNN, "lstm": LSTM, "gru": GRU}[cell](3, 5, num_layers=2, bidirectional=True, seed=0)
+    x = np.random.default_rng(0).standard_normal((6, 4, 3)).astype(np.float32)
+    out, _, tape = net.forward(x)
+    full = net.backward(tape, np.ones_like(out))
+    out, _, tape = net.forward(x)
+    part = net.backward(tape, np.ones_like(out), input_grad=False)
+    assert part["input"] is None and full["input"].shape == x.shape
+    for name in net.params:
+        np.testing.assert_array_equal(part[name], full[name], err_msg=name)

@@ -97,13 +97,15 @@ class LayerOps(abc.ABC):
         """
 
     @abc.abstractmethod
-    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n, input_grad=True):
         """BPTT through one layer direction.
 
         ``grad_out`` (T, B, H), ``grad_h_n``/``grad_c_n`` (B, H) (``grad_c_n`` is
         ``None`` without a cell state). Returns a dict: ``w_ih``, ``w_hh``
         (and ``b_ih``, ``b_hh`` with bias) as host arrays, ``input`` (T, B, D)
-        and ``h0`` (and ``c0``) as backend arrays.
+        and ``h0`` (and ``c0``) as backend arrays. With ``input_grad`` false
+        ``input`` is ``None`` and its product is skipped (the first layer of a
+        network trained on data, whose input gradient nobody reads).
         """
 
 
@@ -165,6 +167,10 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def columns(self, a, lo, hi):
         """A contiguous copy of ``a[:, :, lo:hi]``."""
+
+    @abc.abstractmethod
+    def swap_leading(self, a):
+        """A contiguous copy of the 3-d ``a`` with its first two axes swapped (batch-first <-> time-major)."""
 
     @abc.abstractmethod
     def multiply(self, a, b):

@@ -76,7 +76,7 @@ def padded_empty(shape, dtype):
     return workspace.empty(tuple(shape[:-1]) + (width,), dtype=dtype)
 
 
-def _weight_grads(tape, dz_in, dz_hid):
+def _weight_grads(tape, dz_in, dz_hid, input_grad):
     """Parameter and input gradients from pre-activation gradients, as GEMMs over all rows.
 
     ``dz_in``, ``dz_hid`` : (T, B, G') from :func:`padded_empty`, of which the first ``G`` columns count.
@@ -90,7 +90,7 @@ def _weight_grads(tape, dz_in, dz_hid):
     din = dz_in.reshape(rows, -1)[:, :G]
     dhid = dz_hid.reshape(rows, -1)[:, :G]
     n_out = n_chunks_for(-(-G // cpu.MR))
-    grads = {"input": workspace.empty((T, B, D), dtype=din.dtype)}
+    grads = {"input": workspace.empty((T, B, D), dtype=din.dtype) if input_grad else None}
     xh = tape.private.get("xh")
     if xh is not None:
         both = np.empty((G, D + H), dtype=din.dtype)
@@ -100,12 +100,20 @@ def _weight_grads(tape, dz_in, dz_hid):
         grads["w_ih"], grads["w_hh"] = np.empty((G, D), dtype=din.dtype), np.empty((G, H), dtype=din.dtype)
         cpu.matmul_tn(din, packed(tape.x.reshape(rows, D)), grads["w_ih"], n_out)
         cpu.matmul_tn(dhid, packed(tape.h_prev.reshape(rows, H)), grads["w_hh"], n_out)
-    cpu.matmul_rows(din, packed(p.w_ih), np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D),
-                    n_chunks_for(rows))
+    if input_grad:
+        cpu.matmul_rows(din, packed(p.w_ih), np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D),
+                        n_chunks_for(rows))
     if p.b_ih is not None:
-        grads["b_ih"] = din.sum(axis=0)
-        grads["b_hh"] = grads["b_ih"].copy() if dz_hid is dz_in else dhid.sum(axis=0)
+        grads["b_ih"] = _column_sums(dz_in.reshape(rows, -1), G)
+        grads["b_hh"] = grads["b_ih"].copy() if dz_hid is dz_in else _column_sums(dz_hid.reshape(rows, -1), G)
     return grads
+
+
+def _column_sums(a, n):
+    """``a[:, :n].sum(axis=0)`` for a C-contiguous (padded) ``a``, in a parallel kernel."""
+    out = np.empty(n, dtype=a.dtype)
+    cpu.column_sums(a, out, max(1, min(config.BATCH_CHUNKS, n // 64)))
+    return out
 
 
 def _alloc(x, H, record, n_tape):
@@ -137,14 +145,14 @@ class LSTMOps(base.LayerOps):
                                   tanh_c=tanh_c, private={"xh": xh})
         return out, h_n, c_n, tape
 
-    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n, input_grad=True):
         dz = padded_empty(tape.gates.shape, tape.gates.dtype)
         dh0 = np.empty_like(grad_h_n)
         dc0 = np.empty_like(grad_c_n)
         cpu.lstm_backward(grad_out, grad_h_n, grad_c_n, packed(tape.params.w_hh, False), tape.lengths,
                           tape.reverse, n_chunks_for(grad_out.shape[1]),
                           tape.gates, tape.c_prev, tape.tanh_c, dz, dh0, dc0)
-        grads = _weight_grads(tape, dz, dz)
+        grads = _weight_grads(tape, dz, dz, input_grad)
         grads["h0"] = dh0
         grads["c0"] = dc0
         return grads
@@ -167,14 +175,14 @@ class GRUOps(base.LayerOps):
             tape = base.LayerTape(x, out, h_prev, lengths, reverse, params, gates=gates, hn=hn)
         return out, h_n, None, tape
 
-    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n, input_grad=True):
         dz_in = padded_empty(tape.gates.shape, tape.gates.dtype)
         dz_hid = padded_empty(tape.gates.shape, tape.gates.dtype)
         dh0 = np.empty_like(grad_h_n)
         cpu.gru_backward(grad_out, grad_h_n, packed(tape.params.w_hh, False), tape.lengths, tape.reverse,
                          n_chunks_for(grad_out.shape[1]),
                          tape.gates, tape.hn, tape.h_prev, dz_in, dz_hid, dh0)
-        grads = _weight_grads(tape, dz_in, dz_hid)
+        grads = _weight_grads(tape, dz_in, dz_hid, input_grad)
         grads["h0"] = dh0
         return grads
 
@@ -192,12 +200,12 @@ class RNNOps(base.LayerOps):
         tape = base.LayerTape(x, out, h_prev, lengths, reverse, params) if record else None
         return out, h_n, None, tape
 
-    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n, input_grad=True):
         dz = padded_empty(tape.out.shape, tape.out.dtype)
         dh0 = np.empty_like(grad_h_n)
         cpu.rnn_backward(grad_out, grad_h_n, packed(tape.params.w_hh, False), tape.lengths, tape.reverse,
                          self.relu, n_chunks_for(grad_out.shape[1]), tape.out, dz, dh0)
-        grads = _weight_grads(tape, dz, dz)
+        grads = _weight_grads(tape, dz, dz, input_grad)
         grads["h0"] = dh0
         return grads
 
@@ -251,6 +259,9 @@ class Backend(base.Backend):
 
     def concat_last(self, parts):
         return np.concatenate(parts, axis=2)
+
+    def swap_leading(self, a):
+        return np.ascontiguousarray(np.swapaxes(a, 0, 1))
 
     def columns(self, a, lo, hi):
         return np.ascontiguousarray(a[:, :, lo:hi])

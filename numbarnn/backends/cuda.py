@@ -199,7 +199,7 @@ class _CudaOps(base.LayerOps):
         self._gemm(x.reshape(T * B, D), w_ih, xproj.reshape(T * B, G), bias, trans_b=True)
         return xproj
 
-    def _weight_grads(self, tape, dz_in, dz_hid):
+    def _weight_grads(self, tape, dz_in, dz_hid, input_grad):
         d = _fields(tape)
         x, h_prev, w_ih = d["x"], d["h_prev"], d["w_ih"]
         T, B, D = x.shape
@@ -207,10 +207,11 @@ class _CudaOps(base.LayerOps):
         rows = T * B
         din, dhid = dz_in.reshape(rows, G), dz_hid.reshape(rows, G)
         dw_ih, dw_hh = self._empty((G, D), x.dtype), self._empty((G, H), x.dtype)
-        dx = self._empty((T, B, D), x.dtype)
+        dx = self._empty((T, B, D), x.dtype) if input_grad else None
         self._gemm(din, x.reshape(rows, D), dw_ih, trans_a=True)
         self._gemm(dhid, h_prev.reshape(rows, H), dw_hh, trans_a=True)
-        self._gemm(din, w_ih, dx.reshape(rows, D))
+        if input_grad:
+            self._gemm(din, w_ih, dx.reshape(rows, D))
         grads = {"w_ih": dw_ih.copy_to_host(), "w_hh": dw_hh.copy_to_host(), "input": dx}
         if tape.params.b_ih is not None:
             for name, src in (("b_ih", din), ("b_hh", dhid)):
@@ -359,7 +360,7 @@ class _CudaOps(base.LayerOps):
                                               gates=tape.get("gates"), c_prev=tape.get("c_prev"),
                                               tanh_c=tape.get("tanh_c"), hn=tape.get("hn"), private=private)
 
-    def _run_backward(self, tape, grad_out, grad_h_n, grad_c_n, dz_names):
+    def _run_backward(self, tape, grad_out, grad_h_n, grad_c_n, dz_names, input_grad):
         """Allocate, run the persistent or the per-step BPTT, then the weight-gradient GEMMs."""
         d = _fields(tape)
         T, B, H = d["out"].shape
@@ -384,7 +385,7 @@ class _CudaOps(base.LayerOps):
         else:
             dh = self._step_backward(steps, go, dh, dc, d, tape.reverse, one, dz)
         dz_list = list(dz.values())
-        grads = self._weight_grads(tape, dz_list[0], dz_list[-1])
+        grads = self._weight_grads(tape, dz_list[0], dz_list[-1], input_grad)
         grads["h0"], grads["c0"] = dh, dc
         return grads
 
@@ -434,8 +435,8 @@ class LSTMOpsCUDA(_CudaOps):
             cbuf.copy_to_device(c[1])
         return steps % 2
 
-    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        return self._run_backward(tape, grad_out, grad_h_n, grad_c_n, ("dz",))
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n, input_grad=True):
+        return self._run_backward(tape, grad_out, grad_h_n, grad_c_n, ("dz",), input_grad)
 
     def _persistent_backward(self, plan, steps, go, wflat, dzc, dh, dc, d, reverse, one, dz):
         self._launch_persistent("lstm_backward", plan, steps, go, wflat, plan.J, plan.chunk, dzc,
@@ -470,8 +471,8 @@ class GRUOpsCUDA(_CudaOps):
                          record, one, hbuf[(s + 1) % 2], out, *self._tape_lists(tape, self._tape))
         return steps % 2
 
-    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        return self._run_backward(tape, grad_out, grad_h_n, None, ("dz_in", "dz_hid"))
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n, input_grad=True):
+        return self._run_backward(tape, grad_out, grad_h_n, None, ("dz_in", "dz_hid"), input_grad)
 
     def _persistent_backward(self, plan, steps, go, wflat, dzc, dh, dc, d, reverse, one, dz):
         self._launch_persistent("gru_backward", plan, steps, go, wflat, plan.J, plan.chunk, dzc,
@@ -503,8 +504,8 @@ class RNNOpsCUDA(_CudaOps):
                          self.relu, record, one, hbuf[(s + 1) % 2], out, tape["h_prev"])
         return steps % 2
 
-    def backward(self, tape, grad_out, grad_h_n, grad_c_n):
-        return self._run_backward(tape, grad_out, grad_h_n, None, ("dz",))
+    def backward(self, tape, grad_out, grad_h_n, grad_c_n, input_grad=True):
+        return self._run_backward(tape, grad_out, grad_h_n, None, ("dz",), input_grad)
 
     def _persistent_backward(self, plan, steps, go, wflat, dzc, dh, dc, d, reverse, one, dz):
         self._launch_persistent("rnn_backward", plan, steps, go, wflat, plan.J, plan.chunk, dzc,
@@ -596,6 +597,12 @@ class Backend(base.Backend):
         for p in parts:
             self._launch(self.k.copy_columns, p.size, p, out, col, True)
             col += p.shape[2]
+        return out
+
+    def swap_leading(self, a):
+        a = self.from_user(a)
+        out = self.empty((a.shape[1], a.shape[0], a.shape[2]), a.dtype)
+        self._launch(self.k.swap_leading, out.size, a, out)
         return out
 
     def columns(self, a, lo, hi):

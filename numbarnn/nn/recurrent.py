@@ -68,8 +68,9 @@ class RecurrentNetwork:
     nonlinearity = "tanh"
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False,
-                 dropout=0.0, dtype=DEFAULT_DTYPE, device="cpu", seed=None):
+                 dropout=0.0, dtype=DEFAULT_DTYPE, device="cpu", seed=None, batch_first=False):
         self.cell = CELLS[self._cell]
+        self.batch_first = bool(batch_first)
         self.input_size = v.check_positive_int("input_size", input_size)
         self.hidden_size = v.check_positive_int("hidden_size", hidden_size)
         self.num_layers = v.check_positive_int("num_layers", num_layers)
@@ -166,8 +167,8 @@ class RecurrentNetwork:
         return self
 
     def to_torch(self):
-        """This network as a ``torch.nn.RNN``, ``LSTM`` or ``GRU`` (time-major, as numbarnn) with the same
-        weights, in float32 or float64 as this network; torch must be installed.
+        """This network as a ``torch.nn.RNN``, ``LSTM`` or ``GRU`` (with this network's ``batch_first``) with
+        the same weights, in float32 or float64 as this network; torch must be installed.
 
         Examples
         --------
@@ -184,7 +185,7 @@ class RecurrentNetwork:
         """
         torch = _import_torch("to_torch()")
         kwargs = dict(num_layers=self.num_layers, bias=self.bias, bidirectional=self.bidirectional,
-                      dropout=self.dropout if self.num_layers > 1 else 0.0)
+                      dropout=self.dropout if self.num_layers > 1 else 0.0, batch_first=self.batch_first)
         if self._cell == "rnn":
             kwargs["nonlinearity"] = self.nonlinearity
         module = getattr(torch.nn, self._cell.upper())(self.input_size, self.hidden_size, **kwargs)
@@ -204,9 +205,10 @@ class RecurrentNetwork:
         return (n, self.hidden_size) if unbatched else (n, batch, self.hidden_size)
 
     def _check_shape(self, shape):
-        """``(T, B, F, unbatched)`` of an input of this shape, or a ValueError naming what is wrong."""
+        """``(T, B, F, unbatched)`` of a time-major input of this shape, or a ValueError naming what is wrong."""
         if len(shape) not in (2, 3):
-            raise ValueError(f"x must be (T, B, {self.input_size}) or unbatched (T, {self.input_size}); "
+            layout = "B, T" if self.batch_first else "T, B"
+            raise ValueError(f"x must be ({layout}, {self.input_size}) or unbatched (T, {self.input_size}); "
                              f"got {len(shape)}-d shape {shape}")
         unbatched = len(shape) == 2
         T, F = shape[0], shape[-1]
@@ -339,10 +341,16 @@ class RecurrentNetwork:
         """
         like = x
         if self.backend.is_device_input(x):
+            x = self._time_major(self.backend.from_user(x))
             x, lengths, unbatched = self._check_device_input(x, lengths)
         else:
+            x = self._time_major(v.as_float_array(x, self.dtype, "x"))
             x, lengths, unbatched = self._check_input(x, lengths)
         return self._forward(x, state, lengths, unbatched, record, dropout_masks, like)
+
+    def _time_major(self, a):
+        """A batch-first (B, T, F) array as (T, B, F); anything else as it is (time-major, or one sequence)."""
+        return self.backend.swap_leading(a) if self.batch_first and a.ndim == 3 else a
 
     def _forward(self, x, state, lengths, unbatched, record, dropout_masks, like):
         T, B, _ = x.shape
@@ -372,7 +380,8 @@ class RecurrentNetwork:
                 tapes.append(tape)
             layer_in = outs[0] if len(outs) == 1 else arrays.concat_last(outs)
             layer_tapes.append(tapes)
-        out = arrays.to_user(layer_in.reshape(T, layer_in.shape[2]) if unbatched else layer_in, like)
+        out = arrays.to_user(layer_in.reshape(T, layer_in.shape[2]) if unbatched else self._time_major(layer_in),
+                             like)
         tape = Tape(layer_tapes, masks, unbatched, like) if record else None
         return out, self._pack_state(final, unbatched, like), tape
 
@@ -380,7 +389,7 @@ class RecurrentNetwork:
         keep = 1.0 - self.dropout
         return ((self._rng.random(shape) < keep) / keep).astype(self.dtype)
 
-    def backward(self, tape, grad_output=None, grad_state=None):
+    def backward(self, tape, grad_output=None, grad_state=None, input_grad=True):
         """Backpropagate through time from the gradients of the outputs and of the final state.
 
         Parameters
@@ -388,6 +397,8 @@ class RecurrentNetwork:
         tape : :class:`Tape` from ``forward(..., record=True)``.
         grad_output : gradient with respect to ``out`` (same shape), or ``None`` for zero.
         grad_state : gradient with respect to the final state (same shape), or ``None``.
+        input_grad : bool, compute the gradient of the input (``False`` skips the first layer's
+            input product and returns ``None`` for ``"input"``: training on data never reads it).
 
         Returns
         -------
@@ -398,25 +409,24 @@ class RecurrentNetwork:
         """
         if not isinstance(tape, Tape):
             raise TypeError("tape must be the Tape returned by forward(..., record=True)")
-        return self._backward(tape, grad_output, grad_state)
+        return self._backward(tape, grad_output, grad_state, input_grad)
 
-    def _backward(self, tape, grad_output, grad_state):
+    def _backward(self, tape, grad_output, grad_state, input_grad=True):
         first = tape.layers[0][0]
         T, B = first.x.shape[:2]
         H, dirs = self.hidden_size, self.num_directions
         ops, arrays = self._ops, self.backend
         count = len(self.cell.state_names)
+        expected = (T, dirs * H) if tape.unbatched else ((B, T) if self.batch_first else (T, B)) + (dirs * H,)
         if grad_output is None:
             dout = arrays.from_user(np.zeros((T, B, dirs * H), dtype=self.dtype))
         elif arrays.is_device_input(grad_output):
-            expected = (T, dirs * H) if tape.unbatched else (T, B, dirs * H)
             dout = arrays.checked("grad_output", grad_output, self.dtype, expected, finite=False)
-            dout = dout.reshape(T, B, dirs * H)
+            dout = self._time_major(dout).reshape(T, B, dirs * H)
         else:
-            expected = (T, dirs * H) if tape.unbatched else (T, B, dirs * H)
             dout = v.check_shape("grad_output", v.as_float_array(grad_output, self.dtype,
                                                                  "grad_output"), expected)
-            dout = arrays.from_user(dout.reshape(T, B, dirs * H))
+            dout = arrays.from_user(self._time_major(dout).reshape(T, B, dirs * H))
         d_final = self._check_states(grad_state, "grad_state", B, tape.unbatched, count, finite=False)
         grads = {}
         d_init = [arrays.empty(d_final[0].shape, self.dtype) for _ in range(count)]
@@ -425,7 +435,7 @@ class RecurrentNetwork:
             for d in range(dirs):
                 k = layer * dirs + d
                 g = ops.backward(tape.layers[layer][d], dout if dirs == 1 else arrays.columns(dout, d * H, (d + 1) * H),
-                                 d_final[0][k], d_final[1][k] if count == 2 else None)
+                                 d_final[0][k], d_final[1][k] if count == 2 else None, input_grad or layer > 0)
                 names = self._layer_names(layer, d)
                 for name, key in zip(names, ("w_ih", "w_hh", "b_ih", "b_hh")):
                     grads[name] = g[key]
@@ -433,10 +443,14 @@ class RecurrentNetwork:
                 if count == 2:
                     arrays.put(d_init[1], k, g["c0"])
                 d_in = g["input"] if d_in is None else arrays.add(d_in, g["input"])
+            if d_in is None:  # the first layer's, not asked for
+                dout = None
+                break
             if tape.dropout_masks[layer] is not None:
                 d_in = arrays.multiply(d_in, tape.dropout_masks[layer])
             dout = d_in
-        grads["input"] = arrays.to_user(dout.reshape(T, dout.shape[2]) if tape.unbatched else dout, tape.like)
+        grads["input"] = None if dout is None else arrays.to_user(
+            dout.reshape(T, dout.shape[2]) if tape.unbatched else self._time_major(dout), tape.like)
         grads["state"] = self._pack_state(d_init, tape.unbatched, tape.like)
         return {name: grads[name] for name in (*self.params, "input", "state")}
 
@@ -444,7 +458,8 @@ class RecurrentNetwork:
         extra = f", nonlinearity={self.nonlinearity!r}" if self.cell.name == "rnn" else ""
         return (f"{type(self).__name__}({self.input_size}, {self.hidden_size}, "
                 f"num_layers={self.num_layers}, bias={self.bias}, bidirectional={self.bidirectional}, "
-                f"dropout={self.dropout}, dtype='{self.dtype}'{extra})")
+                f"dropout={self.dropout}, dtype='{self.dtype}'{extra}"
+                + (", batch_first=True)" if self.batch_first else ")"))
 
 
 class RNN(RecurrentNetwork):
@@ -487,10 +502,11 @@ class RNN(RecurrentNetwork):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 bidirectional=False, dropout=0.0, dtype=DEFAULT_DTYPE, device="cpu", seed=None):
+                 bidirectional=False, dropout=0.0, dtype=DEFAULT_DTYPE, device="cpu", seed=None,
+                 batch_first=False):
         self.nonlinearity = v.check_option("nonlinearity", nonlinearity, ("tanh", "relu"))
         super().__init__(input_size, hidden_size, num_layers, bias, bidirectional, dropout,
-                         dtype, device, seed)
+                         dtype, device, seed, batch_first)
 
 
 class LSTM(RecurrentNetwork):

@@ -90,10 +90,10 @@ class SequenceModel:
         net_tape, features, final = tape
         head_grads, d_features = self.head.backward(features, grad_y)
         if self.readout == "timestep":
-            g = self.net.backward(net_tape, d_features, grad_state)
+            g = self.net.backward(net_tape, d_features, grad_state, input_grad=False)
         else:
             d_final = final_state_grad(d_features, final, self.net.num_directions, grad_state)
-            g = self.net.backward(net_tape, None, d_final)
+            g = self.net.backward(net_tape, None, d_final, input_grad=False)
         grads = {f"rnn.{k}": g[k] for k in self.net.params}
         grads.update({f"head.{k}": v for k, v in head_grads.items()})
         grads["state"] = g["state"]

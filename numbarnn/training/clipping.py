@@ -8,11 +8,12 @@ import math
 
 import numpy as np
 
+from ..kernels.cpu.optim import sum_squares
+
 
 def global_norm(grads):
-    """The 2-norm of all gradient entries together (inf/NaN if any entry is)."""
-    return math.sqrt(sum(float(np.dot(g.ravel().astype(np.float64), g.ravel().astype(np.float64)))
-                         for g in grads.values()))
+    """The 2-norm of all gradient entries together (inf/NaN if any entry is), summed in float64."""
+    return math.sqrt(sum(sum_squares(np.ravel(g)) for g in grads.values()))
 
 
 def clip_grad_norm(grads, max_norm):

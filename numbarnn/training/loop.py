@@ -2,6 +2,7 @@
 
 import collections
 import math
+import statistics
 import time
 import warnings
 
@@ -20,9 +21,11 @@ def slice_batch(data, idx, trim=False):
     x, y, lengths, weight = data
     lengths = lengths[idx]
     steps = int(lengths.max()) if trim and len(idx) else x.shape[0]
-    y_b = y[:steps, idx] if y.ndim == 3 else y[idx]
-    w_b = None if weight is None else (weight[:steps, idx] if weight.ndim == 2 else weight[idx])
-    return x[:steps, idx], y_b, lengths, w_b
+    # np.take gathers along an axis several times faster than fancy indexing does
+    y_b = np.take(y[:steps], idx, axis=1) if y.ndim == 3 else np.take(y, idx, axis=0)
+    w_b = None if weight is None else (np.take(weight[:steps], idx, axis=1) if weight.ndim == 2
+                                       else np.take(weight, idx, axis=0))
+    return np.take(x[:steps], idx, axis=1), y_b, lengths, w_b
 
 
 def _flat(y, w):
@@ -263,7 +266,7 @@ class _ExplodingLoss:
             return False
         if self.first is None or self.ratio is None or not self.recent:
             return True
-        reference = min(self.first, float(np.median(self.recent)))
+        reference = min(self.first, statistics.median(self.recent))
         return not (reference > 0 and value > self.ratio * reference)
 
     def record(self, value):

@@ -3,10 +3,23 @@ r"""Optimizers that update a dict of parameter arrays in place.
 ``opt.step(params, grads)`` updates every ``params[name]`` from
 ``grads[name]``; state (momenta, moments) is kept per name, in float64
 regardless of the parameter dtype. ``opt.lr`` may be changed between steps
-(the schedules in :mod:`.schedules` do so).
+(the schedules in :mod:`.schedules` do so). Each parameter's update is one
+pass of a Numba kernel (:mod:`numbarnn.kernels.cpu.optim`) over its entries,
+with no temporaries; a parameter that is not C-contiguous (a view) is updated
+through NumPy with the same formula.
 """
 
 import numpy as np
+
+from ..kernels.cpu import optim
+
+
+def _moment(a, shape):
+    """Optimizer state ``a`` (a scalar or an array) as a writable C-contiguous float64 array of ``shape``."""
+    if (isinstance(a, np.ndarray) and a.shape == shape and a.dtype == np.float64 and a.flags.c_contiguous
+            and a.flags.writeable):
+        return a
+    return np.array(np.broadcast_to(a, shape), dtype=np.float64)
 
 
 class Optimizer:
@@ -18,8 +31,11 @@ class Optimizer:
 
     def step(self, params, grads):
         for name, p in params.items():
-            update = self._update(name, grads[name].astype(np.float64), p)
-            p -= update.astype(p.dtype)
+            if p.flags.c_contiguous and p.flags.writeable:
+                self._update_flat(name, p, np.ascontiguousarray(grads[name]).reshape(-1))
+            else:
+                update = self._update(name, grads[name].astype(np.float64), p)
+                p -= update.astype(p.dtype)
 
 
 class SGD(Optimizer):
@@ -40,6 +56,14 @@ class SGD(Optimizer):
             self.state[name] = v
             g = v
         return self.lr * g
+
+    def _update_flat(self, name, p, g):
+        v = self.state.get(name)
+        first = v is None
+        if self.momentum:
+            v = self.state[name] = _moment(0.0 if first else v, p.shape)
+        optim.sgd_update(p.reshape(-1), g, v.reshape(-1) if self.momentum else np.zeros(0), self.lr,
+                         self.momentum, self.weight_decay, first)
 
 
 class Adam(Optimizer):
@@ -70,6 +94,14 @@ class Adam(Optimizer):
         if self.weight_decay and self.decoupled:
             update = update + self.lr * self.weight_decay * p
         return update
+
+    def _update_flat(self, name, p, g):
+        m, v, t = self.state.get(name, (0.0, 0.0, 0))
+        m, v = _moment(m, p.shape), _moment(v, p.shape)
+        t += 1
+        self.state[name] = (m, v, t)
+        optim.adam_update(p.reshape(-1), g, m.reshape(-1), v.reshape(-1), self.lr, self.beta1, self.beta2,
+                          self.eps, 1 - self.beta1 ** t, 1 - self.beta2 ** t, self.weight_decay, self.decoupled)
 
 
 class AdamW(Adam):

@@ -313,3 +313,16 @@ def test_decoding_steps_the_network_on_the_device():
     for c, g in zip(*results):
         np.testing.assert_array_equal(c.tokens, g.tokens)
         np.testing.assert_allclose(c.log_probs, g.log_probs, rtol=0, atol=1e-10)
+
+
+def test_batch_first_on_the_device():
+    """batch_first swaps axes on the device: (B, T, F) in, (B, T, H) out, the input gradient batch-first."""
+    cpu, gpu = _pair(numbarnn.LSTM, {}, "float64", batch_first=True)
+    x = np.random.default_rng(2).standard_normal((2, 5, 3))
+    o1, _, t1 = cpu.forward(x, lengths=[5, 3])
+    o2, _, t2 = gpu.forward(_device(x), lengths=[5, 3])
+    assert o2.shape == (2, 5, 6)
+    np.testing.assert_allclose(o2.copy_to_host(), o1, rtol=1e-10, atol=1e-12)
+    g1, g2 = cpu.backward(t1, np.cos(o1)), gpu.backward(t2, _device(np.cos(o1)))
+    assert g2["input"].shape == (2, 5, 3)
+    np.testing.assert_allclose(g2["input"].copy_to_host(), g1["input"], rtol=1e-10, atol=1e-12)

@@ -40,3 +40,22 @@ def matmul_tn(a, bp, out, n_chunks):
     for k in prange(n_chunks):
         i0, i1 = chunk_bounds(k, n_chunks, blocks)
         packed_matmul_tn(a, bp, out, i0 * MR, min(i1 * MR, out.shape[0]))
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def column_sums(a, out, n_chunks):
+    """``out = a[:, :len(out)].sum(axis=0)`` (a bias gradient), the columns cut in ``n_chunks`` pieces.
+
+    a : (M, N >= len(out)), C-contiguous (a padded array is summed in place: the spare
+    columns are not read). Each column is summed over the rows in order, so the result
+    does not depend on ``n_chunks``.
+    """
+    N = out.shape[0]
+    for k in prange(n_chunks):
+        j0, j1 = chunk_bounds(k, n_chunks, N)
+        acc = out[j0:j1]
+        acc[:] = 0
+        for r in range(a.shape[0]):
+            row = a[r, j0:j1]
+            for j in range(j1 - j0):
+                acc[j] += row[j]

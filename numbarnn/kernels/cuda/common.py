@@ -92,6 +92,17 @@ def transpose(a, out):
 
 
 @cuda.jit
+def swap_leading(a, out):
+    """out[j, i, c] = a[i, j, c] for 3-d arrays (batch-first <-> time-major)."""
+    A, B, C = a.shape
+    for n in range(cuda.grid(1), A * B * C, cuda.gridsize(1)):
+        c = n % C
+        i = n // (B * C)
+        j = (n // C) % B
+        out[j, i, c] = a[i, j, c]
+
+
+@cuda.jit
 def pack_rows(w_hh, G, J, out):
     """Forward weights of the persistent kernels: out[tile, k, g*J + jj] = w_hh[g*H + tile*J + jj, k] (0 past H)."""
     ntiles, H, ncols = out.shape
