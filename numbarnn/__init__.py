@@ -26,13 +26,15 @@ _LAZY = {
     "datasets": (".datasets", None),
     "decoding": (".decoding", None),
     "export": (".export", None),
+    "fit_groups": (".estimators", "fit_groups"),
     "load": (".estimators", "load"),
     "metrics": (".metrics", None),
 }
 
 __all__ = ["GRU", "LSTM", "RNN", "RecurrentNetwork", "Tape", "__version__",
            "Forecaster", "LanguageModel", "NotFittedError", "Seq2Seq", "SequenceClassifier", "SequenceRegressor", "SequenceTagger",
-           "TextClassifier", "backtest", "clone", "conformal_interval", "datasets", "decoding", "export", "load", "metrics"]
+           "TextClassifier", "backtest", "clone", "conformal_interval", "datasets", "decoding", "export", "fit_groups", "load",
+           "metrics"]
 
 
 def __getattr__(name):

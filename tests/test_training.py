@@ -284,3 +284,30 @@ def test_backward_without_the_input_gradient(cell):
     assert part["input"] is None and full["input"].shape == x.shape
     for name in net.params:
         np.testing.assert_array_equal(part[name], full[name], err_msg=name)
+
+
+@pytest.mark.parametrize("loss_name", ["mse", "cross_entropy", "pinball"])
+def test_sharded_gradient_is_the_whole_batch_gradient(loss_name):
+    """A batch cut into uneven shards, each shard's loss and gradient combined by its share of the counted
+    entries, gives the whole batch's loss and gradient (float64, to rounding), padding and weights included."""
+    from numbarnn.training import parallel
+    from numbarnn.training.losses import CrossEntropy, Pinball
+    rng = np.random.default_rng(0)
+    loss = {"mse": MSE(), "cross_entropy": CrossEntropy(), "pinball": Pinball([0.1, 0.5, 0.9])}[loss_name]
+    out = {"mse": 2, "cross_entropy": 3, "pinball": 3}[loss_name]
+    model = SequenceModel("gru", 2, 5, out, readout="timestep", seed=0, dtype="float64")
+    T, B = 6, 7
+    x = rng.standard_normal((T, B, 2))
+    y = rng.integers(0, 3, (T, B, 1)) if loss_name == "cross_entropy" else rng.standard_normal((T, B, out // (3 if loss_name == "pinball" else 1)))
+    lengths = np.array([6, 2, 5, 6, 1, 3, 6])
+    weight = (np.arange(T)[:, None] < lengths[None, :]) * rng.uniform(0.5, 2, (T, B))
+    pred, _, tape = model.forward(x, None, lengths)
+    p, (t, w) = parallel.flat_targets(pred, None)[0], parallel.flat_targets(y, weight)
+    value, grad = loss(p, t, w)
+    want = model.backward(tape, grad.reshape(pred.shape))
+    pieces = parallel.split(x, y, lengths, weight, None, True, 3)
+    assert [piece[0].shape[1] for piece in pieces] == [2, 2, 3]
+    got_value, got, _ = parallel.combine(loss, parallel.LocalShards(model, loss, 3)(pieces, (0, 0)))
+    assert got_value == pytest.approx(value, rel=1e-12)
+    for name in model.params:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-10, atol=1e-13, err_msg=name)

@@ -9,6 +9,7 @@
   by :mod:`numbarnn.decoding`'s searches.
 - :class:`Seq2Seq`: sequences of symbols to sequences of symbols, an encoder-decoder with attention.
 - :func:`load`: an estimator back from the file its ``save`` wrote.
+- :func:`fit_groups`: one model per group of series, here or as tasks on a dask cluster.
 
 Inside, the layers import downwards only: the estimator classes
 (``forecaster``, ``sequence``, ``text``, ``language_model``, ``seq2seq``) use the label handling (``_labels``), the
@@ -19,6 +20,7 @@ module holds the one registry of the classes a model file may name.
 
 from ._backtest import backtest, conformal_interval
 from ._base import NotFittedError, clone
+from ._groups import ModelGroups, fit_groups
 from ._persistence import load as _load
 from .forecaster import Forecaster
 from .language_model import LanguageModel
@@ -26,8 +28,9 @@ from .seq2seq import Seq2Seq
 from .sequence import SequenceClassifier, SequenceRegressor
 from .text import SequenceTagger, TextClassifier
 
-__all__ = ["Forecaster", "LanguageModel", "NotFittedError", "Seq2Seq", "SequenceClassifier", "SequenceRegressor",
-           "SequenceTagger", "TextClassifier", "backtest", "clone", "conformal_interval", "load"]
+__all__ = ["Forecaster", "LanguageModel", "ModelGroups", "NotFittedError", "Seq2Seq", "SequenceClassifier",
+           "SequenceRegressor", "SequenceTagger", "TextClassifier", "backtest", "clone", "conformal_interval",
+           "fit_groups", "load"]
 
 #: The estimators a model file may hold, by the class name the file stores.
 ESTIMATORS = {cls.__name__: cls for cls in (Forecaster, SequenceRegressor, SequenceClassifier,

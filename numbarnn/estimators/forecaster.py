@@ -244,16 +244,21 @@ class Forecaster(BaseEstimator):
 
     # -- fit -------------------------------------------------------------------------
 
-    def fit(self, y, X=None):
-        """Fit on ``y`` (time[, series dims][, feature]) with optional covariates ``X``; return ``self``."""
+    def fit(self, y, X=None, client=None):
+        """Fit on ``y`` (time[, series dims][, feature]) with optional covariates ``X``; return ``self``.
+
+        ``client``: a ``dask.distributed.Client`` to train data-parallel on its workers (one shard of
+        every batch per worker, gradients combined in a fixed order: :mod:`numbarnn.training.parallel`);
+        ``None`` trains here. For one model per group of series see :func:`numbarnn.fit_groups`.
+        """
         self._check_params()
         with self._fitting():
-            return self._fit(y, X)
+            return self._fit(y, X, client)
 
-    def _fit(self, y, X):
+    def _fit(self, y, X, client=None):
         rng = self._fit_structure(y, X)
         if self.strategy_ == "direct":
-            return self._fit_direct(rng)
+            return self._fit_direct(rng, client)
         values, cov = self.panel_.values, self.covariates_values_
         first, last = core.valid_span(values)
         needed = self.lookback_ + self.difference + 1
@@ -272,16 +277,16 @@ class Forecaster(BaseEstimator):
             cov_s = core.scale(cov, self.cov_mean_, self.cov_std_)
         train_data, val_data = core.training_windows(zs, cov_s, first + self.difference, last, self.lookback_,
                                                      self.horizon, self.validation_fraction, self.dtype)
-        self.history_ = history_dataset(self._train(self.model_, train_data, val_data, rng))
+        self.history_ = history_dataset(self._train(self.model_, train_data, val_data, rng, client))
         self.is_fitted_ = True
         return self
 
-    def _train(self, model, train_data, val_data, rng):
+    def _train(self, model, train_data, val_data, rng, client=None):
         opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
         schedule = make_schedule(self.schedule, opt, self.epochs)
         return train(model, self._loss(), opt, train_data, val_data, epochs=self.epochs,
                      batch_size=self.batch_size, schedule=schedule, clip_norm=self.clip_norm,
-                     patience=self.patience, rng=rng, verbose=self.verbose)
+                     patience=self.patience, rng=rng, verbose=self.verbose, client=client)
 
     def _direct_data(self, values):
         """The direct strategy's view of ``values`` (T, S, F): spans, adjusted series and their prep."""
@@ -290,11 +295,11 @@ class Forecaster(BaseEstimator):
                                              self.deseasonalize)
         return first, last, adjusted, prep
 
-    def _fit_direct(self, rng):
+    def _fit_direct(self, rng, client=None):
         first, last, adjusted, prep = self._direct_data(self.panel_.values)
         data = {lookback: self._direct_training_data(adjusted, prep, first, last, lookback)
                 for lookback in sorted(set(self.member_lookbacks_))}
-        self.history_ = history_dataset([self._train(model, *data[lookback], rng) for model, lookback
+        self.history_ = history_dataset([self._train(model, *data[lookback], rng, client) for model, lookback
                                          in zip(self.model_.members, self.member_lookbacks_)])
         self.is_fitted_ = True
         return self

@@ -133,8 +133,12 @@ class LanguageModel(BaseEstimator):
 
     # -- fitting ------------------------------------------------------------------------
 
-    def fit(self, text):
-        """Fit on ``text`` (a string, or a list of documents); return ``self``."""
+    def fit(self, text, client=None):
+        """Fit on ``text`` (a string, or a list of documents); return ``self``.
+
+        ``client``: a ``dask.distributed.Client`` to train data-parallel on its workers (each worker
+        carries the state of its own streams: :mod:`numbarnn.training.parallel`); ``None`` trains here.
+        """
         self._check_params()
         with self._fitting():
             docs = self._documents(text)
@@ -164,7 +168,7 @@ class LanguageModel(BaseEstimator):
             hist = train(self.model_, CrossEntropy(), opt, train_data, val_data, epochs=self.epochs,
                          batch_size=self.batch_size, schedule=make_schedule(self.schedule, opt, self.epochs),
                          clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose,
-                         bptt_window=self.bptt, batches=lambda r: [streams])
+                         bptt_window=self.bptt, batches=lambda r: [streams], client=client)
             self.history_ = history_dataset(hist)
             self.is_fitted_ = True
         return self

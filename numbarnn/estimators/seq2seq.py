@@ -145,9 +145,11 @@ class Seq2Seq(BaseEstimator):
                 y[:len(tgt[b]), b, 0] = tgt[b]
         return x, y, lengths
 
-    def fit(self, sources, targets, validation=None):
+    def fit(self, sources, targets, validation=None, client=None):
         """Fit on pairs ``sources[i] -> targets[i]``; ``validation``: ``(sources, targets)`` held out for
-        early stopping instead of ``validation_fraction`` of the pairs. Returns ``self``."""
+        early stopping instead of ``validation_fraction`` of the pairs; ``client``: a
+        ``dask.distributed.Client`` to train data-parallel on its workers
+        (:mod:`numbarnn.training.parallel`). Returns ``self``."""
         self._check_params()
         with self._fitting():
             src, _ = _symbols("sources", sources)
@@ -178,7 +180,7 @@ class Seq2Seq(BaseEstimator):
             hist = train(self.model_, CrossEntropy(), opt, (x, y, lengths, None), val_data, epochs=self.epochs,
                          batch_size=self.batch_size, schedule=schedule,
                          clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose,
-                         val_metric=self._exact_error)
+                         val_metric=self._exact_error, client=client)
             self.history_ = history_dataset(hist)
             self.is_fitted_ = True
         return self

@@ -184,8 +184,13 @@ class _SequenceEstimator(BaseEstimator):
             lengths = -(-lengths // p)
         return np.ascontiguousarray(x.transpose(1, 0, 2), dtype=self.dtype), lengths
 
-    def fit(self, X, y):
-        """Fit on sequences ``X`` and targets ``y``; return ``self``."""
+    def fit(self, X, y, client=None):
+        """Fit on sequences ``X`` and targets ``y``; return ``self``.
+
+        ``client``: a ``dask.distributed.Client`` to train data-parallel on its workers (one shard of
+        every batch per worker, gradients combined in a fixed order: :mod:`numbarnn.training.parallel`);
+        ``None`` trains here.
+        """
         self._check_params()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
@@ -208,7 +213,8 @@ class _SequenceEstimator(BaseEstimator):
             hist = train(self.model_, self._loss(), opt, slice_batch(data, tr),
                          slice_batch(data, va) if n_val else None,
                          epochs=epochs, batch_size=batch_size, schedule=schedule,
-                         clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose)
+                         clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose,
+                         client=client)
             self.history_ = history_dataset(hist)
             self.is_fitted_ = True
         return self

@@ -118,12 +118,13 @@ class _TokenEstimator(BaseEstimator):
         order = rng.permutation(n)
         return order[n_val:], (order[:n_val] if n_val else None)
 
-    def fit(self, sentences, y, validation=None):
+    def fit(self, sentences, y, validation=None, client=None):
         """Fit on ``sentences`` (lists of string tokens) and their labels ``y``; return ``self``.
 
         ``validation``: ``(sentences, y)`` held out for early stopping (a treebank's dev split);
         without it ``validation_fraction`` of the training sentences are held out (0: none, and
-        training runs all ``epochs``).
+        training runs all ``epochs``). ``client``: a ``dask.distributed.Client`` to train
+        data-parallel on its workers (:mod:`numbarnn.training.parallel`); ``None`` trains here.
         """
         self._check_params()
         with self._fitting():
@@ -152,7 +153,8 @@ class _TokenEstimator(BaseEstimator):
             hist = train(self.model_, CrossEntropy(), opt, train_data, val_data, epochs=epochs,
                          batch_size=batch_size, schedule=make_schedule(self.schedule, opt, epochs, PLATEAU_PATIENCE),
                          clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose,
-                         batches=lambda r: length_batches(train_data[2], batch_size, r), val_metric=_error_rate)
+                         batches=lambda r: length_batches(train_data[2], batch_size, r), val_metric=_error_rate,
+                         client=client)
             self.history_ = history_dataset(hist)
             self.is_fitted_ = True
         return self

@@ -385,6 +385,10 @@ class RecurrentNetwork:
         tape = Tape(layer_tapes, masks, unbatched, like) if record else None
         return out, self._pack_state(final, unbatched, like), tape
 
+    def reseed(self, key):
+        """Draw the dropout masks from now on from a generator seeded by ``key`` (an int or ints)."""
+        self._rng = np.random.default_rng(key)
+
     def _dropout_mask(self, shape):
         keep = 1.0 - self.dropout
         return ((self._rng.random(shape) < keep) / keep).astype(self.dtype)

@@ -98,6 +98,13 @@ class Seq2SeqModel:
         for name, arr in self.params.items():
             arr[...] = values[name]
 
+    def reseed(self, key):
+        """Draw the random parts of training (scheduled sampling, dropout masks) from now on from
+        generators seeded by ``key`` (a tuple of ints)."""
+        self._rng = np.random.default_rng(key + (0,))
+        self.encoder.reseed(key + (1,))
+        self.decoder.reseed(key + (2,))
+
     # -- the encoder's final state as the decoder's initial state ----------------------
 
     def _bridge(self, state):

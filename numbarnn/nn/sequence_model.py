@@ -78,6 +78,10 @@ class SequenceModel:
         for name, arr in self.params.items():
             arr[...] = values[name]
 
+    def reseed(self, key):
+        """Draw the random parts of training (dropout masks) from now on from generators seeded by ``key``."""
+        self.net.reseed(key)
+
     def forward(self, x, state=None, lengths=None, record=True):
         """Return ``(y, state, tape)``; ``y`` is (T, B, out) or (B, out) by ``readout``."""
         out, state, tape = self.net.forward(x, state, lengths, record=record)

@@ -109,6 +109,14 @@ class TokenModel:
         for name, arr in self.params.items():
             arr[...] = values[name]
 
+    def reseed(self, key):
+        """Draw the random parts of training (dropout masks, word dropout) from now on from generators
+        seeded by ``key`` (a tuple of ints)."""
+        self._rng = np.random.default_rng(key + (0,))
+        self.net.reseed(key + (1,))
+        if self.char_rnn is not None:
+            self.char_rnn.reseed(key + (2,))
+
     def _mask(self, shape, record):
         if not (record and self.dropout > 0):
             return None

@@ -11,6 +11,7 @@ import xarray as xr
 
 from ._blas import single_threaded_blas
 from .clipping import clip_grad_norm, clip_grad_value
+from .parallel import combine, flat_targets, shard_runner, split
 from .progress import progress_bar
 from .threads import governor_for
 
@@ -28,14 +29,6 @@ def slice_batch(data, idx, trim=False):
     return np.take(x[:steps], idx, axis=1), y_b, lengths, w_b
 
 
-def _flat(y, w):
-    """(T, B, K) or (B, K) targets and weights as (N, K) and (N,)."""
-    if y.ndim == 3:
-        T, B, K = y.shape
-        return y.reshape(T * B, K), None if w is None else w.reshape(T * B)
-    return y, w
-
-
 def evaluate(model, loss, data, batch_size):
     """Mean loss over ``data`` in inference mode (weighted by counted rows)."""
     x, y, lengths, weight = data
@@ -44,7 +37,7 @@ def evaluate(model, loss, data, batch_size):
         idx = np.arange(start, min(start + batch_size, x.shape[1]))
         xb, yb, lb, wb = slice_batch(data, idx, trim=True)
         pred, _, _ = model.forward(xb, lengths=lb, record=False)
-        p, t = _flat(pred, None)[0], _flat(yb, wb)
+        p, t = flat_targets(pred, None)[0], flat_targets(yb, wb)
         n = float(np.sum(t[1])) if t[1] is not None else p.shape[0]
         value, _ = loss(p, t[0], t[1])
         total += value * n
@@ -97,6 +90,11 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
         weights if no epoch finished well, never weights that produced an exploding loss.
     rng : numpy Generator for the shuffles.
     verbose : show a progress bar.
+    shards, client : data-parallel gradients (:mod:`numbarnn.training.parallel`): each batch is cut
+        into ``shards`` pieces whose gradients are computed apart and combined in a fixed order, with
+        the model's random draws seeded per step and piece; with a ``dask.distributed`` ``client``
+        there is one piece per worker, computed there. The result depends on the number of pieces,
+        not on where they ran: a fit on two workers equals the fit with ``shards=2`` here, bit for bit.
 
     BLAS is held at one thread for the whole loop: the network calls inside
     would otherwise switch it back and forth hundreds of times per epoch, and
@@ -117,15 +115,21 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
     >>> history_dataset(hist).sizes["epoch"], len(hist["step_grad_norm"])
     (3, 12)
     """
-    with single_threaded_blas():
-        return _train(model, loss, optimizer, train_data, val_data, **kwargs)
+    runner = shard_runner(model, loss, kwargs.pop("shards", None), kwargs.pop("client", None))
+    try:
+        with single_threaded_blas():
+            return _train(model, loss, optimizer, train_data, val_data, runner=runner, **kwargs)
+    finally:
+        if runner is not None:
+            runner.close()
 
 
 def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_size=32,
           schedule=None, clip_norm=None, clip_value=None, patience=None, restore_best=True,
           bptt_window=None, bptt_stride=None, max_bad_steps=10, max_loss_ratio=10.0, rng=None, verbose=False,
-          batches=None, val_metric=None):
+          batches=None, val_metric=None, runner=None):
     rng = rng if rng is not None else np.random.default_rng(0)
+    seed = int(rng.integers(2**31)) if runner is not None else None  # the shards' random draws
     x = train_data[0]
     N = x.shape[1]
     per_step = train_data[1].ndim == 3
@@ -163,13 +167,19 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
                     if per_step:  # sequences already ended before this window count nothing here
                         ended = (lb <= s0)
                         ww = (np.ones(yw.shape[:2]) if ww is None else ww) * ~ended[None, :]
-                    pred, final, tape = model.forward(xw, state, lw)
-                    p, (t, w) = _flat(pred, None)[0], _flat(yw, ww)
-                    value, grad = loss(p, t, w)
+                    if runner is None:
+                        pred, final, tape = model.forward(xw, state, lw)
+                        p, (t, w) = flat_targets(pred, None)[0], flat_targets(yw, ww)
+                        value, grad = loss(p, t, w)
+                    else:
+                        pieces = split(xw, yw, lw, ww, state, per_step, runner.shards)
+                        value, grads, final = combine(loss, runner(pieces, (seed, len(history["step_grad_norm"])
+                                                                            + len(norms))))
                     norm = math.nan
                     if guard.accepts(value):
-                        grads = model.backward(tape, grad.reshape(pred.shape))
-                        grads.pop("state")
+                        if runner is None:
+                            grads = model.backward(tape, grad.reshape(pred.shape))
+                            grads.pop("state")
                         norm = clip_grad_value(grads, clip_value) if clip_value is not None else None
                         norm = clip_grad_norm(grads, clip_norm) if norm is None else norm
                     norms.append(norm)
@@ -249,7 +259,7 @@ def _check_loss(model, loss, data, batch_size, steps=None):
         xb, yb, lb = xb[:steps], yb[:steps], np.clip(lb, 1, steps)
         wb = None if wb is None else wb[:steps]
     pred, _, _ = model.forward(xb, None, lb, record=False)
-    return loss(_flat(pred, None)[0], *_flat(yb, wb))[0]
+    return loss(flat_targets(pred, None)[0], *flat_targets(yb, wb))[0]
 
 
 class _ExplodingLoss:

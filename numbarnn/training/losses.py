@@ -23,10 +23,21 @@ class Loss:
     """Base class: ``outputs_per_target`` is how many prediction columns one target column needs."""
 
     outputs_per_target = 1
+    #: the value is a weighted sum over the counted entries divided by ``max(count, min_count)``
+    min_count = 1.0
+
+    def count(self, pred, target, weight=None):
+        """How many entries the value averages over (weighted): a batch cut in pieces is the sum of the
+        pieces' values times ``max(count, min_count)`` over the whole batch's, which is how sharded
+        gradients are combined (:mod:`numbarnn.training.parallel`)."""
+        return float(_row_weight(weight, pred.shape[0], np.float64).sum()) * target.shape[1] * self._per_target()
+
+    def _per_target(self):
+        return 1
 
     def __call__(self, pred, target, weight=None):
         w = _row_weight(weight, pred.shape[0], pred.dtype)[:, None]
-        count = max(float(w.sum()) * target.shape[1], 1.0)
+        count = max(self.count(pred, target, weight), self.min_count)
         diff = pred - target
         value, grad = self._elementwise(np.where(w > 0, diff, 0))
         return float((w * value).sum() / count), (w * grad / count).astype(pred.dtype)
@@ -96,7 +107,7 @@ class GaussianNLL(Loss):
         mu, raw = pred[:, :k], pred[:, k:]
         var = softplus(raw) + self.min_var
         w = _row_weight(weight, pred.shape[0], pred.dtype)[:, None]
-        count = max(float(w.sum()) * k, 1.0)
+        count = max(self.count(pred, target, weight), self.min_count)
         d = np.where(w > 0, mu - target, 0)
         value = 0.5 * (np.log(var) + d * d / var)
         d_mu = d / var
@@ -151,7 +162,7 @@ class StudentTNLL(Loss):
         p = pred.astype(np.float64)
         mu, sigma, nu = self.split(p, k)
         w = _row_weight(weight, pred.shape[0], np.float64)[:, None]
-        count = max(float(w.sum()) * k, 1.0)
+        count = max(self.count(pred, target, weight), self.min_count)
         z = np.where(w > 0, (target - mu) / sigma, 0)
         u = nu + z * z
         value = (special.gammaln(nu / 2) - special.gammaln((nu + 1) / 2) + 0.5 * np.log(nu * np.pi)
@@ -198,10 +209,13 @@ class Pinball(Loss):
     def outputs_per_target(self):
         return self.levels.size
 
+    def _per_target(self):
+        return self.levels.size
+
     def __call__(self, pred, target, weight=None):
         k, Q = target.shape[1], self.levels.size
         w = _row_weight(weight, pred.shape[0], np.float64)[:, None, None]
-        count = max(float(w.sum()) * k * Q, 1.0)
+        count = max(self.count(pred, target, weight), self.min_count)
         p = pred.astype(np.float64).reshape(pred.shape[0], Q, k)
         d = np.where(w > 0, target[:, None, :] - p, 0)
         q = self.levels[None, :, None]
@@ -237,11 +251,14 @@ class CrossEntropy(Loss):
     .. math:: -\frac{\sum_n w_{y_n} \log \mathrm{softmax}(p_n)_{y_n}}{\sum_n w_{y_n}}
     """
 
+    min_count = 1e-12
+
     def __init__(self, class_weight=None, ignore_index=-1):
         self.class_weight = None if class_weight is None else np.asarray(class_weight, dtype=float)
         self.ignore_index = int(ignore_index)
 
-    def __call__(self, pred, target, weight=None):
+    def _rows(self, pred, target, weight):
+        """Labels made safe to index with, and each row's weight (0 for ignored rows)."""
         labels = np.asarray(target).reshape(-1).astype(np.int64)
         n, C = pred.shape
         valid = labels != self.ignore_index
@@ -251,7 +268,15 @@ class CrossEntropy(Loss):
         safe = np.where(valid, labels, 0)
         if self.class_weight is not None:
             w = w * self.class_weight[safe]
-        total = max(float(w.sum()), 1e-12)
+        return safe, w
+
+    def count(self, pred, target, weight=None):
+        return float(self._rows(pred, target, weight)[1].sum())
+
+    def __call__(self, pred, target, weight=None):
+        n = pred.shape[0]
+        safe, w = self._rows(pred, target, weight)
+        total = max(float(w.sum()), self.min_count)
         shifted = pred - pred.max(axis=1, keepdims=True)
         logz = np.log(np.exp(shifted).sum(axis=1))
         logp = shifted[np.arange(n), safe] - logz
