@@ -6,6 +6,10 @@ warm-up call. Run one peer per process (``-k numbarnn``, ``-k numpy``,
 ``-k torch``) so two OpenMP/BLAS runtimes never share a process;
 ``benchmarks/run.py`` does that and ``benchmarks/render.py`` makes the table.
 In the normal test run (``--benchmark-disable``) each case runs once as a smoke test.
+
+``test_sgemm_peak`` times a 1024 x 1024 x 1024 float32 product through torch (and NumPy's BLAS) at
+the same thread count: the machine's measured matrix-multiply peak, which the tables set the
+kernels' GFLOP/s against.
 """
 
 import numpy as np
@@ -94,4 +98,26 @@ def test_kernel(benchmark, bench_threads, cell, shape, mode, peer):
     benchmark.group = f"{cell}-{shape}-{mode}"
     benchmark.extra_info.update(cell=cell, shape=shape, mode=mode, peer=peer,
                                 flops=flops(cell, shape, mode), threads=bench_threads)
+    benchmark(fn)
+
+
+PEAK_N = 1024
+
+
+@pytest.mark.parametrize("peer", ["torch", "numpy"])
+def test_sgemm_peak(benchmark, bench_threads, peer):
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((PEAK_N, PEAK_N)).astype(np.float32) for _ in range(2))
+    if peer == "torch":
+        torch = pytest.importorskip("torch")
+        torch.set_num_threads(bench_threads)
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        fn = lambda: ta @ tb  # noqa: E731
+    else:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(bench_threads)
+        fn = lambda: a @ b  # noqa: E731
+    fn()
+    benchmark.group = "sgemm-peak"
+    benchmark.extra_info.update(kind="peak", peer=peer, flops=2 * PEAK_N ** 3, threads=bench_threads)
     benchmark(fn)

@@ -54,6 +54,16 @@ def test_chunked_forecast_of_series_without_coordinates():
     xr.testing.assert_identical(f.predict(y=y.chunk({"lat": 2, "lon": 3})).compute(), f.predict(y=y))
 
 
+def test_an_in_memory_forecast_has_no_lazy_coordinate():
+    """A dask-backed coordinate (not the data) of an in-memory y is computed: the forecast is all in memory."""
+    y = _grid().isel(lat=0)
+    y = y.assign_coords(land=y.land.chunk({"lon": 2}))
+    f = numbarnn.Forecaster(horizon=3, epochs=1, hidden_size=4, n_models=1, random_state=0).fit(y)
+    for out in (f.predict(), f.predict(y=y)):
+        assert all(c.chunks is None for c in out.coords.values()) and out.chunks is None
+        np.testing.assert_array_equal(out.land.values, y.land.values)
+
+
 def test_chunked_forecast_refuses_covariates():
     y = _grid().isel(lat=0)
     f = numbarnn.Forecaster(horizon=3, epochs=1, hidden_size=4, n_models=1, random_state=0).fit(y)

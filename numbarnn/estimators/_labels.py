@@ -97,8 +97,10 @@ def sorted_labels(values, name="y"):
 
 
 def to_panel(obj, time_dim="time", feature_dim=None, name="y"):
-    """Turn labelled data into a :class:`Panel`."""
+    """Turn labelled data into a :class:`Panel` (in memory: dask-backed data or coordinates are computed,
+    so nothing lazy reaches the results)."""
     da, kind = as_dataarray(obj, time_dim, name)
+    da = da.compute()
     if time_dim not in da.dims:
         raise ValueError(f"no time dimension {time_dim!r} in dims {da.dims}; name it with time_dim=...")
     if kind != "xarray" and feature_dim is None and "feature" in da.dims:
