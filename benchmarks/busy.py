@@ -21,7 +21,6 @@ Usage: ``python benchmarks/busy.py [--busy] [--epochs 7] [--cell lstm|gru] [--ta
 import argparse
 import importlib.util
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -29,20 +28,10 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import cpu_model  # noqa: E402
 from test_fit import _numbarnn_epoch, _torch_epoch  # noqa: E402
 
 SPIN = "while True:\n    pass\n"
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def timed(fn, epochs):

@@ -21,7 +21,6 @@ Usage: ``python benchmarks/dask_scaling.py --groups 1000 --data-parallel --lazy`
 import argparse
 import logging
 import os
-import platform
 import sys
 import time
 
@@ -30,16 +29,8 @@ import xarray as xr
 
 import numbarnn
 
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import cpu_model  # noqa: E402
 
 
 def cluster(n_workers):

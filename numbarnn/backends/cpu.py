@@ -60,7 +60,7 @@ def packed(w, transpose=False):
     """``w.T`` (``transpose``) or ``w`` packed for :mod:`numbarnn.kernels.cpu.packed`'s microkernel."""
     k, n = (w.shape[1], w.shape[0]) if transpose else w.shape
     out = workspace.empty(cpu.packed_shape(k, n, w.dtype), dtype=w.dtype)
-    cpu.pack_panels(w, transpose, out)
+    (cpu.pack_panels if out.shape[0] > 1 else cpu.pack_panels_serial)(w, transpose, out)
     return out
 
 

@@ -272,27 +272,43 @@ def _blocked(a, K, sa, sk, wp, c, r0, r1):
                 i += rows
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _pack_block(w, transpose, out, kb):
+    # Block kb of pack_panels: out[kb, p, kk, j] = W[kb*KC + kk, p*NR + j], zero past W's edges.
+    _, P, KC, NR = out.shape
+    K, N = (w.shape[1], w.shape[0]) if transpose else (w.shape[0], w.shape[1])
+    for p in range(P):
+        for kk in range(KC):
+            k = kb * KC + kk
+            if not transpose and k < K and (p + 1) * NR <= N:
+                for j in range(NR):  # the bulk: a contiguous row piece
+                    out[kb, p, kk, j] = w[k, p * NR + j]
+                continue
+            for j in range(NR):
+                n = p * NR + j
+                if k >= K or n >= N:
+                    out[kb, p, kk, j] = 0
+                elif transpose:
+                    out[kb, p, kk, j] = w[n, k]
+                else:
+                    out[kb, p, kk, j] = w[k, n]
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def pack_panels(w, transpose, out):
     """Pack ``W = w.T if transpose else w`` (K, N) into ``out`` (KB, P, KC, NR), zero-padded.
 
-    ``out[kb, p, kk, j] = W[kb*KC + kk, p*NR + j]`` where that entry exists, else 0.
+    ``out[kb, p, kk, j] = W[kb*KC + kk, p*NR + j]`` where that entry exists, else 0. The
+    ``KB`` blocks are packed in parallel; :func:`pack_panels_serial` packs on the calling
+    thread alone (one block has nothing to share, and a parallel region costs more than
+    packing a small matrix).
     """
-    KB, P, KC, NR = out.shape
-    K, N = (w.shape[1], w.shape[0]) if transpose else (w.shape[0], w.shape[1])
-    for kb in prange(KB):
-        for p in range(P):
-            for kk in range(KC):
-                k = kb * KC + kk
-                if not transpose and k < K and (p + 1) * NR <= N:
-                    for j in range(NR):  # the bulk: a contiguous row piece
-                        out[kb, p, kk, j] = w[k, p * NR + j]
-                    continue
-                for j in range(NR):
-                    n = p * NR + j
-                    if k >= K or n >= N:
-                        out[kb, p, kk, j] = 0
-                    elif transpose:
-                        out[kb, p, kk, j] = w[n, k]
-                    else:
-                        out[kb, p, kk, j] = w[k, n]
+    for kb in prange(out.shape[0]):
+        _pack_block(w, transpose, out, kb)
+
+
+@njit(**JIT_OPTIONS)
+def pack_panels_serial(w, transpose, out):
+    """:func:`pack_panels` on the calling thread."""
+    for kb in range(out.shape[0]):
+        _pack_block(w, transpose, out, kb)
