@@ -12,6 +12,7 @@ called. Inputs here are already validated: C-contiguous, time-major, of one
 floating dtype.
 """
 
+import numba
 import numpy as np
 
 from .. import _validation as v
@@ -20,9 +21,15 @@ from ..kernels import cpu
 from . import base, workspace
 
 
+def chunks():
+    """Pieces of work for the parallel kernels: :data:`numbarnn.config.BATCH_CHUNKS`, or the calling
+    thread's Numba thread count when that is ``None`` (the default)."""
+    return config.BATCH_CHUNKS or numba.get_num_threads()
+
+
 def n_chunks_for(batch):
-    """Number of batch pieces for the parallel kernels (see :data:`numbarnn.config.BATCH_CHUNKS`)."""
-    return max(1, min(batch, config.BATCH_CHUNKS))
+    """Number of batch pieces for the parallel kernels, at most ``batch``."""
+    return max(1, min(batch, chunks()))
 
 
 def _project(x, w_ih, bias):
@@ -112,7 +119,7 @@ def _weight_grads(tape, dz_in, dz_hid, input_grad):
 def _column_sums(a, n):
     """``a[:, :n].sum(axis=0)`` for a C-contiguous (padded) ``a``, in a parallel kernel."""
     out = np.empty(n, dtype=a.dtype)
-    cpu.column_sums(a, out, max(1, min(config.BATCH_CHUNKS, n // 64)))
+    cpu.column_sums(a, out, max(1, min(chunks(), n // 64)))
     return out
 
 
