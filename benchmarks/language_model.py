@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from busy import cpu_model  # noqa: E402
+from machine import cpu_model  # noqa: E402
 
 import numbarnn  # noqa: E402
 from numbarnn import datasets  # noqa: E402
