@@ -157,8 +157,14 @@ def generation(chars):
         return float(np.median(ts)) * 1e6
     step = median(lambda: dec.step(tokens, state))
     forward = median(lambda: net(x, state))
-    print(f"  one decoding step (embedding, net.step, readout, log-softmax), batch {B}: {step:.0f} us; "
-          f"net(x) over one step: {forward:.0f} us ({step / forward:.2f}x)")
+    with net.fixed_weights():  # as generate() steps: the weights packed once
+        fixed = median(lambda: dec.step(tokens, state))
+        one = median(lambda: dec.step(tokens[:1], tuple(s[:, :1] for s in state)))
+    unfixed_one = median(lambda: dec.step(tokens[:1], tuple(s[:, :1] for s in state)))
+    print(f"  one decoding step (embedding, net.step, readout, log-softmax), batch {B}: {fixed:.0f} us with "
+          f"the weights packed once (generate's way), {step:.0f} us packing them at the step; net(x) over one "
+          f"step: {forward:.0f} us ({step / forward:.2f}x); batch 1: {one:.0f} us packed once, "
+          f"{unfixed_one:.0f} us packing at the step")
 
 
 def main(argv=None):

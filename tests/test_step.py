@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 import numbarnn
+from helpers import CELL_IDS, make_net
+from helpers import CELLS as NET_CELLS
 
 CELLS = [(numbarnn.RNN, {"nonlinearity": "tanh"}), (numbarnn.RNN, {"nonlinearity": "relu"}),
          (numbarnn.LSTM, {}), (numbarnn.GRU, {})]
@@ -98,3 +100,19 @@ def test_step_checks_its_input():
         net.step(np.zeros((1, 2), "float32"), np.zeros((1, 2, 3), "float32"))
     out, h = net.step([0.5, -0.5])  # a list is read as one unbatched step
     assert out.shape == (3,) and h.shape == (1, 3)
+
+
+@pytest.mark.parametrize("cell,nonlinearity", NET_CELLS, ids=CELL_IDS)
+def test_fixed_weights_give_the_same_bits_and_end_with_the_block(cell, nonlinearity):
+    """Weights prepared once (fixed_weights) give the numbers of weights prepared at every call; after the
+    block a change of the weights is seen again."""
+    net = make_net(cell, nonlinearity, 3, 6, num_layers=2, bidirectional=True, seed=0)
+    x = np.random.default_rng(0).standard_normal((7, 4, 3)).astype(net.dtype)
+    want = net(x, lengths=[7, 5, 2, 7])[0]
+    with net.fixed_weights():
+        first = net(x, lengths=[7, 5, 2, 7])[0]
+        again = net(x, lengths=[7, 5, 2, 7])[0]
+    np.testing.assert_array_equal(first, want)
+    np.testing.assert_array_equal(again, want)
+    net.params["weight_hh_l0"] *= 0.5
+    assert not np.array_equal(net(x, lengths=[7, 5, 2, 7])[0], want)

@@ -88,13 +88,19 @@ class LayerOps(abc.ABC):
         self.relu = nonlinearity == "relu"
 
     @abc.abstractmethod
-    def forward(self, x, params, h0, c0, lengths, reverse, record):
+    def forward(self, x, params, h0, c0, lengths, reverse, record, prepared=None):
         """Run the layer over ``x``.
 
         Returns ``(out, h_n, c_n, tape)``: out (T, B, H), the final state (B, H)
         (``c_n`` is ``None`` without a cell state) and a :class:`LayerTape`, or
-        ``None`` unless ``record``.
+        ``None`` unless ``record``. ``prepared``: what :meth:`prepare` made of these
+        ``params``, reused instead of preparing them again (``None``: prepare now).
         """
+
+    def prepare(self, params):
+        """The weights of one layer direction in the form ``forward`` uses (packed panels on the CPU), for
+        callers that run many forwards with fixed weights; ``None`` where there is nothing to prepare."""
+        return None
 
     @abc.abstractmethod
     def backward(self, tape, grad_out, grad_h_n, grad_c_n, input_grad=True):

@@ -32,14 +32,12 @@ def n_chunks_for(batch):
     return max(1, min(batch, chunks()))
 
 
-def _project(x, w_ih, bias):
-    """``x W_ih^T + bias`` for all timesteps at once: (T, B, G*H)."""
+def _project(x, w_ih_packed, bias, G):
+    """``x W_ih^T + bias`` for all timesteps at once: (T, B, G); ``W_ih^T`` packed, ``bias`` (G,) or empty."""
     T, B, D = x.shape
     rows = T * B
-    xproj = workspace.empty((T, B, w_ih.shape[0]), dtype=x.dtype)
-    if bias is None:
-        bias = np.zeros(0, dtype=x.dtype)
-    cpu.matmul_rows(x.reshape(rows, D), packed(w_ih, True), bias, xproj.reshape(rows, -1), n_chunks_for(rows))
+    xproj = workspace.empty((T, B, G), dtype=x.dtype)
+    cpu.matmul_rows(x.reshape(rows, D), w_ih_packed, bias, xproj.reshape(rows, -1), n_chunks_for(rows))
     return xproj
 
 
@@ -134,10 +132,14 @@ def _alloc(x, H, record, n_tape):
 
 class LSTMOps(base.LayerOps):
 
-    def forward(self, x, params, h0, c0, lengths, reverse, record):
+    def prepare(self, params):
+        G = params.w_hh.shape[0]
+        bias = np.zeros(G, dtype=params.w_hh.dtype) if params.b_ih is None else params.b_ih + params.b_hh
+        return packed(np.concatenate([params.w_ih, params.w_hh], axis=1), True), bias
+
+    def forward(self, x, params, h0, c0, lengths, reverse, record, prepared=None):
         H = h0.shape[1]
-        bias = np.zeros(4 * H, dtype=x.dtype) if params.b_ih is None else params.b_ih + params.b_hh
-        w = packed(np.concatenate([params.w_ih, params.w_hh], axis=1), True)
+        w, bias = prepared or self.prepare(params)
         T, B, D = x.shape
         out, (c_prev, tanh_c) = _alloc(x, H, record, 2)
         gates = workspace.empty((T, B, 4 * H) if record else (0, 0, 0), dtype=x.dtype)
@@ -167,14 +169,20 @@ class LSTMOps(base.LayerOps):
 
 class GRUOps(base.LayerOps):
 
-    def forward(self, x, params, h0, c0, lengths, reverse, record):
+    def prepare(self, params):
+        G, dtype = params.w_hh.shape[0], params.w_hh.dtype
+        b_ih = np.zeros(0, dtype=dtype) if params.b_ih is None else params.b_ih
+        b_hh = params.b_hh if params.b_hh is not None else np.zeros(G, dtype=dtype)
+        return packed(params.w_ih, True), b_ih, packed(params.w_hh, True), b_hh
+
+    def forward(self, x, params, h0, c0, lengths, reverse, record, prepared=None):
         H = h0.shape[1]
-        xproj = _project(x, params.w_ih, params.b_ih)
-        b_hh = params.b_hh if params.b_hh is not None else np.zeros(3 * H, dtype=x.dtype)
+        w_ih, b_ih, w_hh, b_hh = prepared or self.prepare(params)
+        xproj = _project(x, w_ih, b_ih, 3 * H)
         out, (hn, h_prev) = _alloc(x, H, record, 2)
         gates = workspace.empty(xproj.shape if record else (0, 0, 0), dtype=x.dtype)
         h_n = np.empty_like(h0)
-        cpu.gru_forward(xproj, packed(params.w_hh, True), b_hh, h0, lengths,
+        cpu.gru_forward(xproj, w_hh, b_hh, h0, lengths,
                         reverse, record, n_chunks_for(x.shape[1]),
                         out, h_n, gates, hn, h_prev)
         tape = None
@@ -196,13 +204,18 @@ class GRUOps(base.LayerOps):
 
 class RNNOps(base.LayerOps):
 
-    def forward(self, x, params, h0, c0, lengths, reverse, record):
+    def prepare(self, params):
+        dtype = params.w_hh.dtype
+        bias = np.zeros(0, dtype=dtype) if params.b_ih is None else params.b_ih + params.b_hh
+        return packed(params.w_ih, True), bias, packed(params.w_hh, True)
+
+    def forward(self, x, params, h0, c0, lengths, reverse, record, prepared=None):
         H = h0.shape[1]
-        bias = None if params.b_ih is None else params.b_ih + params.b_hh
-        xproj = _project(x, params.w_ih, bias)
+        w_ih, bias, w_hh = prepared or self.prepare(params)
+        xproj = _project(x, w_ih, bias, H)
         out, (h_prev,) = _alloc(x, H, record, 1)
         h_n = np.empty_like(h0)
-        cpu.rnn_forward(xproj, packed(params.w_hh, True), h0, lengths, reverse,
+        cpu.rnn_forward(xproj, w_hh, h0, lengths, reverse,
                         self.relu, record, n_chunks_for(x.shape[1]), out, h_n, h_prev)
         tape = base.LayerTape(x, out, h_prev, lengths, reverse, params) if record else None
         return out, h_n, None, tape

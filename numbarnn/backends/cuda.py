@@ -415,7 +415,7 @@ class _CudaOps(base.LayerOps):
 class LSTMOpsCUDA(_CudaOps):
     staged = 7
 
-    def forward(self, x, params, h0, c0, lengths, reverse, record):
+    def forward(self, x, params, h0, c0, lengths, reverse, record, prepared=None):
         return self._run_forward(x, params, h0, lengths, reverse, record, self._tape, None, True, c0=c0)
 
     def _persistent_forward(self, plan, steps, xproj, wflat, hbuf, hflat, cbuf, d, reverse, record, one, out,
@@ -453,7 +453,7 @@ class LSTMOpsCUDA(_CudaOps):
 class GRUOpsCUDA(_CudaOps):
     staged = 6
 
-    def forward(self, x, params, h0, c0, lengths, reverse, record):
+    def forward(self, x, params, h0, c0, lengths, reverse, record, prepared=None):
         H = h0.shape[1]
         b_hh = params.b_hh if params.b_hh is not None else np.zeros(3 * H, params.w_hh.dtype)
         return self._run_forward(x, params, h0, lengths, reverse, record, self._tape, self._dev(b_hh), False)
@@ -488,7 +488,7 @@ class GRUOpsCUDA(_CudaOps):
 
 class RNNOpsCUDA(_CudaOps):
 
-    def forward(self, x, params, h0, c0, lengths, reverse, record):
+    def forward(self, x, params, h0, c0, lengths, reverse, record, prepared=None):
         return self._run_forward(x, params, h0, lengths, reverse, record, self._tape, None, True)
 
     def _persistent_forward(self, plan, steps, xproj, wflat, hbuf, hflat, cbuf, d, reverse, record, one, out,

@@ -235,10 +235,11 @@ class LanguageModel(BaseEstimator):
         for b, s in enumerate(seqs):
             arr[:len(s), b] = s
         dec = self.decoder()
-        log_probs, state = dec.prime(arr, lengths=[len(s) for s in seqs])
         if strategy in ("sample", "stochastic_beam"):
             options["random_state"] = random_state
-        out = decode(dec, log_probs, state, max_length, strategy=strategy, eos=eos, **options)
+        with dec.net.fixed_weights():  # packed once for all the steps
+            log_probs, state = dec.prime(arr, lengths=[len(s) for s in seqs])
+            out = decode(dec, log_probs, state, max_length, strategy=strategy, eos=eos, **options)
         sep = " " if self.level == "word" else ""
         texts = [sep.join(self.vocab_.decode(out.tokens[b, 0, :out.lengths[b, 0]])) for b in range(len(seqs))]
         return texts[0] if isinstance(prompt, str) else texts

@@ -189,6 +189,10 @@ class Seq2Seq(BaseEstimator):
 
     def _search(self, model, x, strategy, beam_width, length_penalty):
         """Decoded symbol ids (lists, ``<eos>`` dropped) for the sources in ``x[:, :, 0]``."""
+        with model.decoder.fixed_weights():  # packed once for all the steps
+            return self._search_batches(model, x, strategy, beam_width, length_penalty)
+
+    def _search_batches(self, model, x, strategy, beam_width, length_penalty):
         out = []
         dec = Seq2SeqDecoder(model)
         eos = Vocabulary.eos_index

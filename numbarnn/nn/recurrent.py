@@ -10,6 +10,7 @@ generation and streaming. The per-layer work is the backend's
 (:mod:`numbarnn.backends`), chosen once when the network is built.
 """
 
+import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ class RecurrentNetwork:
         self.backend = get_backend(device)  # a clear error now when no GPU is usable, never a silent fallback
         self._ops = self.backend.layer_ops(self.cell, self.nonlinearity)
         self._rng = np.random.default_rng(seed)
+        self._prepared = None  # a dict while fixed_weights() is in force
         self.params = self._init_params()
 
     @property
@@ -372,7 +374,8 @@ class RecurrentNetwork:
                 k = layer * self.num_directions + d
                 c0 = h0[1][k] if count == 2 else None
                 out, h_n, c_n, tape = ops.forward(layer_in, self._layer_params(layer, d),
-                                                  h0[0][k], c0, lengths, d == 1, record)
+                                                  h0[0][k], c0, lengths, d == 1, record,
+                                                  self._prepared_for(layer, d))
                 arrays.put(final[0], k, h_n)
                 if count == 2:
                     arrays.put(final[1], k, c_n)
@@ -384,6 +387,40 @@ class RecurrentNetwork:
                              like)
         tape = Tape(layer_tapes, masks, unbatched, like) if record else None
         return out, self._pack_state(final, unbatched, like), tape
+
+    @contextlib.contextmanager
+    def fixed_weights(self):
+        """Within the block, each layer's weights are prepared for the kernels once (packed into panels
+        on the CPU) and reused by every call: step-by-step decoding otherwise repacks them at every step.
+
+        The weights must not change inside the block (a change is not seen until it ends). The
+        results are the same bits as without it.
+
+        >>> import numpy as np, numbarnn
+        >>> net = numbarnn.LSTM(3, 8, seed=0)
+        >>> x = np.ones((5, 2, 3), dtype="float32")
+        >>> with net.fixed_weights():
+        ...     state = None
+        ...     for x_t in x:
+        ...         out_t, state = net.step(x_t, state)
+        >>> bool((out_t == net(x)[0][-1]).all())
+        True
+        """
+        outer = getattr(self, "_prepared", None)
+        self._prepared = {} if outer is None else outer
+        try:
+            yield self
+        finally:
+            self._prepared = outer
+
+    def _prepared_for(self, layer, direction):
+        """The prepared weights of one layer direction while :meth:`fixed_weights` holds, else ``None``."""
+        if getattr(self, "_prepared", None) is None:
+            return None
+        key = (layer, direction)
+        if key not in self._prepared:
+            self._prepared[key] = self._ops.prepare(self._layer_params(layer, direction))
+        return self._prepared[key]
 
     def reseed(self, key):
         """Draw the dropout masks from now on from a generator seeded by ``key`` (an int or ints)."""
