@@ -2,7 +2,7 @@
 
 import math
 
-from ..backends.cpu import linear
+from ..backends.cpu import linear, linear_grads
 
 
 class Linear:
@@ -32,6 +32,6 @@ class Linear:
 
     def backward(self, h, grad_y):
         """Gradients of ``weight``, ``bias`` and ``h`` from ``grad_y`` (..., out)."""
-        g = grad_y.reshape(-1, grad_y.shape[-1])
-        hf = h.reshape(-1, h.shape[-1])
-        return {"weight": g.T @ hf, "bias": g.sum(axis=0)}, grad_y @ self.params["weight"]
+        d_weight, d_bias, d_h = linear_grads(h.reshape(-1, h.shape[-1]), self.params["weight"],
+                                             grad_y.reshape(-1, grad_y.shape[-1]))
+        return {"weight": d_weight, "bias": d_bias}, d_h.reshape(h.shape)

@@ -13,7 +13,7 @@ import numpy as np
 from ..backends import get_backend
 from .embedding import Embedding
 from .linear import Linear
-from .recurrent import NETWORKS
+from .recurrent import NETWORKS, dropout_mask
 from .sequence_model import final_state_features, final_state_grad
 
 #: The word index of ``<unk>`` (:class:`numbarnn.text.Vocabulary`'s), what word dropout reads.
@@ -120,8 +120,7 @@ class TokenModel:
     def _mask(self, shape, record):
         if not (record and self.dropout > 0):
             return None
-        keep = 1.0 - self.dropout
-        return ((self._rng.random(shape) < keep) / keep).astype(self.dtype)
+        return dropout_mask(self._rng, shape, self.dropout, self.dtype)
 
     # -- the character features --------------------------------------------------------
 
