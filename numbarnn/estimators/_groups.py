@@ -18,7 +18,9 @@ from ._base import clone
 
 
 def _groups(y, by):
-    """``[(label, index)]``: where along ``y``'s dimension each group's series lie, and that dimension."""
+    """``(dim, squeeze, [(label, index)])``: the dimension of ``y`` the groups split, whether each group is
+    one label of it (a dimension given as ``by``, selected without the dimension), and where along it each
+    group's series lie."""
     if not isinstance(y, xr.DataArray):
         raise TypeError(f"y must be an xarray.DataArray with a {by!r} dimension or coordinate, got "
                         f"{type(y).__name__}")
@@ -99,8 +101,7 @@ def fit_groups(estimator, y, by, X=None, client=None):
         futures = [client.submit(_fit_task, estimator, [(yg, xg) for _, yg, xg in parts[i:i + size]], slots,
                                  pure=False) for i in range(0, len(parts), size)]
         fitted = [model for batch in client.gather(futures) for model in batch]
-    return ModelGroups(by, dim, squeeze, [label for label, _, _ in parts], fitted,
-                       {label: index for label, index in groups})
+    return ModelGroups(by, dim, squeeze, groups, fitted)
 
 
 class ModelGroups(Mapping):
@@ -115,11 +116,11 @@ class ModelGroups(Mapping):
     dim : the dimension of ``y`` the groups split.
     """
 
-    def __init__(self, by, dim, squeeze, labels, models, index):
+    def __init__(self, by, dim, squeeze, groups, models):
         self.by, self.dim = by, dim
         self._squeeze = squeeze
-        self._models = dict(zip(labels, models))
-        self._index = index
+        self._index = dict(groups)
+        self._models = dict(zip(self._index, models))
 
     def __getitem__(self, label):
         return self._models[label]

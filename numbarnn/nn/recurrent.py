@@ -418,7 +418,7 @@ class RecurrentNetwork:
         >>> bool((out_t == net(x)[0][-1]).all())
         True
         """
-        outer = getattr(self, "_prepared", None)
+        outer = self._prepared
         self._prepared = {} if outer is None else outer
         try:
             yield self
@@ -427,7 +427,7 @@ class RecurrentNetwork:
 
     def _prepared_for(self, layer, direction):
         """The prepared weights of one layer direction while :meth:`fixed_weights` holds, else ``None``."""
-        if getattr(self, "_prepared", None) is None:
+        if self._prepared is None:
             return None
         key = (layer, direction)
         if key not in self._prepared:
@@ -536,6 +536,9 @@ class RNN(RecurrentNetwork):
     device : ``"cpu"`` or ``"cuda"`` (numba-cuda kernels; a clear error when no GPU is usable,
         naming the CUDA simulator switch for testing).
     seed : int or None, seeds initialisation and dropout.
+    batch_first : bool, take ``x`` and give the outputs and the input gradient as (B, T, F) instead of
+        (T, B, F), as ``torch.nn``'s ``batch_first`` (states stay (layers*dirs, B, H)); what
+        ``xr.apply_ufunc`` hands a function whose core dimensions are (time, feature).
 
     Attributes
     ----------

@@ -12,8 +12,8 @@ workers equals, bit for bit, the fit that computes the same shards one after ano
 
 With a client, the model is sent to every worker once per fit (into a dask actor there); each
 step sends the current parameters and each shard's rows (and carried state) to one worker (shard
-``k`` to worker ``k`` of the sorted worker list), and brings back a loss and a gradient per shard. The client applies the
-optimizer step, so every worker starts the next step from the same weights.
+``k`` to worker ``k`` of the sorted worker list), and brings back a loss and a gradient per shard.
+The client applies the optimizer step, so every worker starts the next step from the same weights.
 """
 
 import numpy as np
