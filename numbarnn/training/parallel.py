@@ -30,7 +30,11 @@ def flat_targets(y, w):
 
 
 def bounds(batch, shards):
-    """Rows ``[(b0, b1)]`` of each shard of a batch of ``batch`` sequences (no empty shard)."""
+    """Rows ``[(b0, b1)]`` of each shard of a batch of ``batch`` sequences (no empty shard).
+
+    >>> bounds(7, 3), bounds(2, 4)
+    ([(0, 2), (2, 4), (4, 7)], [(0, 1), (1, 2)])
+    """
     k = max(1, min(shards, batch))
     return [(i * batch // k, (i + 1) * batch // k) for i in range(k)]
 
@@ -52,7 +56,16 @@ def _join(parts, axis):
 
 
 def split(x, y, lengths, weight, state, per_step, shards):
-    """One batch window's ``(x, y, lengths, weight, state)`` cut into shards along the batch."""
+    """One batch window's ``(x, y, lengths, weight, state)`` cut into shards along the batch.
+
+    ``x`` (T, B, F); ``y`` and ``weight`` (T, B, ...) when ``per_step`` else (B, ...); ``lengths`` (B,);
+    ``state`` ``None``, an array or a tuple of arrays (layers, B, H). Each piece is a contiguous copy.
+
+    >>> import numpy as np
+    >>> x, y = np.zeros((5, 6, 2)), np.zeros((6, 1))
+    >>> [(p[0].shape, p[1].shape, p[2].tolist()) for p in split(x, y, np.arange(6), None, None, False, 2)]
+    [((5, 3, 2), (3, 1), [0, 1, 2]), ((5, 3, 2), (3, 1), [3, 4, 5])]
+    """
     pieces = []
     for b0, b1 in bounds(x.shape[1], shards):
         pieces.append((_rows(x, b0, b1, 1), _rows(y, b0, b1, 1 if per_step else 0), lengths[b0:b1],
