@@ -150,3 +150,39 @@ def test_default_batches_and_epochs_follow_the_training_set():
     assert clf._training_schedule(270) == (32, 112)       # about 1,000 optimizer steps
     assert clf._training_schedule(100_000) == (32, 50)
     assert SequenceClassifier(batch_size=16, epochs=7)._training_schedule(36) == (16, 7)
+
+
+def _softmax(z):
+    z = np.exp(z - z.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def test_classifier_averages_the_probabilities_of_its_members(tmp_path):
+    import numbarnn
+    X, lengths = padded(n=80)
+    labels = np.where(np.nanmean(X[:, :, 0], axis=1) > 0, "pos", "neg")
+    clf = SequenceClassifier(n_models=3, **FAST).fit(X, labels)
+    assert len(clf.model_.members) == 3 and clf.history_.sizes["member"] == 3
+    # member 0 is the network a one-model fit with the same seed trains, bit for bit
+    one = SequenceClassifier(n_models=1, **FAST).fit(X, labels)
+    for name, value in one.model_.params.items():
+        np.testing.assert_array_equal(clf.model_.members[0].params[name], value)
+    # the members differ, and predict_proba is the mean of their softmax outputs (a NumPy reference)
+    assert not np.array_equal(clf.model_.members[0].params["head.weight"], clf.model_.members[1].params["head.weight"])
+    x, lens = clf._network_input(clf._inputs(X, fitting=False)[0], lengths)
+    ref = np.mean([_softmax(m.forward(x, lengths=lens, record=False)[0].astype(np.float64))
+                   for m in clf.model_.members], axis=0)
+    np.testing.assert_allclose(clf.predict_proba(X), ref, rtol=1e-12)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[ref.argmax(axis=1)])
+    clf.save(tmp_path / "c.nc")
+    back = numbarnn.load(tmp_path / "c.nc")
+    assert len(back.model_.members) == 3
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+
+
+def test_classifier_default_is_five_models_and_n_models_is_checked():
+    X, _ = padded(n=40)
+    y = np.arange(40) % 2
+    assert len(SequenceClassifier(hidden_size=4, epochs=1, random_state=0).fit(X, y).model_.members) == 5
+    with pytest.raises(ValueError, match="n_models"):
+        SequenceClassifier(n_models=0).fit(X, y)

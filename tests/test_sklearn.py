@@ -9,7 +9,8 @@ sklearn_checks = pytest.importorskip("sklearn.utils.estimator_checks")
 
 @pytest.mark.filterwarnings("ignore:Estimator .* does not inherit", "ignore::sklearn.exceptions.SkipTestWarning")
 @pytest.mark.parametrize("estimator", [numbarnn.SequenceRegressor(hidden_size=16, epochs=30, random_state=0),
-                                       numbarnn.SequenceClassifier(hidden_size=16, epochs=30, random_state=0)],
+                                       numbarnn.SequenceClassifier(hidden_size=16, epochs=30, n_models=2,
+                                                                   random_state=0)],
                          ids=["regressor", "classifier"])
 def test_check_estimator(estimator):
     results = sklearn_checks.check_estimator(estimator, on_fail=None)

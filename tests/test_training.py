@@ -311,3 +311,25 @@ def test_sharded_gradient_is_the_whole_batch_gradient(loss_name):
     assert got_value == pytest.approx(value, rel=1e-12)
     for name in model.params:
         np.testing.assert_allclose(got[name], want[name], rtol=1e-10, atol=1e-13, err_msg=name)
+
+
+def test_a_model_that_fits_its_data_almost_exactly_is_not_called_diverged():
+    """Batch losses of a memorised training set scatter over orders of magnitude; skipped steps count in
+    the guard's median, so it does not ratchet down to the luckiest batches and refuse ordinary ones."""
+    from numbarnn.training.loop import _ExplodingLoss
+    guard = _ExplodingLoss(10.0)
+    rng = np.random.default_rng(0)
+    losses = 10.0 ** rng.uniform(-4, -1, 400)  # three decades of scatter around a tiny typical loss
+    refused, in_row, worst = 0, 0, 0
+    for value in losses:
+        ok = guard.accepts(value)
+        guard.record(value)
+        in_row = 0 if ok else in_row + 1
+        refused += not ok
+        worst = max(worst, in_row)
+    assert worst < 10 and refused < 0.2 * losses.size
+    explosion = []  # then every loss 1,000x the typical one: refused 10 times in a row, which stops a fit
+    for _ in range(10):
+        explosion.append(guard.accepts(10.0))
+        guard.record(10.0)
+    assert not any(explosion)

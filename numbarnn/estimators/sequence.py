@@ -28,6 +28,7 @@ from ..training.loop import slice_batch
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import make_schedule
 from ._base import BaseEstimator, check_training_params
+from ._ensemble import Ensemble
 from ._lazy import blockwise, is_chunked
 from ._labels import label_sequences, sequence_values, sorted_labels, target_values
 from ._persistence import save
@@ -41,6 +42,8 @@ PATCHED_STEPS = 32
 #: more passes, a large one fewer.
 TARGET_STEPS = 1000
 EPOCH_RANGE = (50, 200)
+#: Networks whose class probabilities a classifier averages when ``n_models`` is ``None``.
+CLASSIFIER_MODELS = 5
 
 #: How a 3-d array (not a DataArray, whose dimensions are named) lays out its axes: ours, or sktime's
 #: ``numpy3D`` (sample, channel, time).
@@ -93,6 +96,13 @@ def _warn_column_vector():
     warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape of y "
                   "to (n_samples,), for example using ravel().",
                   category, stacklevel=4)
+
+
+def _softmax(logits):
+    """Class probabilities (float64) from logits over the last axis."""
+    z = logits.astype(np.float64)
+    z = np.exp(z - z.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
 
 
 class _SequenceEstimator(BaseEstimator):
@@ -201,29 +211,42 @@ class _SequenceEstimator(BaseEstimator):
             self.per_timestep_ = target.ndim == 3
             self.patch_ = self._resolve_patch(lengths)
             x, lengths = self._network_input(x, lengths)
-            self._build_model(x.shape[2], n_out, int(rng.integers(2**31)))
+            first = int(rng.integers(2**31))  # further members' seeds from the first: member 0 is a one-model fit
+            extra = np.random.default_rng(first).integers(2**31, size=self._n_models() - 1)
+            self._build_model(x.shape[2], n_out, [first] + [int(v) for v in extra])
             data = (x, target, lengths, weight)
             n = x.shape[1]
             n_val = int(round(self.validation_fraction * n))
             order = rng.permutation(n)
             tr, va = order[n_val:], order[:n_val]
             batch_size, epochs = self._training_schedule(len(tr))
-            opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
-            schedule = make_schedule(self.schedule, opt, epochs)
-            hist = train(self.model_, self._loss(), opt, slice_batch(data, tr),
-                         slice_batch(data, va) if n_val else None,
-                         epochs=epochs, batch_size=batch_size, schedule=schedule,
-                         clip_norm=self.clip_norm, patience=self.patience, rng=rng, verbose=self.verbose,
-                         client=client)
-            self.history_ = history_dataset(hist)
+            hists = []
+            for model in self._members():  # in turn, each with a fresh optimizer, drawing from one rng
+                opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
+                schedule = make_schedule(self.schedule, opt, epochs)
+                hists.append(train(model, self._loss(), opt, slice_batch(data, tr),
+                                   slice_batch(data, va) if n_val else None,
+                                   epochs=epochs, batch_size=batch_size, schedule=schedule,
+                                   clip_norm=self.clip_norm, patience=self.patience, rng=rng,
+                                   verbose=self.verbose, client=client))
+            self.history_ = history_dataset(hists if len(hists) > 1 else hists[0])
             self.is_fitted_ = True
         return self
 
-    def _build_model(self, n_in, n_out, seed):
-        self.model_ = SequenceModel(self.cell, n_in, self.hidden_size, n_out,
-                                    readout="timestep" if self.per_timestep_ else "sequence",
-                                    num_layers=self.num_layers, bidirectional=self.bidirectional,
-                                    dropout=self.dropout, dtype=self.dtype, device=self.device, seed=seed)
+    def _n_models(self):
+        return 1
+
+    def _members(self):
+        return getattr(self.model_, "members", [self.model_])
+
+    def _build_model(self, n_in, n_out, seeds):
+        """One network per seed; several make an :class:`Ensemble` (``model_.members``)."""
+        members = [SequenceModel(self.cell, n_in, self.hidden_size, n_out,
+                                 readout="timestep" if self.per_timestep_ else "sequence",
+                                 num_layers=self.num_layers, bidirectional=self.bidirectional,
+                                 dropout=self.dropout, dtype=self.dtype, device=self.device, seed=seed)
+                   for seed in seeds]
+        self.model_ = members[0] if len(members) == 1 else Ensemble(members)
 
     _STATE_ARRAYS = ("x_mean_", "x_std_")
     _STATE_FLAGS = ("n_features_in_", "fixed_length_", "per_timestep_", "patch_")
@@ -236,7 +259,8 @@ class _SequenceEstimator(BaseEstimator):
         arrays = {name: getattr(self, name) for name in self._STATE_ARRAYS}
         state = {name: getattr(self, name) for name in self._STATE_FLAGS}
         state["n_in"] = self.model_.net.input_size
-        state["n_out"] = self.model_.head.params["bias"].shape[0]
+        state["n_out"] = self._members()[0].head.params["bias"].shape[0]
+        state["n_models"] = len(self._members())
         return arrays, {}, state
 
     def _restore(self, arrays, frames, state):
@@ -245,7 +269,7 @@ class _SequenceEstimator(BaseEstimator):
             setattr(self, name, None if value is None or (value.ndim == 0) else value)
         for name in self._STATE_FLAGS:
             setattr(self, name, state.get(name, 1) if name == "patch_" else state[name])  # older files: 1
-        self._build_model(state["n_in"], state["n_out"], 0)
+        self._build_model(state["n_in"], state["n_out"], [0] * state.get("n_models", 1))  # older files: 1
 
     def __sklearn_tags__(self):
         """Estimator tags for scikit-learn's model-selection tools (imported only when asked)."""
@@ -274,16 +298,22 @@ class _SequenceEstimator(BaseEstimator):
             coords[extra[0]] = extra[1]
         return blockwise(getattr(self, method), X, [self.time_dim, self.feature_dim], dims, coords, dtype=dtype)
 
-    def _raw_predict(self, X):
+    def _raw_predict(self, X, transform=None):
+        """The networks' outputs for ``X``, each mapped by ``transform`` and averaged over the members."""
         self._check_fitted()
         x, lengths, labels = self._inputs(X, fitting=False)
         x, lengths = self._network_input(x, lengths)
-        outs = []
-        for start in range(0, x.shape[1], 256):
-            pred, _, _ = self.model_.forward(x[:, start:start + 256], lengths=lengths[start:start + 256],
-                                             record=False)
-            outs.append(pred)
-        pred = np.concatenate(outs, axis=1 if self.per_timestep_ else 0)
+        total = None
+        for model in self._members():
+            outs = []
+            for start in range(0, x.shape[1], 256):
+                out, _, _ = model.forward(x[:, start:start + 256], lengths=lengths[start:start + 256],
+                                          record=False)
+                outs.append(out)
+            out = np.concatenate(outs, axis=1 if self.per_timestep_ else 0)
+            out = out if transform is None else transform(out)
+            total = out if total is None else total + out
+        pred = total if len(self._members()) == 1 else total / len(self._members())
         if self.per_timestep_:
             pred = pred.transpose(1, 0, 2)  # (N, T, out)
             mask = np.arange(pred.shape[1])[None, :] < lengths[:, None]
@@ -402,6 +432,14 @@ class SequenceClassifier(_SequenceEstimator):
       label fades before it reaches the informative part.
     - ``batch_size=None``: an eighth of the training set, 8 to 32 sequences;
       ``epochs=None``: about 1,000 optimizer steps, 50 to 200 epochs.
+    - ``n_models=None``: five networks from different seeds, trained in turn on
+      the same data, whose class probabilities are averaged. On a few dozen
+      labelled sequences one network's accuracy swings by 10 points from seed to
+      seed; the average of five is steadier and better (the sets this was chosen
+      on, OSULeaf and ACSF1: 0.607 -> 0.631 and 0.697 -> 0.757, mean test accuracy
+      of seeds 0-2, ``benchmarks/classify_ucr.py --dev``) at five times the fitting time.
+      ``n_models=1`` trains one network (``model_`` is then a
+      :class:`~numbarnn.nn.SequenceModel`, else an ensemble with ``model_.members``).
 
     Examples
     --------
@@ -410,8 +448,8 @@ class SequenceClassifier(_SequenceEstimator):
     >>> X = rng.standard_normal((300, 12, 1))
     >>> y = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
     >>> clf = numbarnn.SequenceClassifier(hidden_size=16, epochs=30, random_state=0).fit(X, y)
-    >>> clf.classes_.tolist(), clf.predict_proba(X[:3]).shape
-    (['down', 'up'], (3, 2))
+    >>> clf.classes_.tolist(), clf.predict_proba(X[:3]).shape, len(clf.model_.members)
+    (['down', 'up'], (3, 2), 5)
     >>> bool((clf.predict(X) == y).mean() > 0.9)
     True
     """
@@ -421,11 +459,20 @@ class SequenceClassifier(_SequenceEstimator):
                  batch_size=None, epochs=None, clip_norm=1.0, patience=None, validation_fraction=0.0,
                  dtype="float32",
                  device="cpu", sample_dim="sample", time_dim="time", feature_dim="feature", random_state=None,
-                 verbose=None, layout="sample_time_feature", patch=None):
+                 verbose=None, layout="sample_time_feature", patch=None, n_models=None):
         super().__init__(cell, hidden_size, num_layers, bidirectional, dropout, optimizer, learning_rate,
                          weight_decay, schedule, batch_size, epochs, clip_norm, patience, validation_fraction,
                          dtype, device, sample_dim, time_dim, feature_dim, random_state, verbose, layout, patch)
         self.class_weight = class_weight
+        self.n_models = n_models
+
+    def _check_params(self):
+        super()._check_params()
+        if self.n_models is not None:
+            check_positive_int("n_models", self.n_models)
+
+    def _n_models(self):
+        return CLASSIFIER_MODELS if self.n_models is None else self.n_models
 
     _STATE_ARRAYS = ("x_mean_", "x_std_", "classes_", "class_weights_")
 
@@ -474,10 +521,7 @@ class SequenceClassifier(_SequenceEstimator):
         ``X`` gives a lazy result."""
         if is_chunked(X):
             return self._lazy(X, "predict_proba", extra=("class", self.classes_))
-        logits, mask, labels = self._raw_predict(X)
-        z = logits.astype(np.float64)
-        z = np.exp(z - z.max(axis=-1, keepdims=True))
-        proba = z / z.sum(axis=-1, keepdims=True)
+        proba, mask, labels = self._raw_predict(X, transform=_softmax)
         return self._wrap(proba, mask, labels, extra=("class", self.classes_))
 
     def predict(self, X):
@@ -485,8 +529,8 @@ class SequenceClassifier(_SequenceEstimator):
         gives a lazy result."""
         if is_chunked(X):
             return self._lazy(X, "predict", dtype=self.classes_.dtype)
-        logits, mask, labels = self._raw_predict(X)
-        out = self.classes_[np.argmax(logits, axis=-1)]
+        proba, mask, labels = self._raw_predict(X, transform=_softmax)
+        out = self.classes_[np.argmax(proba, axis=-1)]
         return self._wrap(out, mask, labels)
 
     def score(self, X, y):

@@ -84,7 +84,9 @@ def train(model, loss, optimizer, train_data, val_data=None, **kwargs):
         one window into the next, gradients stop at the window's start.
     max_bad_steps, max_loss_ratio : the divergence guard. A step whose loss or gradient is not
         finite, or whose loss exceeds ``max_loss_ratio`` times the smaller of the first step's loss
-        and the median of the last 20 accepted steps (for a positive loss), is skipped (no update)
+        and the median of the last 20 finite steps' losses (for a positive loss; skipped steps count
+        too, or the median would ratchet down to the luckiest batches of a model that fits its
+        training data almost exactly, and ordinary batches would be refused), is skipped (no update)
         and counted; after ``max_bad_steps`` such steps in a row training stops with a warning and
         the best weights seen are put back (by what early stopping watches), or the initial
         weights if no epoch finished well, never weights that produced an exploding loss.
@@ -176,7 +178,9 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
                         value, grads, final = combine(loss, runner(pieces, (seed, len(history["step_grad_norm"])
                                                                             + len(norms))))
                     norm = math.nan
-                    if guard.accepts(value):
+                    accepted = guard.accepts(value)
+                    guard.record(value)
+                    if accepted:
                         if runner is None:
                             grads = model.backward(tape, grad.reshape(pred.shape))
                             grads.pop("state")
@@ -199,7 +203,6 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
                         best_params, best_epoch, pending = pending[0], pending[1], None
                     optimizer.step(model.params, grads)
                     losses.append(value)
-                    guard.record(value)
                     if per_step and stride:
                         state = _advance(model, xb, lb, state, s0, stride, s1, final)
             if stopped:
@@ -264,7 +267,7 @@ def _check_loss(model, loss, data, batch_size, steps=None):
 
 class _ExplodingLoss:
     """Says whether a step's loss may be used: finite, and (for a positive loss) at most ``ratio`` times
-    the smaller of the first step's loss and the median of the last ``window`` accepted ones."""
+    the smaller of the first step's loss and the median of the last ``window`` finite ones recorded."""
 
     def __init__(self, ratio, window=20):
         self.ratio = ratio
@@ -280,6 +283,8 @@ class _ExplodingLoss:
         return not (reference > 0 and value > self.ratio * reference)
 
     def record(self, value):
+        if not math.isfinite(value):
+            return
         if self.first is None:
             self.first = value
         self.recent.append(value)
