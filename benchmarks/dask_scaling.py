@@ -15,7 +15,8 @@ the shards' own compute (sending parameters and rows, bringing gradients back, c
 series: graph construction time, per-chunk compute time, and the peak memory of each worker while
 the whole array is forecast.
 
-Usage: ``python benchmarks/dask_scaling.py --groups 1000 --data-parallel --lazy``
+Usage: ``python benchmarks/dask_scaling.py --groups 1000 --data-parallel --lazy [--dask-defaults]``
+(the clusters use :data:`QUIET_DASK` unless ``--dask-defaults`` is given)
 """
 
 import argparse
@@ -33,12 +34,27 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from machine import cpu_model  # noqa: E402
 
 
-def cluster(n_workers):
-    """A LocalCluster of 1-thread worker processes, with dask's statistical profiler off: it samples every
-    task thread's stack every 10 ms, which cost one 0.1-second fit 5% (measured)."""
+#: dask settings for a machine whose every core runs a worker: the scheduler's work stealing (a rebalancing
+#: pass every 100 ms), the event loops' 20-ms ticks and the system and memory monitors (psutil calls several
+#: times a second in every process) together took 3.4 CPU-seconds of a 56-second 1,000-series fit on two
+#: workers, time that came out of the workers' fits (measured with psutil, 2-core Xeon). Stretched or off,
+#: they took 1.7 s and the fit 52.8 s. ``--dask-defaults`` measures with dask's own settings.
+QUIET_DASK = {"distributed.worker.profile.enabled": False, "distributed.scheduler.work-stealing": False,
+              "distributed.admin.tick.interval": "200ms", "distributed.admin.system-monitor.interval": "2s",
+              "distributed.worker.memory.monitor-interval": "1s"}
+
+
+QUIET = True
+
+
+def cluster(n_workers, quiet=None):
+    """A LocalCluster of 1-thread worker processes, with dask's statistical profiler off (it samples every
+    task thread's stack every 10 ms, which cost one 0.1-second fit 5%, measured) and, with ``quiet``, the
+    rest of :data:`QUIET_DASK`."""
     import dask
     import distributed
-    dask.config.set({"distributed.worker.profile.enabled": False})
+    quiet = QUIET if quiet is None else quiet
+    dask.config.set(QUIET_DASK if quiet else {"distributed.worker.profile.enabled": False})
     c = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                  silence_logs=logging.ERROR)
     return c, distributed.Client(c)
@@ -188,7 +204,11 @@ def main(argv=None):
     p.add_argument("--data-parallel", action="store_true")
     p.add_argument("--lazy", action="store_true")
     p.add_argument("--lazy-series", type=int, default=100_000)
+    p.add_argument("--dask-defaults", action="store_true",
+                   help="dask's own scheduler and monitor settings instead of QUIET_DASK (the profiler stays off)")
     args = p.parse_args(argv)
+    global QUIET
+    QUIET = not args.dask_defaults
     import numba
     print(f"{cpu_model()}, {os.cpu_count()} logical CPUs; numba {numba.__version__}, numbarnn "
           f"{numbarnn.__version__}, Python {sys.version.split()[0]}", flush=True)

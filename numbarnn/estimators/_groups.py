@@ -57,6 +57,18 @@ def _fit_task(estimator, parts, slots):
 TASKS_PER_SLOT = 8
 
 
+def task_bounds(n_groups, n_tasks):
+    """Where each task's run of consecutive groups starts and ends: ``min(n_groups, n_tasks)`` runs whose
+    lengths differ by at most one, so every worker slot gets the same share (runs of ``n // tasks`` with
+    a short remainder left one slot a whole task behind the others).
+
+    >>> task_bounds(1000, 16)[:3], task_bounds(1000, 16)[-1], task_bounds(3, 16)
+    ([0, 62, 125], 1000, [0, 1, 2, 3])
+    """
+    n_tasks = max(1, min(n_groups, n_tasks))
+    return [i * n_groups // n_tasks for i in range(n_tasks + 1)]
+
+
 def fit_groups(estimator, y, by, X=None, client=None):
     """Fit one clone of ``estimator`` (a :class:`~numbarnn.Forecaster`) per group of series of ``y``.
 
@@ -97,9 +109,9 @@ def fit_groups(estimator, y, by, X=None, client=None):
         fitted = [_fit_one(estimator, yg, xg) for _, yg, xg in parts]
     else:
         slots = workers.host_slots(client)
-        size = max(1, len(parts) // (TASKS_PER_SLOT * max(1, sum(slots.values()))))
-        futures = [client.submit(_fit_task, estimator, [(yg, xg) for _, yg, xg in parts[i:i + size]], slots,
-                                 pure=False) for i in range(0, len(parts), size)]
+        bounds = task_bounds(len(parts), TASKS_PER_SLOT * max(1, sum(slots.values())))
+        futures = [client.submit(_fit_task, estimator, [(yg, xg) for _, yg, xg in parts[a:b]], slots, pure=False)
+                   for a, b in zip(bounds[:-1], bounds[1:])]
         fitted = [model for batch in client.gather(futures) for model in batch]
     return ModelGroups(by, dim, squeeze, groups, fitted)
 
