@@ -107,7 +107,8 @@ def _weight_grads(tape, dz_in, dz_hid, input_grad):
 
     ``dz_in``, ``dz_hid`` : (T, B, G') from :func:`padded_empty`, of which the first ``G`` columns count.
     When the tape holds the rows ``[x_t, h_{t-1}]`` (``private["xh"]``, the LSTM's), one product
-    ``dz^T [x, h]`` gives both weight gradients.
+    ``dz^T [x, h]`` gives both weight gradients, and ``dz^T [x, h, 1]`` (a column of ones after them,
+    zero at padded steps) the bias gradient too.
     """
     p = tape.params
     T, B, D = tape.x.shape
@@ -118,10 +119,14 @@ def _weight_grads(tape, dz_in, dz_hid, input_grad):
     n_out = n_chunks_for(-(-G // cpu.MR))
     grads = {"input": workspace.empty((T, B, D), dtype=din.dtype) if input_grad else None}
     xh = tape.private.get("xh")
+    bias_column = None
     if xh is not None:
-        both = np.empty((G, D + H), dtype=din.dtype)
-        cpu.matmul_tn(din, packed(xh.reshape(rows, D + H)), both, n_out)
-        grads["w_ih"], grads["w_hh"] = both[:, :D].copy(), both[:, D:].copy()
+        width = xh.shape[2]
+        both = np.empty((G, width), dtype=din.dtype)
+        cpu.matmul_tn(din, packed(xh.reshape(rows, width)), both, n_out)
+        grads["w_ih"], grads["w_hh"] = both[:, :D].copy(), both[:, D:D + H].copy()
+        if width > D + H:
+            bias_column = both[:, D + H].copy()
     else:
         grads["w_ih"], grads["w_hh"] = np.empty((G, D), dtype=din.dtype), np.empty((G, H), dtype=din.dtype)
         cpu.matmul_tn(din, packed(tape.x.reshape(rows, D)), grads["w_ih"], n_out)
@@ -130,7 +135,7 @@ def _weight_grads(tape, dz_in, dz_hid, input_grad):
         cpu.matmul_rows(din, packed(p.w_ih), np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D),
                         n_chunks_for(rows))
     if p.b_ih is not None:
-        grads["b_ih"] = _column_sums(dz_in.reshape(rows, -1), G)
+        grads["b_ih"] = _column_sums(dz_in.reshape(rows, -1), G) if bias_column is None else bias_column
         grads["b_hh"] = grads["b_ih"].copy() if dz_hid is dz_in else _column_sums(dz_hid.reshape(rows, -1), G)
     return grads
 
@@ -164,14 +169,19 @@ class LSTMOps(base.LayerOps):
         T, B, D = x.shape
         out, (c_prev, tanh_c) = _alloc(x, H, record, 2)
         gates = workspace.empty((T, B, 4 * H) if record else (0, 0, 0), dtype=x.dtype)
-        xh = workspace.empty((T, B, D + H) if record else (0, 0, 0), dtype=x.dtype)
+        # A partly filled last packed panel has room for a column of ones, whose product with the
+        # gradients in backward is the bias gradient (no separate pass over them); full panels get none.
+        ones = (D + H) % cpu.panel_width(x.dtype) != 0
+        xh = workspace.empty((T, B, D + H + ones) if record else (0, 0, 0), dtype=x.dtype)
+        if record and ones:
+            xh[:, :, D + H] = 1  # padded steps' rows are zeroed by the kernel
         h_n = np.empty_like(h0)
         c_n = np.empty_like(c0)
         cpu.lstm_forward(x, w, bias, h0, c0, lengths, reverse, record, n_chunks_for(B),
                          out, h_n, c_n, gates, c_prev, tanh_c, xh)
         tape = None
         if record:
-            tape = base.LayerTape(x, out, xh[:, :, D:], lengths, reverse, params, gates=gates, c_prev=c_prev,
+            tape = base.LayerTape(x, out, xh[:, :, D:D + H], lengths, reverse, params, gates=gates, c_prev=c_prev,
                                   tanh_c=tanh_c, private={"xh": xh})
         return out, h_n, c_n, tape
 

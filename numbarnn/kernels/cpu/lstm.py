@@ -110,9 +110,10 @@ def lstm_forward(x, w_packed, bias, h0, c0, lengths, reverse, record, n_chunks,
     out : (T, B, H) hidden states, padding zeroed here.
     h_n, c_n : (B, H) final state (the state after each sequence's last valid step).
     gates : (T, B, 4H) activated i, f, g, o; ``c_prev``, ``tanh_c``: (T, B, H);
-        ``xh_tape`` : (T, B, D+H) the rows ``[x_t, h_{t-1}]`` each step multiplied, so the
-        backward forms both weight gradients with one product. Written only when
-        ``record`` (``xh_tape`` padding zeroed).
+        ``xh_tape`` : (T, B, D+H or wider) the rows ``[x_t, h_{t-1}]`` each step multiplied, so
+        the backward forms both weight gradients with one product; columns past ``D+H`` are left
+        as they are except at padded steps. Written only when ``record`` (``xh_tape`` padding
+        zeroed: every column).
     """
     B = h0.shape[0]
     for k in prange(n_chunks):
