@@ -5,6 +5,8 @@ import copy
 import inspect
 import sys
 
+import numpy as np
+
 from ..cells import CELLS
 from .._validation import check_device, check_dtype, check_option, check_positive_int
 from ..training.optimizers import OPTIMIZERS
@@ -87,3 +89,14 @@ def check_training_params(est, positive_ints):
             check_positive_int(name, getattr(est, name))
     if not 0 <= est.validation_fraction < 1:
         raise ValueError(f"validation_fraction must be in [0, 1), got {est.validation_fraction!r}")
+
+
+def class_probabilities(logits):
+    """Softmax over the last axis, in float64 (the classifiers' ``predict_proba``).
+
+    >>> class_probabilities(np.array([[0.0, 0.0], [1000.0, 0.0]], dtype="float32")).tolist()
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    z = np.exp(z - z.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)

@@ -27,7 +27,7 @@ from ..training.losses import CrossEntropy
 from ..training.loop import slice_batch
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import make_schedule
-from ._base import BaseEstimator, check_training_params
+from ._base import BaseEstimator, check_training_params, class_probabilities
 from ._ensemble import Ensemble
 from ._lazy import blockwise, is_chunked
 from ._labels import label_sequences, sequence_values, sorted_labels, target_values
@@ -96,13 +96,6 @@ def _warn_column_vector():
     warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape of y "
                   "to (n_samples,), for example using ravel().",
                   category, stacklevel=4)
-
-
-def _softmax(logits):
-    """Class probabilities (float64) from logits over the last axis."""
-    z = logits.astype(np.float64)
-    z = np.exp(z - z.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
 
 
 class _SequenceEstimator(BaseEstimator):
@@ -521,7 +514,7 @@ class SequenceClassifier(_SequenceEstimator):
         ``X`` gives a lazy result."""
         if is_chunked(X):
             return self._lazy(X, "predict_proba", extra=("class", self.classes_))
-        proba, mask, labels = self._raw_predict(X, transform=_softmax)
+        proba, mask, labels = self._raw_predict(X, transform=class_probabilities)
         return self._wrap(proba, mask, labels, extra=("class", self.classes_))
 
     def predict(self, X):
@@ -529,7 +522,7 @@ class SequenceClassifier(_SequenceEstimator):
         gives a lazy result."""
         if is_chunked(X):
             return self._lazy(X, "predict", dtype=self.classes_.dtype)
-        proba, mask, labels = self._raw_predict(X, transform=_softmax)
+        proba, mask, labels = self._raw_predict(X, transform=class_probabilities)
         out = self.classes_[np.argmax(proba, axis=-1)]
         return self._wrap(out, mask, labels)
 

@@ -20,7 +20,7 @@ from ..training.losses import CrossEntropy
 from ..training.loop import slice_batch
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import make_schedule
-from ._base import BaseEstimator, check_training_params
+from ._base import BaseEstimator, check_training_params, class_probabilities
 from ._labels import sorted_labels
 from ._persistence import save
 
@@ -187,11 +187,6 @@ class _TokenEstimator(BaseEstimator):
                 out[n] = y[:lb[k], k] if y.ndim == 3 else y[k]
         return out
 
-    @staticmethod
-    def _softmax(z):
-        z = np.exp(z - z.max(axis=-1, keepdims=True))
-        return z / z.sum(axis=-1, keepdims=True)
-
     def _label_codes(self, labels, name):
         """``labels`` as indices into ``classes_``; a ValueError naming labels the model never saw."""
         labels = np.asarray(labels, dtype=object)
@@ -295,7 +290,7 @@ class SequenceTagger(_TokenEstimator):
 
     def predict_proba(self, sentences):
         """Per sentence, a (tokens, classes) array of tag probabilities (columns in ``classes_`` order)."""
-        return [self._softmax(z.astype(np.float64)) for z in self._logits(sentences)]
+        return [class_probabilities(z) for z in self._logits(sentences)]
 
     def score(self, sentences, tags):
         """Token accuracy of ``predict(sentences)`` against ``tags``."""
@@ -366,7 +361,7 @@ class TextClassifier(_TokenEstimator):
 
     def predict_proba(self, sentences):
         """(sentences, classes) label probabilities (columns in ``classes_`` order)."""
-        return self._softmax(np.stack(self._logits(sentences)).astype(np.float64))
+        return class_probabilities(np.stack(self._logits(sentences)))
 
     def score(self, sentences, y):
         """Accuracy of ``predict(sentences)`` against ``y``."""
