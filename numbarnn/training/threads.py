@@ -9,10 +9,13 @@ competing process (``benchmarks/busy.py``): an epoch took 4x longer on two threa
 must not set its user's environment anyway.
 
 So the training loop times its own steps. :class:`ThreadGovernor` runs a step on all of Numba's
-threads and a step on one, estimates the seconds per sequence of each by the fastest of its last
-three steps (noise only ever slows a step down), uses the faster, and tries the other again now and then, so it follows a load that comes and goes: after 8
-steps, and twice as long after each try that confirms the choice (up to 128 steps), so a steady
-machine pays for under 1% of its steps at the slower setting. :func:`governor_for` keeps one governor
+threads and a step on one, estimates the seconds per sequence of each by the mean of its last three
+steps, uses the faster, and tries the other again now and then, so it follows a load that comes and
+goes: after 8 steps, twice as long after each try that confirms the choice (up to 128 steps), and
+after 8 again when the setting in use turns slower than the other's estimate, so a steady machine
+pays for under 1% of its steps at the slower setting. The mean, not the fastest step: beside a busy
+process two threads are now fast (the other process is off the core), now stalled for ten times as
+long, and their luckiest step would keep them chosen. :func:`governor_for` keeps one governor
 per kind of step (network, batch and sequence shape, thread count), so a fit that calls
 :func:`~numbarnn.training.train` epoch by epoch, or an ensemble that trains its members in turn,
 goes on from what the earlier calls measured. Results do not depend on the choice: every kernel sums in one fixed order whatever the thread
@@ -37,7 +40,7 @@ class ThreadGovernor:
     ----------
     first_probe, last_probe : int, the shortest and the longest run of steps between two tries of
         the setting not in use (doubling from the first to the last while tries confirm the choice).
-    window : int, recent steps per setting whose fastest is its estimate.
+    window : int, recent steps per setting whose mean is its estimate.
 
     Examples
     --------
@@ -90,8 +93,9 @@ class ThreadGovernor:
 
     @property
     def estimate(self):
-        """Seconds per sequence of each setting (``None`` until it has run a timed step)."""
-        return {n: min(r) if r else None for n, r in self.recent.items()}
+        """Seconds per sequence of each setting, the mean of its recent steps (``None`` until it has run
+        a timed step)."""
+        return {n: sum(r) / len(r) if r else None for n, r in self.recent.items()}
 
     def _record(self, seconds):
         before = self.preferred if min(len(r) for r in self.recent.values()) >= 2 else None
@@ -103,6 +107,8 @@ class ThreadGovernor:
             held = self.preferred == before
             self.interval = min(2 * self.interval, self.last_probe) if held else self.first_probe
             self.since_probe = 0
+        elif self.preferred != before:  # the setting in use got slower than the other: try it again soon
+            self.interval, self.since_probe = self.first_probe, 0
         else:
             self.since_probe += 1
 
