@@ -44,17 +44,9 @@ QUIET_DASK = {"distributed.worker.profile.enabled": False, "distributed.schedule
               "distributed.worker.memory.monitor-interval": "1s"}
 
 
-QUIET = True
-
-
-def cluster(n_workers, quiet=None):
-    """A LocalCluster of 1-thread worker processes, with dask's statistical profiler off (it samples every
-    task thread's stack every 10 ms, which cost one 0.1-second fit 5%, measured) and, with ``quiet``, the
-    rest of :data:`QUIET_DASK`."""
-    import dask
+def cluster(n_workers):
+    """A LocalCluster of 1-thread worker processes, under the dask settings :func:`main` chose."""
     import distributed
-    quiet = QUIET if quiet is None else quiet
-    dask.config.set(QUIET_DASK if quiet else {"distributed.worker.profile.enabled": False})
     c = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                  silence_logs=logging.ERROR)
     return c, distributed.Client(c)
@@ -207,8 +199,10 @@ def main(argv=None):
     p.add_argument("--dask-defaults", action="store_true",
                    help="dask's own scheduler and monitor settings instead of QUIET_DASK (the profiler stays off)")
     args = p.parse_args(argv)
-    global QUIET
-    QUIET = not args.dask_defaults
+    import dask
+    # dask's statistical profiler stays off either way: it samples every task thread's stack every 10 ms,
+    # which cost one 0.1-second fit 5% (measured)
+    dask.config.set(QUIET_DASK if not args.dask_defaults else {"distributed.worker.profile.enabled": False})
     import numba
     print(f"{cpu_model()}, {os.cpu_count()} logical CPUs; numba {numba.__version__}, numbarnn "
           f"{numbarnn.__version__}, Python {sys.version.split()[0]}", flush=True)

@@ -296,8 +296,8 @@ class _SequenceEstimator(BaseEstimator):
         self._check_fitted()
         x, lengths, labels = self._inputs(X, fitting=False)
         x, lengths = self._network_input(x, lengths)
-        total = None
-        for model in self._members():
+        members, total = self._members(), None
+        for model in members:
             outs = []
             for start in range(0, x.shape[1], 256):
                 out, _, _ = model.forward(x[:, start:start + 256], lengths=lengths[start:start + 256],
@@ -306,7 +306,7 @@ class _SequenceEstimator(BaseEstimator):
             out = np.concatenate(outs, axis=1 if self.per_timestep_ else 0)
             out = out if transform is None else transform(out)
             total = out if total is None else total + out
-        pred = total if len(self._members()) == 1 else total / len(self._members())
+        pred = total if len(members) == 1 else total / len(members)
         if self.per_timestep_:
             pred = pred.transpose(1, 0, 2)  # (N, T, out)
             mask = np.arange(pred.shape[1])[None, :] < lengths[:, None]
