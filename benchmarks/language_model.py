@@ -2,7 +2,10 @@
 
 ``--bpc``: ``LanguageModel()`` with its defaults (only ``random_state`` given) fitted on the first
 90% of the characters (its own validation split is the end of those), scored in bits per character
-on the last 10%; the wall time of the fit; samples at several temperatures. References on this split
+on the last 10%, statically and by dynamic evaluation (``bits_per_symbol(test, adapt=True)``: the model
+keeps learning from the text it has scored); the wall time of the fit; samples at several temperatures.
+``--adapt-rates 0.1 0.2 0.3`` also scores the model's validation part by dynamic evaluation at those rates
+(how the default ``adapt_rate`` was chosen). References on this split
 (``../shared/data/README.md``): unigram 4.362, order-5 character n-gram 2.007, bz2 -9 1.831, xz -9e 1.931.
 
 ``--speed``: training windows per second for the default model, numbarnn's ``fit`` loop against
@@ -41,18 +44,26 @@ def split(chars=None):
     return text[:cut], text[cut:]
 
 
-def bpc(seeds, chars):
+def bpc(seeds, chars, adapt_rates):
     train, test = split(chars)
     for seed in seeds:
         t0 = time.perf_counter()
         lm = numbarnn.LanguageModel(random_state=seed).fit(train)
         seconds = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        score = lm.bits_per_symbol(test)
-        print(f"seed {seed}: {score:.3f} bits per character on the last 10% ({len(test)} characters; scored in "
-              f"{time.perf_counter() - t0:.0f} s); fit {seconds:.0f} s, {lm.history_.sizes['epoch']} epochs, "
-              f"validation loss by epoch {np.round(lm.history_.val_loss.values / np.log(2), 3).tolist()} bits",
-              flush=True)
+        print(f"seed {seed}: fit {seconds:.0f} s, {lm.history_.sizes['epoch']} epochs, validation loss by epoch "
+              f"{np.round(lm.history_.val_loss.values / np.log(2), 3).tolist()} bits", flush=True)
+        if adapt_rates:  # dynamic evaluation's rate, judged on the model's own validation part only
+            val = train[-int(round(lm.validation_fraction * (len(train) + 1))):]
+            for rate in adapt_rates:
+                lm.set_params(adapt_rate=rate)
+                print(f"  validation, adapt_rate={rate:g}: {lm.bits_per_symbol(val, adapt=True):.3f}", flush=True)
+            lm.set_params(adapt_rate=numbarnn.LanguageModel().adapt_rate)
+        for adapt in (False, True):
+            t0 = time.perf_counter()
+            score = lm.bits_per_symbol(test, adapt=adapt)
+            print(f"  {score:.3f} bits per character on the last 10% ({len(test)} characters, "
+                  f"{'dynamic evaluation' if adapt else 'static'}; scored in {time.perf_counter() - t0:.0f} s)",
+                  flush=True)
         for temperature in (0.5, 0.8, 1.0):
             text = lm.generate("And God said", max_length=160, temperature=temperature, random_state=seed)
             print(f"  T={temperature}: And God said{text!r}")
@@ -174,6 +185,8 @@ def main(argv=None):
     p.add_argument("--generation", action="store_true")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--chars", type=int, default=None, help="use only the first N characters (a quick look)")
+    p.add_argument("--adapt-rates", type=float, nargs="*", default=[],
+                   help="with --bpc, also score the validation part by dynamic evaluation at these rates")
     p.add_argument("--windows", type=int, default=20)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--turns", type=int, default=2)
@@ -190,7 +203,7 @@ def main(argv=None):
     if args.speed:
         speed(args.windows, args.rounds, args.turns, args.chars)
     if args.bpc:
-        bpc(args.seeds, args.chars)
+        bpc(args.seeds, args.chars, args.adapt_rates)
 
 
 if __name__ == "__main__":

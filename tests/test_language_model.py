@@ -92,3 +92,55 @@ def test_bad_input_is_named_and_leaves_nothing_fitted():
     for params, match in [(dict(level="byte"), "level"), (dict(bptt=0), "bptt"), (dict(dropout=1), "dropout")]:
         with pytest.raises(ValueError, match=match):
             numbarnn.LanguageModel(**params).fit("abcd" * 100)
+
+
+def _window_losses(monkeypatch):
+    """Record the mean loss of every window that dynamic evaluation scores."""
+    seen = []
+
+    class Recording(lm_module.CrossEntropy):
+        def __call__(self, pred, target, weight=None):
+            value, grad = super().__call__(pred, target, weight)
+            seen.append(value)
+            return value, grad
+
+    monkeypatch.setattr(lm_module, "CrossEntropy", Recording)
+    return seen
+
+
+def test_dynamic_evaluation_predicts_each_symbol_from_the_past_only(monkeypatch):
+    lm = numbarnn.LanguageModel(epochs=3, validation_fraction=0, adapt_window=8, adapt_rate=0.05,
+                                **SMALL).fit(VERSES)
+    before = {k: v.copy() for k, v in lm.model_.params.items()}
+    seen = _window_losses(monkeypatch)
+    past = "and god said let there be light and"      # 36 symbols: 35 predicted, the 5th window ends inside it
+    first = lm.bits_per_symbol(past + " there was light", adapt=True)
+    a = list(seen)
+    seen.clear()
+    second = lm.bits_per_symbol(past + " god saw the dark", adapt=True)
+    b = list(seen)
+    assert len(a) == len(b) == 7
+    assert a[:4] == b[:4]                          # windows wholly inside the shared past: the same bits
+    assert a[4:] != b[4:] and first != second
+    for name, value in lm.model_.params.items():   # the fitted model is never changed by scoring
+        np.testing.assert_array_equal(value, before[name])
+    # The first window is scored by the fitted model itself.
+    monkeypatch.undo()
+    assert a[0] / math.log(2) == pytest.approx(lm.bits_per_symbol(past[:9]), rel=1e-6)
+
+
+def test_dynamic_evaluation_follows_a_text_unlike_the_training_text():
+    lm = numbarnn.LanguageModel(epochs=20, validation_fraction=0, **SMALL).fit("abcde" * 200)
+    new = "aebdc" * 60
+    static = lm.bits_per_symbol(new)                 # 4.4 bits: the model expects "abcde"
+    lm.set_params(adapt_rate=0.3, adapt_window=10)   # scoring settings: no refit needed
+    assert lm.bits_per_symbol(new, adapt=True) < 0.5 * static
+    assert lm.perplexity(new, adapt=True) == pytest.approx(2 ** lm.bits_per_symbol(new, adapt=True))
+    assert lm.bits_per_symbol(new) == static
+
+
+def test_dynamic_evaluation_settings_are_checked():
+    for params, match in [(dict(adapt_rate=0), "adapt_rate must be a positive number"),
+                          (dict(adapt_rate=float("nan")), "adapt_rate"), (dict(adapt_window=0), "adapt_window")]:
+        with pytest.raises(ValueError, match=match):
+            numbarnn.LanguageModel(**params).fit("abcd" * 100)

@@ -17,6 +17,7 @@ from ..decoding import STRATEGIES, RecurrentDecoder, decode
 from ..nn.token_model import TokenModel
 from ..text import Vocabulary
 from ..training import history_dataset, train
+from ..training.clipping import clip_grad_norm
 from ..training.losses import CrossEntropy
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import make_schedule
@@ -52,7 +53,12 @@ class LanguageModel(BaseEstimator):
     text is split on white space (``lower`` lower-cases it). ``fit`` takes one text or a list of
     documents, which are joined with ``<eos>`` between them.
 
-    The defaults were chosen for the bundled King James Bible (``benchmarks/language_model.py``).
+    ``bits_per_symbol(text, adapt=True)`` scores by dynamic evaluation: the model keeps learning
+    from the text it scores, one SGD step at ``adapt_rate`` after each window of ``adapt_window``
+    symbols (on a copy; scoring never changes the fitted model).
+
+    The defaults were chosen for the bundled King James Bible (``benchmarks/language_model.py``);
+    ``adapt_rate`` and ``adapt_window`` on the validation part of its training split only.
 
     Examples
     --------
@@ -69,7 +75,8 @@ class LanguageModel(BaseEstimator):
     def __init__(self, level="char", embedding_dim=64, hidden_size=512, num_layers=1, cell="lstm", dropout=0.1,
                  min_freq=1, lower=False, optimizer="adam", learning_rate=0.002, weight_decay=0.0,
                  schedule="constant", batch_size=64, bptt=100, epochs=8, clip_norm=1.0, patience=2,
-                 validation_fraction=0.05, dtype="float32", device="cpu", random_state=None, verbose=None):
+                 validation_fraction=0.05, adapt_rate=0.2, adapt_window=50, dtype="float32", device="cpu",
+                 random_state=None, verbose=None):
         self.level = level
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
@@ -88,6 +95,8 @@ class LanguageModel(BaseEstimator):
         self.clip_norm = clip_norm
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.adapt_rate = adapt_rate
+        self.adapt_window = adapt_window
         self.dtype = dtype
         self.device = device
         self.random_state = random_state
@@ -96,8 +105,11 @@ class LanguageModel(BaseEstimator):
     def _check_params(self):
         check_option("level", self.level, LEVELS)
         check_training_params(self, ("embedding_dim", "hidden_size", "num_layers", "batch_size", "epochs",
-                                     "bptt", "min_freq"))
+                                     "bptt", "min_freq", "adapt_window"))
         check_probability("dropout", self.dropout)
+        if not (isinstance(self.adapt_rate, (int, float)) and math.isfinite(self.adapt_rate) and self.adapt_rate > 0):
+            raise ValueError(f"adapt_rate must be a positive number (the SGD step of dynamic evaluation), "
+                             f"got {self.adapt_rate!r}")
         if self.patience is not None:
             check_positive_int("patience", self.patience)
 
@@ -125,11 +137,11 @@ class LanguageModel(BaseEstimator):
             parts.append(np.array([eos], dtype=np.int64))
         return np.concatenate(parts)
 
-    def _build_model(self, seed):
+    def _build_model(self, seed, dropout=None):
         return TokenModel(len(self.vocab_), 0, len(self.vocab_), word_dim=self.embedding_dim,
                           hidden_size=self.hidden_size, num_layers=self.num_layers, cell=self.cell,
-                          bidirectional=False, dropout=self.dropout, readout="timestep", dtype=self.dtype,
-                          device=self.device, seed=seed)
+                          bidirectional=False, dropout=self.dropout if dropout is None else dropout,
+                          readout="timestep", dtype=self.dtype, device=self.device, seed=seed)
 
     # -- fitting ------------------------------------------------------------------------
 
@@ -175,13 +187,15 @@ class LanguageModel(BaseEstimator):
 
     # -- scoring ------------------------------------------------------------------------
 
-    def _nll(self, text, name="text"):
+    def _nll(self, text, name="text", adapt=False):
         """Total negative log-likelihood (nats) of every symbol of ``text`` after its first, and their count."""
         self._check_fitted()
         ids = self._ids(self._documents(text, name))[:-1]          # no <eos> after the last document
         if len(ids) < 2:
             raise ValueError(f"{name} holds {len(ids)} symbol(s); scoring needs at least 2")
         x, y = _streams(ids, 1)
+        if adapt:
+            return self._adapted_nll(x, y), x.shape[0]
         loss = CrossEntropy()
         total, state = 0.0, None
         for s0 in range(0, x.shape[0], SCORE_WINDOW):
@@ -191,15 +205,42 @@ class LanguageModel(BaseEstimator):
             total += value * n
         return total, x.shape[0]
 
-    def bits_per_symbol(self, text):
+    def _adapted_nll(self, x, y):
+        """Dynamic evaluation of the stream ``x`` -> ``y`` (T, 1, 1): the total negative log-likelihood
+        (nats), each window of ``adapt_window`` symbols scored before a gradient step on it."""
+        model = self._build_model(0, dropout=0.0)
+        model.load_params(self.model_.params)      # a copy: the fitted weights never change
+        step = OPTIMIZERS["sgd"](lr=self.adapt_rate)
+        loss = CrossEntropy()
+        total, state = 0.0, None
+        for s0 in range(0, x.shape[0], self.adapt_window):
+            logits, state, tape = model.forward(x[s0:s0 + self.adapt_window], state)
+            n = logits.shape[0]
+            value, grad = loss(logits.reshape(n, -1).astype(np.float64), y[s0:s0 + n, 0, 0])
+            total += value * n
+            grads = model.backward(tape, grad.reshape(logits.shape).astype(logits.dtype))
+            grads.pop("state")
+            clip_grad_norm(grads, self.clip_norm)
+            step.step(model.params, grads)
+        return total
+
+    def bits_per_symbol(self, text, adapt=False):
         """Mean bits per symbol (per character at ``level="char"``) the model needs for ``text``,
-        each symbol predicted from all before it (the first is not counted)."""
-        total, n = self._nll(text)
+        each symbol predicted from all before it (the first is not counted).
+
+        ``adapt=True`` scores by *dynamic evaluation* (Krause et al. 2018): a copy of the network
+        reads ``text`` in windows of ``adapt_window`` symbols, scores each window, then takes one
+        gradient step (plain SGD at ``adapt_rate``, clipped at ``clip_norm``) on it before reading
+        the next, so the model follows the text's own style and names as it goes. Every symbol is
+        still predicted from the symbols before it only, as an adaptive compressor (bz2, xz) codes
+        a file; the fitted model is left unchanged.
+        """
+        total, n = self._nll(text, adapt=adapt)
         return total / n / math.log(2)
 
-    def perplexity(self, text):
-        """``2 ** bits_per_symbol(text)``: the effective number of equally likely next symbols."""
-        return 2.0 ** self.bits_per_symbol(text)
+    def perplexity(self, text, adapt=False):
+        """``2 ** bits_per_symbol(text, adapt)``: the effective number of equally likely next symbols."""
+        return 2.0 ** self.bits_per_symbol(text, adapt)
 
     def score(self, text):
         """Minus :meth:`bits_per_symbol` (higher is better, as scikit-learn's model selection expects)."""
