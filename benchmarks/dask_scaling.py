@@ -83,8 +83,9 @@ def groups(n):
             client.close()
             c.close()
         rows.append((f"{workers} worker(s)", wall))
+        against_one = f", against 1 worker {rows[1][1] / wall:.2f}x" if workers > 1 else ""
         print(f"groups: {n} series, {workers} worker(s): {wall:.1f} s, speed-up against this process "
-              f"{here / wall:.2f}x", flush=True)
+              f"{here / wall:.2f}x{against_one}", flush=True)
     import pickle  # only to measure what dask sends: the size of a task's input and result
     one = y.isel(series=0)
     print(f"groups: per task, input {len(pickle.dumps((est, one)))} bytes, result "
