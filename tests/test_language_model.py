@@ -144,3 +144,8 @@ def test_dynamic_evaluation_settings_are_checked():
                           (dict(adapt_rate=float("nan")), "adapt_rate"), (dict(adapt_window=0), "adapt_window")]:
         with pytest.raises(ValueError, match=match):
             numbarnn.LanguageModel(**params).fit("abcd" * 100)
+    lm = numbarnn.LanguageModel(epochs=1, validation_fraction=0, **SMALL).fit("abcd" * 50)
+    lm.set_params(adapt_rate=-1.0)
+    with pytest.raises(ValueError, match="adapt_rate must be a positive number"):
+        lm.bits_per_symbol("abcd", adapt=True)
+    assert lm.bits_per_symbol("abcd") > 0     # the static score needs neither setting

@@ -105,13 +105,17 @@ class LanguageModel(BaseEstimator):
     def _check_params(self):
         check_option("level", self.level, LEVELS)
         check_training_params(self, ("embedding_dim", "hidden_size", "num_layers", "batch_size", "epochs",
-                                     "bptt", "min_freq", "adapt_window"))
+                                     "bptt", "min_freq"))
         check_probability("dropout", self.dropout)
-        if not (isinstance(self.adapt_rate, (int, float)) and math.isfinite(self.adapt_rate) and self.adapt_rate > 0):
-            raise ValueError(f"adapt_rate must be a positive number (the SGD step of dynamic evaluation), "
-                             f"got {self.adapt_rate!r}")
+        self._check_adapt()
         if self.patience is not None:
             check_positive_int("patience", self.patience)
+
+    def _check_adapt(self):
+        check_positive_int("adapt_window", self.adapt_window)
+        rate = self.adapt_rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"adapt_rate must be a positive number (the SGD step of dynamic evaluation), got {rate!r}")
 
     # -- text to symbols ----------------------------------------------------------------
 
@@ -195,6 +199,7 @@ class LanguageModel(BaseEstimator):
             raise ValueError(f"{name} holds {len(ids)} symbol(s); scoring needs at least 2")
         x, y = _streams(ids, 1)
         if adapt:
+            self._check_adapt()   # set_params may have changed them since fit
             return self._adapted_nll(x, y), x.shape[0]
         loss = CrossEntropy()
         total, state = 0.0, None
