@@ -75,18 +75,24 @@ def test_result_independent_of_row_split():
         np.testing.assert_array_equal(outs[0], out)
 
 
-@pytest.mark.parametrize("n", [40, 20 * pk.panel_width(np.float32) + 3])
-def test_tn_product_has_the_bits_of_the_plain_one(n):
-    """``a.T @ b`` read in place (few panels) or through copied column slices (many) sums each element
-    in the same order as the row product of ``a.T``: the same bits, for any row split."""
+#: Output rows past which packed_matmul_tn's copied slices are visited in more than one group.
+BLOCK_ROWS = pk.A_BLOCK_BYTES // (pk.KC * 4)
+
+
+@pytest.mark.parametrize("n, m", [(40, 45), (20 * pk.panel_width(np.float32) + 3, 45),
+                                  (5 * pk.panel_width(np.float32) + 1, 2 * BLOCK_ROWS + 13)])
+def test_tn_product_has_the_bits_of_the_plain_one(n, m):
+    """``a.T @ b`` read in place (few panels) or through copied column slices (many; in groups of
+    slices when ``a`` has many columns) sums each element in the same order as the row product of
+    ``a.T``: the same bits, for any row split."""
     assert (n >= pk.PACK_A_PANELS * pk.panel_width(np.float32)) == (n > 40)
     rng = np.random.default_rng(n)
-    a = rng.standard_normal((600, 45)).astype(np.float32)   # KC-blocks and a row tail below MR
+    a = rng.standard_normal((600, m)).astype(np.float32)   # KC-blocks and a row tail below MR
     b = rng.standard_normal((600, n)).astype(np.float32)
-    want = np.empty((45, n), np.float32)
+    want = np.empty((m, n), np.float32)
     cpu.matmul_rows(np.ascontiguousarray(a.T), packed(b), np.zeros(0, np.float32), want, 1)
     for chunks in (1, 2, 3):
-        got = np.empty((45, n), np.float32)
+        got = np.empty((m, n), np.float32)
         cpu.matmul_tn(a, packed(b), got, chunks)
         np.testing.assert_array_equal(got, want)
 

@@ -52,6 +52,8 @@ PANEL_GROUP = 16
 #: :func:`packed_matmul_tn` copies ``a``'s columns into contiguous slices first when the product has
 #: at least this many panels to spread the copy over (measured: +20% at 18 panels, -35% at 3).
 PACK_A_PANELS = 4
+#: Bytes of copied ``a`` slices that :func:`packed_matmul_tn` runs every panel over: half of a 1-2 MiB L2.
+A_BLOCK_BYTES = 512 * 1024
 
 
 def panel_width(dtype):
@@ -221,24 +223,33 @@ def packed_matmul_tn(a, wp, c, r0, r1):
         return
     K, N = a.shape[0], c.shape[1]
     # Each KC-row block of a's columns r0..r1 is first copied into MR-column slices, (KC, MR) each,
-    # so the microkernel reads them contiguously instead of one half cache line per row.
-    buf = np.empty(-(-(r1 - r0) // MR) * KC * MR, dtype=a.dtype)
+    # so the microkernel reads them contiguously instead of one half cache line per row. Then, per
+    # group of slices that fits in L2 (A_BLOCK_BYTES), each packed panel (KC x NR, in L1) meets
+    # every slice of the group: the panel is read from L2 once per group, not once per slice
+    # (Intel Xeon, one core, the product alone: 83-122 -> 106-129 GFLOP/s at 1,024-2,048 gates and
+    # 265-577 columns; a whole LSTM forward+backward at the batch shape 4.7% faster).
+    n = r1 - r0
+    buf = np.empty(-(-n // MR) * KC * MR, dtype=a.dtype)
+    block = max(MR, A_BLOCK_BYTES // (KC * a.itemsize) // MR * MR)
     for kb in range(KB):
         k0 = kb * KC
         kn = min(KC, K - k0)
         for kk in range(kn):
             src = a[k0 + kk]
-            for i in range(r0, r1):
-                q = i - r0
-                buf[(q // MR) * KC * MR + kk * MR + q % MR] = src[i]
-        for p0 in range(0, P, PANEL_GROUP):
-            p1 = min(P, p0 + PANEL_GROUP)
-            for i in range(r0, r1, MR):
-                rows = min(MR, r1 - i)
-                off = ((i - r0) // MR) * KC * MR
-                for p in range(p0, p1):
-                    n_cols = min(NR, N - p * NR)
-                    w_off = (kb * P + p) * KC * NR
+            full = n // MR * MR
+            for q0 in range(0, full, MR):  # a fixed MR-wide copy: one vector move
+                base = q0 * KC + kk * MR
+                for j in range(MR):
+                    buf[base + j] = src[r0 + q0 + j]
+            for j in range(n - full):
+                buf[full * KC + kk * MR + j] = src[r0 + full + j]
+        for m0 in range(r0, r1, block):
+            for p in range(P):
+                n_cols = min(NR, N - p * NR)
+                w_off = (kb * P + p) * KC * NR
+                for i in range(m0, min(r1, m0 + block), MR):
+                    rows = min(MR, r1 - i)
+                    off = ((i - r0) // MR) * KC * MR
                     if rows == MR:
                         _tile(c, i * N + p * NR, N, buf, off, 1, MR, wp, w_off, kn, n_cols, kb > 0, MR)
                     else:
