@@ -54,10 +54,11 @@ def bpc(seeds, chars, adapt_rates):
               f"{np.round(lm.history_.val_loss.values / np.log(2), 3).tolist()} bits", flush=True)
         if adapt_rates:  # dynamic evaluation's rate, judged on the model's own validation part only
             val = train[-int(round(lm.validation_fraction * (len(train) + 1))):]
+            default = lm.adapt_rate
             for rate in adapt_rates:
                 lm.set_params(adapt_rate=rate)
                 print(f"  validation, adapt_rate={rate:g}: {lm.bits_per_symbol(val, adapt=True):.3f}", flush=True)
-            lm.set_params(adapt_rate=numbarnn.LanguageModel().adapt_rate)
+            lm.set_params(adapt_rate=default)
         for adapt in (False, True):
             t0 = time.perf_counter()
             score = lm.bits_per_symbol(test, adapt=adapt)
