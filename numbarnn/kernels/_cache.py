@@ -28,7 +28,7 @@ def sources_digest(package=PACKAGE):
     ``package/config.py``."""
     files = sorted(package.joinpath("kernels").rglob("*.py")) + [package / "config.py"]
     digest = hashlib.sha256()
-    for path in files:
+    for path in filter(pathlib.Path.is_file, files):  # a frozen application may ship no sources
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
