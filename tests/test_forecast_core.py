@@ -93,3 +93,31 @@ def test_perfect_model_output_gives_back_the_future():
     np.testing.assert_allclose(core.direct_levels(room, last, h, prep), truth, rtol=1e-12)
     x, lengths = core.direct_context(adjusted, prep["scale"], last, 24, "float64")
     assert x.shape == (24, 2, 1) and lengths.tolist() == [24, 24] and np.all(x[-1] == 0)
+
+
+def test_bootstrap_keeps_the_trend_and_draws_blocks_of_the_remainder():
+    n = 120
+    z = _monthly(n, noise=0.3)
+    values = np.full((n + 8, 1, 2), np.nan)
+    values[5:5 + n, 0, 0] = z
+    values[5:5 + n, 0, 1] = 2 * z                      # a second channel: the same blocks, twice the size
+    first, last = core.valid_span(values)
+    copy = core.bootstrap(values, first, last, 12, np.random.default_rng(0))
+    assert np.isnan(copy[:5]).all() and np.isnan(copy[5 + n:]).all()
+    np.testing.assert_allclose(copy[:, 0, 1], 2 * copy[:, 0, 0])
+    trend = np.array([z[max(0, t - 12):t + 13].mean() for t in range(n)])  # 12 steps on each side
+    rem, got = z - trend, copy[5:5 + n, 0, 0] - trend
+    assert not np.allclose(got, rem)                    # drawn, not copied
+    for b0 in range(0, n, 24):                          # blocks of two seasons of the remainder
+        piece = got[b0:b0 + 24]
+        assert any(np.allclose(rem[i:i + len(piece)], piece) for i in range(n - 24 + 1))
+    np.testing.assert_array_equal(copy, core.bootstrap(values, first, last, 12, np.random.default_rng(0)))
+
+
+def test_bootstrap_blocks_without_a_season_and_on_short_series():
+    z = np.arange(10.0) ** 1.5
+    copy = core.bootstrap(z[:, None, None], np.array([0]), np.array([9]), 1, np.random.default_rng(1))[:, 0, 0]
+    trend = np.array([z[max(0, t - 2):t + 3].mean() for t in range(10)])   # two steps on each side
+    rem, got = z - trend, copy - trend
+    for b0 in range(0, 10, 2):                           # blocks of 4 capped at a quarter of 10 steps: 2
+        assert any(np.allclose(rem[i:i + 2], got[b0:b0 + 2]) for i in range(9))

@@ -309,3 +309,37 @@ def test_ensemble_members_read_different_spans_of_history(tmp_path):
     back = numbarnn.load(tmp_path / "f.nc")
     assert back.member_lookbacks_ == f.member_lookbacks_
     np.testing.assert_array_equal(back.predict().values, f.predict().values)
+
+
+def test_each_network_trains_on_its_own_bootstrapped_copies(monkeypatch):
+    y = seasonal()
+    seen = []
+    original = Forecaster._train
+
+    def record(self, model, train_data, val_data, rng, client=None):
+        seen.append(train_data[0].copy())
+        return original(self, model, train_data, val_data, rng, client)
+
+    monkeypatch.setattr(Forecaster, "_train", record)
+    base = Forecaster(horizon=4, lookback=12, n_models=2, augment=0, epochs=1, random_state=0).fit(y)
+    n = seen[0].shape[1]
+    seen.clear()
+    f = Forecaster(horizon=4, lookback=12, n_models=2, augment=2, epochs=1, random_state=0).fit(y)
+    assert [x.shape[1] for x in seen] == [3 * n, 3 * n]
+    np.testing.assert_array_equal(seen[0][:, :n], seen[1][:, :n])   # the series' own windows first
+    assert not np.allclose(seen[0][:, n:], seen[1][:, n:])           # then copies of each network's own
+    assert not np.allclose(seen[0][:, n:2 * n], seen[0][:, 2 * n:])
+    assert base.epochs_ == f.epochs_ == 1
+
+
+def test_epochs_default_to_one_budget_of_steps():
+    y = seasonal(60)
+    small = dict(horizon=4, hidden_size=4, n_models=1, random_state=0)
+    assert Forecaster(**small).fit(y).epochs_ == 50                 # 100 epochs' steps over twice the windows
+    assert Forecaster(augment=3, **small).fit(y).epochs_ == 25
+    assert Forecaster(augment=0, **small).fit(y).epochs_ == 100
+    assert Forecaster(strategy="recursive", lookback=6, **dict(small, n_models=None)).fit(y).epochs_ == 100
+    for value, error, match in ((-1, ValueError, "augment must be >= 0"), (True, TypeError, "augment must be an "
+                                                                           "integer")):
+        with pytest.raises(error, match=match):
+            Forecaster(augment=value, **small).fit(y)

@@ -392,6 +392,44 @@ def direct_prepare(values, first, last, season_length, transform, deseasonalize)
     return adjusted, {"log": log, "seasonal": seasonal, "scale": scale}
 
 
+def bootstrap(adjusted, first, last, season_length, rng):
+    """A moving-block bootstrap copy of every adjusted series: its smooth trend plus blocks of its remainder
+    drawn with replacement (Bergmeir, Hyndman and Benitez 2016, "Bagging exponential smoothing methods
+    using STL decomposition and Box-Cox transformation"; as training data for a recurrent network:
+    Bandara, Hewamalage, Liu, Kang and Bergmeir 2021).
+
+    The trend is the centred moving mean over ``max(m, 2)`` steps on each side (fewer at the ends),
+    the remainder what is left; blocks of ``2m`` steps (4 without a season; at most a quarter of the
+    series) keep the remainder's short-range structure, and the channels of a series share the blocks.
+
+    Parameters
+    ----------
+    adjusted : numpy.ndarray, (T, S, F), from :func:`direct_prepare` (NaN outside the valid spans).
+    first, last : numpy.ndarray of int, (S,), the valid spans.
+    season_length : int, the seasonal period m (1: none).
+    rng : numpy.random.Generator.
+
+    Returns
+    -------
+    numpy.ndarray, (T, S, F): the copy, NaN where ``adjusted`` is.
+    """
+    m = max(int(season_length), 1)
+    half = max(m, 2)
+    out = np.full(adjusted.shape, np.nan)
+    for s in range(adjusted.shape[1]):
+        z = adjusted[first[s]:last[s] + 1, s]  # (n, F)
+        n = z.shape[0]
+        sums = np.concatenate([np.zeros((1, z.shape[1])), np.cumsum(z, axis=0)])
+        lo = np.maximum(np.arange(n) - half, 0)
+        hi = np.minimum(np.arange(n) + half + 1, n)
+        trend = (sums[hi] - sums[lo]) / (hi - lo)[:, None]
+        block = max(1, min(2 * m if m > 1 else 4, n // 4))
+        starts = rng.integers(0, n - block + 1, size=-(-n // block))
+        idx = (starts[:, None] + np.arange(block)).ravel()[:n]
+        out[first[s]:last[s] + 1, s] = trend + (z - trend)[idx]
+    return out
+
+
 def _window(adjusted, scale, s, t, lookback, out):
     """The window of series ``s`` ending at ``t``, relative to its level at ``t``, into ``out`` (L, F);
     returns its length."""

@@ -11,7 +11,7 @@ import pandas as pd
 from .._validation import check_option, check_positive_int
 from ..metrics import seasonal_naive_error
 from ..training import SequenceModel, get_loss, history_dataset, train
-from ..training.loop import slice_batch
+from ..training.loop import concat_batches, slice_batch
 from ..training.losses import GaussianNLL, Pinball, StudentTNLL
 from ..training.optimizers import OPTIMIZERS
 from ..training.schedules import make_schedule
@@ -24,6 +24,9 @@ from ._persistence import save
 
 #: Models of a direct forecaster's ensemble unless ``n_models`` says otherwise.
 DEFAULT_MODELS = 5
+#: Epochs of the recursive strategy unless ``epochs`` says otherwise; the direct strategy trains for as
+#: many steps, ``DEFAULT_EPOCHS / (1 + augment)`` passes over its windows and their bootstrapped copies.
+DEFAULT_EPOCHS = 100
 #: Lookbacks of the direct ensemble's members, as multiples of the default lookback, taken in turn
 #: (only when ``lookback`` is ``None``).
 MEMBER_LOOKBACK_SCALES = (1.0, 0.5, 1.5, 0.75, 1.25)
@@ -54,7 +57,10 @@ class Forecaster(BaseEstimator):
       networks with different seeds (and, unless ``lookback`` is given,
       lookbacks of 1, 0.5, 1.5, 0.75 and 1.25 times the default) are trained
       and their forecasts combined by the median, which steadies a forecast
-      learned from a short series.
+      learned from a short series. Each network also trains on ``augment``
+      bootstrapped copies of every series (its trend plus blocks of its
+      remainder drawn at random), different for each network, so it sees
+      more of how the series might have gone.
       It trains on every window (no early-stopping hold-out: on a short series
       the last windows are the most informative and the most noisy). With
       ``probabilistic=True`` the readout gives a distribution for every step
@@ -81,6 +87,8 @@ class Forecaster(BaseEstimator):
         ``None`` (direct strategy).
     deseasonalize : ``"auto"``, ``True`` or ``False`` (direct strategy).
     n_models : int, networks in the direct strategy's median ensemble; ``None``: 5.
+    augment : int >= 0, moving-block bootstrap copies of each series added to each network's training
+        windows (direct strategy; 0: none; see :func:`numbarnn.estimators._forecast_core.bootstrap`).
     difference : int, model differences at this lag (0: levels, 1: first
         differences, 12: seasonal differences of a monthly series); forecasts are
         integrated back (recursive strategy).
@@ -105,6 +113,8 @@ class Forecaster(BaseEstimator):
         (``"adam"``/``"adamw"``/``"sgd"``; ``"constant"``/``"step"``/``"cosine"``/``"plateau"``).
     batch_size, epochs, clip_norm, patience : training; ``patience`` epochs
         without validation improvement stop training (best weights restored).
+        ``epochs=None``: 100 for the recursive strategy, ``100 / (1 + augment)`` for the
+        direct one (the same number of steps as 100 epochs without copies).
     validation_fraction : the last part of the time span, held out for
         validation (never shuffled across time); 0 by default (see above).
     n_samples : paths drawn for quantiles.
@@ -118,7 +128,7 @@ class Forecaster(BaseEstimator):
     ----------
     model_ : the fitted :class:`numbarnn.nn.SequenceModel` (recursive), or the
         ensemble of them (direct; ``model_.members``).
-    strategy_, lookback_, season_length_ : what ``"auto"`` and ``None`` resolved to.
+    strategy_, lookback_, season_length_, epochs_ : what ``"auto"`` and ``None`` resolved to.
     member_lookbacks_ : list of int, the lookback of each member of the direct ensemble.
     history_ : :class:`xarray.Dataset` over ``epoch`` (train/validation loss,
         mean pre-clip gradient norm, learning rate, skipped steps, seconds, threads) and
@@ -140,10 +150,10 @@ class Forecaster(BaseEstimator):
     """
 
     def __init__(self, cell="lstm", hidden_size=16, num_layers=1, lookback=None, horizon=12, strategy="auto",
-                 season_length=None, transform="auto", deseasonalize="auto", n_models=None, difference=0,
+                 season_length=None, transform="auto", deseasonalize="auto", n_models=None, augment=1, difference=0,
                  probabilistic=False, likelihood=None, quantiles=None, covariates="known", loss="mae",
                  optimizer="adam", learning_rate=3e-3, weight_decay=0.0, schedule="plateau", batch_size=32,
-                 epochs=100, clip_norm=1.0, patience=20, validation_fraction=0.0, dropout=0.0, n_samples=200,
+                 epochs=None, clip_norm=1.0, patience=20, validation_fraction=0.0, dropout=0.0, n_samples=200,
                  dtype="float32", device="cpu", time_dim="time", feature_dim=None, random_state=None, verbose=None,
                  fill=None):
         self.cell = cell
@@ -156,6 +166,7 @@ class Forecaster(BaseEstimator):
         self.transform = transform
         self.deseasonalize = deseasonalize
         self.n_models = n_models
+        self.augment = augment
         self.difference = difference
         self.probabilistic = probabilistic
         self.likelihood = likelihood
@@ -196,6 +207,7 @@ class Forecaster(BaseEstimator):
         check_option("deseasonalize", self.deseasonalize, ("auto", True, False))
         check_option("fill", self.fill, (None, "linear"))
         check_positive_int("difference", self.difference, minimum=0)
+        check_positive_int("augment", self.augment, minimum=0)
         check_option("likelihood", self.likelihood, (None, "quantile", "gaussian", "student_t"))
         if self.quantiles is not None:
             Pinball(self.quantiles)  # raises for levels outside (0, 1) or repeated
@@ -283,8 +295,8 @@ class Forecaster(BaseEstimator):
 
     def _train(self, model, train_data, val_data, rng, client=None):
         opt = OPTIMIZERS[self.optimizer](lr=self.learning_rate, weight_decay=self.weight_decay)
-        schedule = make_schedule(self.schedule, opt, self.epochs)
-        return train(model, self._loss(), opt, train_data, val_data, epochs=self.epochs,
+        schedule = make_schedule(self.schedule, opt, self.epochs_)
+        return train(model, self._loss(), opt, train_data, val_data, epochs=self.epochs_,
                      batch_size=self.batch_size, schedule=schedule, clip_norm=self.clip_norm,
                      patience=self.patience, rng=rng, verbose=self.verbose, client=client)
 
@@ -297,10 +309,17 @@ class Forecaster(BaseEstimator):
 
     def _fit_direct(self, rng, client=None):
         first, last, adjusted, prep = self._direct_data(self.panel_.values)
-        data = {lookback: self._direct_training_data(adjusted, prep, first, last, lookback)
-                for lookback in sorted(set(self.member_lookbacks_))}
-        self.history_ = history_dataset([self._train(model, *data[lookback], rng, client) for model, lookback
-                                         in zip(self.model_.members, self.member_lookbacks_)])
+        histories = []
+        for model, lookback in zip(self.model_.members, self.member_lookbacks_):
+            train_data, val_data = self._direct_training_data(adjusted, prep, first, last, lookback)
+            if self.augment:  # each network its own copies
+                copies_rng = np.random.default_rng(int(rng.integers(2**31)))
+                copies = [self._direct_training_data(core.bootstrap(adjusted, first, last, self.season_length_,
+                                                                    copies_rng), prep, first, last, lookback)[0]
+                          for _ in range(self.augment)]
+                train_data = concat_batches([train_data] + copies)
+            histories.append(self._train(model, train_data, val_data, rng, client))
+        self.history_ = history_dataset(histories)
         self.is_fitted_ = True
         return self
 
@@ -356,6 +375,8 @@ class Forecaster(BaseEstimator):
         self.n_covariates_ = 0 if cov is None else cov.shape[2]
         self.strategy_ = strategy or self._resolve_strategy(X is not None)
         self.season_length_ = self.season_length or season_length(panel.time)
+        self.epochs_ = self.epochs or (DEFAULT_EPOCHS if self.strategy_ == "recursive"
+                                       else max(1, round(DEFAULT_EPOCHS / (1 + self.augment))))
         rng = np.random.default_rng(self.random_state)
         if self.strategy_ == "direct":
             self.lookback_ = self.lookback or self._direct_lookback(panel.values)

@@ -29,6 +29,16 @@ def slice_batch(data, idx, trim=False):
     return np.take(x[:steps], idx, axis=1), y_b, lengths, w_b
 
 
+def concat_batches(parts):
+    """One ``(x, y, lengths, weight)`` tuple holding the sequences of every tuple in ``parts`` in turn
+    (time-major ``x`` of one length; weights all ``None`` or all given)."""
+    xs, ys, ls, ws = zip(*parts)
+    per_step = ys[0].ndim == 3
+    weight = None if ws[0] is None else np.concatenate(ws, axis=1 if ws[0].ndim == 2 else 0)
+    return (np.concatenate(xs, axis=1), np.concatenate(ys, axis=1 if per_step else 0), np.concatenate(ls),
+            weight)
+
+
 def evaluate(model, loss, data, batch_size):
     """Mean loss over ``data`` in inference mode (weighted by counted rows)."""
     x, y, lengths, weight = data
