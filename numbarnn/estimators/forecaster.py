@@ -309,9 +309,11 @@ class Forecaster(BaseEstimator):
 
     def _fit_direct(self, rng, client=None):
         first, last, adjusted, prep = self._direct_data(self.panel_.values)
+        data = {lookback: self._direct_training_data(adjusted, prep, first, last, lookback)
+                for lookback in sorted(set(self.member_lookbacks_))}
         histories = []
         for model, lookback in zip(self.model_.members, self.member_lookbacks_):
-            train_data, val_data = self._direct_training_data(adjusted, prep, first, last, lookback)
+            train_data, val_data = data[lookback]
             if self.augment:  # each network its own copies
                 copies_rng = np.random.default_rng(int(rng.integers(2**31)))
                 copies = [self._direct_training_data(core.bootstrap(adjusted, first, last, self.season_length_,
