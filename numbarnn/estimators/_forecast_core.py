@@ -412,6 +412,16 @@ def bootstrap(adjusted, first, last, season_length, rng):
     Returns
     -------
     numpy.ndarray, (T, S, F): the copy, NaN where ``adjusted`` is.
+
+    Examples
+    --------
+    >>> z = np.full((30, 1, 1), np.nan)
+    >>> z[2:, 0, 0] = np.arange(28.0) + np.tile([1.0, -1.0], 14)   # a trend and an alternating remainder
+    >>> copy = bootstrap(z, np.array([2]), np.array([29]), 1, np.random.default_rng(0))
+    >>> copy.shape, bool(np.isnan(copy[:2]).all()), bool(np.isfinite(copy[2:]).all())
+    ((30, 1, 1), True, True)
+    >>> bool(np.allclose(copy[2:].mean(), z[2:].mean(), atol=1))   # the trend is kept
+    True
     """
     m = max(int(season_length), 1)
     half = max(m, 2)

@@ -31,7 +31,15 @@ def slice_batch(data, idx, trim=False):
 
 def concat_batches(parts):
     """One ``(x, y, lengths, weight)`` tuple holding the sequences of every tuple in ``parts`` in turn
-    (time-major ``x`` of one length; weights all ``None`` or all given)."""
+    (time-major ``x`` of one length; weights all ``None`` or all given).
+
+    >>> import numpy as np
+    >>> a = (np.zeros((5, 2, 3)), np.zeros((2, 4)), np.array([5, 3]), None)
+    >>> b = (np.ones((5, 1, 3)), np.ones((1, 4)), np.array([4]), None)
+    >>> x, y, lengths, weight = concat_batches([a, b])
+    >>> x.shape, y.shape, lengths.tolist(), weight
+    ((5, 3, 3), (3, 4), [5, 3, 4], None)
+    """
     xs, ys, ls, ws = zip(*parts)
     per_step = ys[0].ndim == 3
     weight = None if ws[0] is None else np.concatenate(ws, axis=1 if ws[0].ndim == 2 else 0)
