@@ -316,14 +316,18 @@ class Forecaster(BaseEstimator):
             train_data, val_data = data[lookback]
             if self.augment:  # each network its own copies
                 copies_rng = np.random.default_rng(int(rng.integers(2**31)))
-                copies = [self._direct_training_data(core.bootstrap(adjusted, first, last, self.season_length_,
-                                                                    copies_rng), prep, first, last, lookback)[0]
-                          for _ in range(self.augment)]
-                train_data = concat_batches([train_data] + copies)
+                train_data = concat_batches([train_data] + [
+                    self._copy_windows(adjusted, prep, first, last, lookback, copies_rng)
+                    for _ in range(self.augment)])
             histories.append(self._train(model, train_data, val_data, rng, client))
         self.history_ = history_dataset(histories)
         self.is_fitted_ = True
         return self
+
+    def _copy_windows(self, adjusted, prep, first, last, lookback, rng):
+        """The training windows of one bootstrapped copy of every series (:func:`._forecast_core.bootstrap`)."""
+        copy = core.bootstrap(adjusted, first, last, self.season_length_, rng)
+        return self._direct_training_data(copy, prep, first, last, lookback)[0]
 
     def _direct_training_data(self, adjusted, prep, first, last, lookback):
         """``(train, validation)`` windows of the direct strategy for a member reading ``lookback`` steps."""

@@ -44,6 +44,8 @@ def _covering(base):
     kernels' :func:`sources_digest`."""
 
     class Locator(base):
+        numbarnn_kernels = True  # how install() knows its own
+
         @classmethod
         def from_function(cls, py_func, py_file):
             kernels = PACKAGE / "kernels"
@@ -70,6 +72,4 @@ def install():
         return
     ours = [_covering(_numba_name(name)) for name in
             ("UserProvidedCacheLocator", "InTreeCacheLocator", "UserWideCacheLocator")]
-    for cls in ours:
-        cls.numbarnn_kernels = True
     impl._locator_classes = ours + list(impl._locator_classes)
