@@ -1,0 +1,29 @@
+"""benchmarks/forecast_panel.py: the earlier split that --origin-back holds out."""
+
+import json
+
+import pytest
+
+import forecast_panel
+
+QUICK = ["--series", "co2_annual", "--no-baselines", "--seeds", "0",
+         "--forecaster-kwargs", '{"epochs": 1, "n_models": 1}']
+
+
+def _record(tmp_path, *extra):
+    out = tmp_path / f"panel{len(extra)}.json"
+    assert forecast_panel.main(QUICK + ["--out", str(out), *extra]) == 0
+    return json.loads(out.read_text())
+
+
+def test_origin_back_holds_out_an_earlier_horizon(tmp_path, capsys):
+    default, earlier = _record(tmp_path), _record(tmp_path, "--origin-back", "1")
+    a, b = default["series"][0], earlier["series"][0]
+    assert (default["origin_back"], earlier["origin_back"]) == (0, 1)
+    assert a["h"] == b["h"] == 6 and b["length"] == a["length"] - 6
+    assert int(b["end"][:4]) == int(a["end"][:4]) - 6
+    assert "mase" in b["methods"]["numbarnn"]
+    with pytest.raises(SystemExit, match="--origin-back 0, this run has 1"):
+        forecast_panel.main(QUICK + ["--origin-back", "1", "--baselines-from", str(tmp_path / "panel0.json")])
+    with pytest.raises(SystemExit, match="give 0"):
+        forecast_panel.main(QUICK + ["--origin-back", "-1"])
