@@ -1,5 +1,11 @@
 """The packed-panel microkernel (numbarnn.kernels.cpu.packed) against NumPy."""
 
+import os
+import platform
+import subprocess
+import sys
+
+import llvmlite.binding as llvm
 import numpy as np
 import pytest
 
@@ -116,3 +122,36 @@ def test_packed_layout():
     assert not wp[0, 0, :, 5:].any()
     np.testing.assert_array_equal(packed(w.T.copy(), True), wp)
     assert pk.packed_shape(600, 10, np.float32)[:3] == (3, 1, pk.KC)
+
+
+NARROW = """
+import numpy as np
+from numbarnn.backends.cpu import packed
+from numbarnn.kernels import cpu
+from numbarnn.kernels.cpu import packed as pk
+assert (pk.VECTOR_BITS, pk.MR) == (256, 4), (pk.VECTOR_BITS, pk.MR)
+rng = np.random.default_rng(0)
+for M, K, N in [(23, 300, 70), (9, 33, 65)]:   # row tails below MR, partial panels, two KC blocks
+    a = rng.standard_normal((M, K)).astype(np.float32)
+    w = rng.standard_normal((N, K)).astype(np.float32)
+    out = np.full((M, N), np.nan, np.float32)
+    cpu.matmul_rows(a, packed(w, True), np.zeros(N, np.float32), out, 2)
+    want = a.astype(np.float64) @ w.T.astype(np.float64)
+    assert np.abs(out - want).max() < 2e-5 * np.abs(want).max(), "rows"
+    b = rng.standard_normal((M, N)).astype(np.float32)
+    out = np.full((K, N), np.nan, np.float32)
+    cpu.matmul_tn(a, packed(b), out, 2)
+    want = a.T.astype(np.float64) @ b.astype(np.float64)
+    assert np.abs(out - want).max() < 2e-5 * np.abs(want).max(), "tn"
+print("ok")
+"""
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64")
+                    or not llvm.get_host_cpu_features().get("avx2"), reason="needs an x86-64 CPU with AVX2")
+def test_avx2_kernel_where_numba_targets_avx2(tmp_path):
+    """With ``NUMBA_CPU_FEATURES`` naming AVX2 without AVX-512 (as for a cache shared with AVX2 machines),
+    the microkernel takes the 256-bit, 4-row form that such CPUs run, and it is right."""
+    env = dict(os.environ, NUMBA_CPU_FEATURES="+avx,+avx2,+fma,-avx512f", NUMBA_CACHE_DIR=str(tmp_path))
+    run = subprocess.run([sys.executable, "-c", NARROW], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]

@@ -17,7 +17,8 @@ one broadcast and two fused multiply-adds per row and ``k``. Each output
 element is one fused multiply-add chain over ``k = 0 .. K-1`` in order (a
 stored and reloaded partial sum is exact), so results do not depend on
 ``KC``, on how rows are split, or on the number of threads. Vector width
-follows the host CPU (512 bits with AVX-512, 256 with AVX, else 128); LLVM
+follows the CPU features Numba compiles for (the host's, or
+``NUMBA_CPU_FEATURES``: 512 bits with AVX-512, 256 with AVX, else 128); LLVM
 legalises wider vectors on narrower hardware, so the code is correct on
 every CPU. Its speed against BLAS, per machine, is in ``docs/performance.rst``.
 """
@@ -27,19 +28,33 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
 from numba.core import cgutils
+from numba.core import config as numba_config
 from numba.extending import intrinsic
 
 from ...config import JIT_OPTIONS
 
 
-def _host_vector_bits():
-    features = llvm.get_host_cpu_features()
-    if features.get("avx512f"):
+def _target_features(override):
+    """The CPU features Numba compiles for: ``override`` (``NUMBA_CPU_FEATURES``, as Numba reads it)
+    when it is set, else the host's."""
+    if override is not None:
+        return {f[1:] for f in override.split(",") if f.startswith("+")}
+    return {name for name, on in llvm.get_host_cpu_features().items() if on}
+
+
+def _host_vector_bits(override=None):
+    """Widest SIMD register, in bits, of the features Numba targets.
+
+    >>> _host_vector_bits("+avx,+avx2,+fma,-avx512f"), _host_vector_bits("+sse2"), _host_vector_bits("+avx512f")
+    (256, 128, 512)
+    """
+    features = _target_features(override)
+    if "avx512f" in features:
         return 512
-    return 256 if features.get("avx") else 128
+    return 256 if "avx" in features else 128
 
 
-VECTOR_BITS = _host_vector_bits()
+VECTOR_BITS = _host_vector_bits(numba_config.CPU_FEATURES)
 #: Rows per microkernel call: 8 rows x 2 vectors = 16 accumulators fit AVX-512's
 #: 32 registers; with 16 registers (AVX2, SSE) 4 rows keep 8.
 MR = 8 if VECTOR_BITS == 512 else 4
