@@ -428,7 +428,7 @@ def warm_up(kwargs, kind):
 # -- the run ----------------------------------------------------------------------------------------
 
 
-def run_series(spec, methods, seeds, kwargs, kind, log, reuse=None, origin_back=0):
+def run_series(spec, methods, seeds, kwargs, kind, log, reuse=None, origin_back=0, max_train=None):
     y = spec["load"]()
     m = spec["m"]
     regular = pd.date_range(y.index[0], periods=len(y), freq=FREQ[m], name="time")
@@ -440,6 +440,8 @@ def run_series(spec, methods, seeds, kwargs, kind, log, reuse=None, origin_back=
     h = HORIZON[m]
     if origin_back:  # an earlier split: the last origin_back holdouts are dropped before anything is seen
         y = y.iloc[:len(y) - origin_back * h]
+    if max_train and len(y) > max_train[m] + h:  # a short series, as most of the M3 and M4 series are
+        y = y.iloc[len(y) - max_train[m] - h:]
     n = len(y)
     rec = {k: spec[k] for k in ("name", "source", "loader", "licence", "kind", "note")}
     rec.update(m=m, h=h, length=n, start=str(y.index[0].date()), end=str(y.index[-1].date()),
@@ -612,6 +614,10 @@ def parse_args(argv=None):
     p.add_argument("--origin-back", type=int, default=0, metavar="K",
                    help="drop the last K holdouts of every series first, so the holdout ends K horizons "
                         "earlier (a split a choice tuned on the default one never saw)")
+    p.add_argument("--max-train", type=int, nargs=3, metavar=("MONTHLY", "QUARTERLY", "YEARLY"),
+                   help="keep at most this many training points per series (their most recent), by "
+                        "frequency: short series such as the M3 competition's, whose training parts run 48-126 "
+                        "monthly, 16-64 quarterly and 14-41 yearly points")
     p.add_argument("--out", help="write every forecast, score and timing to this JSON file")
     p.add_argument("--list", action="store_true", help="print the panel and exit")
     return p.parse_args(argv)
@@ -625,6 +631,8 @@ def main(argv=None):
             print(f"{spec['name']:22s} m={spec['m']:2d}  {spec['source']:11s} {spec['loader']}")
         return 0
     kwargs = json.loads(args.forecaster_kwargs)
+    if args.max_train and min(args.max_train) < 1:
+        raise SystemExit(f"--max-train {' '.join(map(str, args.max_train))}: give three positive lengths")
     if args.origin_back < 0:
         raise SystemExit(f"--origin-back {args.origin_back}: give 0 (the default split) or a positive count")
     names = args.series or (QUICK if args.quick else [s["name"] for s in PANEL])
@@ -655,10 +663,11 @@ def main(argv=None):
     if args.baselines_from:
         with open(args.baselines_from) as f:
             saved = json.load(f)
-        if saved.get("origin_back", 0) != args.origin_back:
-            raise SystemExit(f"--baselines-from {args.baselines_from} was run with --origin-back "
-                             f"{saved.get('origin_back', 0)}, this run has {args.origin_back}: use a file of "
-                             "the same split")
+        for key, flag in (("origin_back", "--origin-back"), ("max_train", "--max-train")):
+            theirs, ours = saved.get(key, 0 if key == "origin_back" else None), getattr(args, key)
+            if theirs != ours:
+                raise SystemExit(f"--baselines-from {args.baselines_from} was run with {flag} {theirs}, this "
+                                 f"run has {ours}: use a file of the same split")
         reuse = {r["name"]: {k: v for k, v in r.get("methods", {}).items() if k in ("ets", "arima", "theta")}
                  for r in saved["series"]}
         log(f"note: ets, arima and theta forecasts from {args.baselines_from}")
@@ -672,7 +681,8 @@ def main(argv=None):
     for spec in specs:
         start = time.perf_counter()
         try:
-            rec = run_series(spec, methods, args.seeds, kwargs, args.input, log, reuse, args.origin_back)
+            max_train = dict(zip((12, 4, 1), args.max_train)) if args.max_train else None
+            rec = run_series(spec, methods, args.seeds, kwargs, args.input, log, reuse, args.origin_back, max_train)
         except ImportError as e:
             log(f"  {spec['name']}: skipped, {e}")
             rec = {k: spec[k] for k in ("name", "source", "loader", "licence", "kind", "note")}
@@ -695,6 +705,7 @@ def main(argv=None):
     if args.out:
         result = {"argv": sys.argv if argv is None else argv, "seeds": args.seeds, "forecaster_kwargs": kwargs,
                   "input": args.input, "origin_back": args.origin_back,
+                  "max_train": args.max_train,
                   "horizons": {str(k): v for k, v in HORIZON.items()},
                   "env": {k: os.environ.get(k) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
                                                          "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},

@@ -1,4 +1,4 @@
-"""benchmarks/forecast_panel.py: the earlier split that --origin-back holds out."""
+"""benchmarks/forecast_panel.py: the earlier split that --origin-back holds out, the short series of --max-train."""
 
 import json
 
@@ -27,3 +27,16 @@ def test_origin_back_holds_out_an_earlier_horizon(tmp_path, capsys):
         forecast_panel.main(QUICK + ["--origin-back", "1", "--baselines-from", str(tmp_path / "panel0.json")])
     with pytest.raises(SystemExit, match="give 0"):
         forecast_panel.main(QUICK + ["--origin-back", "-1"])
+
+
+def test_max_train_keeps_the_most_recent_points(tmp_path):
+    full = _record(tmp_path)["series"][0]
+    short = _record(tmp_path, "--max-train", "126", "44", "20")
+    rec = short["series"][0]
+    assert short["max_train"] == [126, 44, 20] and rec["length"] == 20 + 6 and rec["end"] == full["end"]
+    assert "mase" in rec["methods"]["numbarnn"]
+    with pytest.raises(SystemExit, match="--max-train None, this run has"):
+        forecast_panel.main(QUICK + ["--max-train", "126", "44", "20",
+                                     "--baselines-from", str(tmp_path / "panel0.json")])
+    with pytest.raises(SystemExit, match="three positive lengths"):
+        forecast_panel.main(QUICK + ["--max-train", "126", "0", "20"])
