@@ -43,6 +43,15 @@ when the variables are unset)::
         --forecaster-kwargs '{"difference": 12, "epochs": 200}'
     python benchmarks/forecast_panel.py --list
 
+Other splits of the same series, to check that a choice made on the default
+split holds: ``--origin-back K`` holds out the ``K``-th horizon before the
+default holdout (points no choice tuned on the default split looked at), and
+``--max-train 126 44 20`` keeps only each series' most recent monthly /
+quarterly / yearly training points, series as short as the M3 competition's::
+
+    python benchmarks/forecast_panel.py --origin-back 1 --out benchmarks/results/forecast-panel-back1.json
+    python benchmarks/forecast_panel.py --max-train 126 44 20 --out benchmarks/results/forecast-panel-short.json
+
 Needs ``pip install statsmodels pmdarima sktime`` for the baselines and for
 the series those packages ship.
 """
@@ -678,10 +687,10 @@ def main(argv=None):
         log(f"note: numbarnn warm-up failed: {warmup_error}")
     log(f"numbarnn warm-up (compile) {warmup_seconds:.1f} s")
     records = []
+    max_train = dict(zip((12, 4, 1), args.max_train)) if args.max_train else None
     for spec in specs:
         start = time.perf_counter()
         try:
-            max_train = dict(zip((12, 4, 1), args.max_train)) if args.max_train else None
             rec = run_series(spec, methods, args.seeds, kwargs, args.input, log, reuse, args.origin_back, max_train)
         except ImportError as e:
             log(f"  {spec['name']}: skipped, {e}")
@@ -704,8 +713,7 @@ def main(argv=None):
     print(f"total wall time {total:.0f} s")
     if args.out:
         result = {"argv": sys.argv if argv is None else argv, "seeds": args.seeds, "forecaster_kwargs": kwargs,
-                  "input": args.input, "origin_back": args.origin_back,
-                  "max_train": args.max_train,
+                  "input": args.input, "origin_back": args.origin_back, "max_train": args.max_train,
                   "horizons": {str(k): v for k, v in HORIZON.items()},
                   "env": {k: os.environ.get(k) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
                                                          "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},

@@ -42,10 +42,10 @@ def _target_features(override):
     return {name for name, on in llvm.get_host_cpu_features().items() if on}
 
 
-def _host_vector_bits(override=None):
+def _target_vector_bits(override=None):
     """Widest SIMD register, in bits, of the features Numba targets.
 
-    >>> _host_vector_bits("+avx,+avx2,+fma,-avx512f"), _host_vector_bits("+sse2"), _host_vector_bits("+avx512f")
+    >>> _target_vector_bits("+avx,+avx2,+fma,-avx512f"), _target_vector_bits("+sse2"), _target_vector_bits("+avx512f")
     (256, 128, 512)
     """
     features = _target_features(override)
@@ -54,7 +54,7 @@ def _host_vector_bits(override=None):
     return 256 if "avx" in features else 128
 
 
-VECTOR_BITS = _host_vector_bits(numba_config.CPU_FEATURES)
+VECTOR_BITS = _target_vector_bits(numba_config.CPU_FEATURES)
 #: Rows per microkernel call: 8 rows x 2 vectors = 16 accumulators fit AVX-512's
 #: 32 registers; with 16 registers (AVX2, SSE) 4 rows keep 8.
 MR = 8 if VECTOR_BITS == 512 else 4
