@@ -672,11 +672,11 @@ def main(argv=None):
     if args.baselines_from:
         with open(args.baselines_from) as f:
             saved = json.load(f)
-        for key, flag in (("origin_back", "--origin-back"), ("max_train", "--max-train")):
-            theirs, ours = saved.get(key, 0 if key == "origin_back" else None), getattr(args, key)
+        for key, unset in (("origin_back", 0), ("max_train", None)):  # the split's options, as saved
+            theirs, ours = saved.get(key, unset), getattr(args, key)
             if theirs != ours:
-                raise SystemExit(f"--baselines-from {args.baselines_from} was run with {flag} {theirs}, this "
-                                 f"run has {ours}: use a file of the same split")
+                raise SystemExit(f"--baselines-from {args.baselines_from} was run with --{key.replace('_', '-')} "
+                                 f"{theirs}, this run has {ours}: use a file of the same split")
         reuse = {r["name"]: {k: v for k, v in r.get("methods", {}).items() if k in ("ets", "arima", "theta")}
                  for r in saved["series"]}
         log(f"note: ets, arima and theta forecasts from {args.baselines_from}")

@@ -16,7 +16,7 @@ def _record(tmp_path, *extra):
     return json.loads(out.read_text())
 
 
-def test_origin_back_holds_out_an_earlier_horizon(tmp_path, capsys):
+def test_origin_back_holds_out_an_earlier_horizon(tmp_path):
     default, earlier = _record(tmp_path), _record(tmp_path, "--origin-back", "1")
     a, b = default["series"][0], earlier["series"][0]
     assert (default["origin_back"], earlier["origin_back"]) == (0, 1)
