@@ -2,8 +2,11 @@
 
 Usage: ``python benchmarks/render.py [DIR]``. One table per thread count and
 BLAS core type: median milliseconds of each peer (the best median over the
-processes of ``run.py --repeat``), numbarnn's GFLOP/s, and the ratio of
-numbarnn's time to torch's (below 1 means numbarnn is faster).
+processes of ``run.py --repeat``), numbarnn's GFLOP/s, the ratio of
+numbarnn's time to torch's (below 1 means numbarnn is faster), and the
+lowest ratio the machine allows: the time of the shape's FLOPs at the sgemm
+peak measured in the same run, over torch's time. A goal below that floor
+would need numbarnn to run faster than the machine's own matrix product.
 """
 
 import collections
@@ -43,6 +46,15 @@ def load(directory):
     return tables, flop
 
 
+def peak_ratio(flops, peak_gflops, torch_seconds):
+    """numbarnn / torch if numbarnn ran ``flops`` at the sgemm peak: the lowest ratio the machine allows.
+
+    >>> round(peak_ratio(15.3e9, 329.0, 0.0775), 2)   # an RNN shape where torch reaches 60% of the peak
+    0.6
+    """
+    return flops / (peak_gflops * 1e9) / torch_seconds
+
+
 def render(directory):
     tables, flop = load(directory)
     lines = []
@@ -51,8 +63,9 @@ def render(directory):
         peak = tables.get(("peak", threads, coretype))
         note = f"; sgemm peak {peak:.0f} GFLOP/s" if peak else ""
         lines += [f"\n**{threads[1:]} thread(s), OPENBLAS_CORETYPE={coretype}** (median ms, best of the runs{note})\n",
-                  "| cell | shape | pass | numbarnn | torch | NumPy | numbarnn GFLOP/s | % of peak | numbarnn / torch |",
-                  "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+                  "| cell | shape | pass | numbarnn | torch | NumPy | numbarnn GFLOP/s | % of peak | numbarnn / torch "
+                  "| ratio at peak |",
+                  "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
         for cell in CELLS:
             for shape in SHAPES:
                 for mode, label in MODES.items():
@@ -64,8 +77,10 @@ def render(directory):
                     gflops = f"{rate:.1f}" if rate else "–"
                     share = f"{100 * rate / peak:.0f}%" if rate and peak else "–"
                     ratio = f"{r['numbarnn'] / r['torch']:.2f}" if "numbarnn" in r and "torch" in r else "–"
+                    floor = (f"{peak_ratio(flop[(cell, shape, mode)], peak, r['torch']):.2f}"
+                             if peak and "torch" in r else "–")
                     lines.append(f"| {cell} | {shape} | {label} | {ms['numbarnn']} | {ms['torch']} | "
-                                 f"{ms['numpy']} | {gflops} | {share} | {ratio} |")
+                                 f"{ms['numpy']} | {gflops} | {share} | {ratio} | {floor} |")
     return "\n".join(lines)
 
 

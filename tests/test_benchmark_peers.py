@@ -37,3 +37,25 @@ def test_gpu_table_renders_saved_results():
     rows = [line for line in lines if line.startswith("| lstm |")]
     assert len(rows) == sum(r["cell"] == "lstm" for r in results["rows"])
     assert "| 1.500 |" in rows[0] and "| - |" in rows[1]
+
+
+def test_kernel_table_sets_each_ratio_beside_the_lowest_the_peak_allows(tmp_path):
+    """benchmarks/render.py: numbarnn / torch, and what that ratio would be at the run's sgemm peak."""
+    import json
+
+    import render
+    from shapes import flops
+    work = flops("gru", "wide", "forward_backward")
+
+    def bench(peer, seconds, **info):
+        return {"stats": {"median": seconds}, "extra_info": dict(info, peer=peer)}
+    runs = {"numbarnn": [bench("numbarnn", 0.2, cell="gru", shape="wide", mode="forward_backward", flops=work)],
+            "torch": [bench("torch", 0.25, cell="gru", shape="wide", mode="forward_backward", flops=work),
+                      bench("torch", 2e9 / 100e9, kind="peak", flops=2e9)]}   # a 100 GFLOP/s peak
+    for peer, benchmarks in runs.items():
+        (tmp_path / f"{peer}-t2-unset-r0.json").write_text(json.dumps({"benchmarks": benchmarks}))
+    row = [line for line in render.render(tmp_path).splitlines() if line.startswith("| gru |")]
+    cells = [c.strip() for c in row[0].strip("|").split("|")]
+    assert cells[-2] == "0.80"   # numbarnn / torch
+    assert cells[-1] == f"{work / 100e9 / 0.25:.2f}"   # at 100 GFLOP/s numbarnn would take work / 1e11 s
+    assert cells[-3] == f"{100 * work / 0.2 / 1e9 / 100:.0f}%"
