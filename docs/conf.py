@@ -14,12 +14,15 @@ extensions = ["sphinx.ext.autodoc", "sphinx.ext.autosummary", "sphinx.ext.mathja
               "sphinx_gallery.gen_gallery"]
 
 # The gallery: every examples/plot_*.py runs at each build (a failing one fails the build), its
-# figures and printed output land on its page. Matplotlib draws off screen.
+# figures and printed output land on its page. Matplotlib draws off screen. Two examples run at a
+# time (the build took 135 s one at a time, 95 s two at a time, on 2 cores; the longest example,
+# the language model, sets the pace).
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "abort_on_example_error": True,
+    "parallel": 2 if importlib.util.find_spec("joblib") else False,  # sphinx-gallery runs them through joblib
     "min_reported_time": 0,
     "download_all_examples": False,
     "matplotlib_animations": False,
