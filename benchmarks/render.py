@@ -78,7 +78,7 @@ def render(directory):
                     share = f"{100 * rate / peak:.0f}%" if rate and peak else "–"
                     ratio = f"{r['numbarnn'] / r['torch']:.2f}" if "numbarnn" in r and "torch" in r else "–"
                     at_peak = (f"{peak_ratio(flop[(cell, shape, mode)], peak, r['torch']):.2f}"
-                             if peak and "torch" in r else "–")
+                               if peak and "torch" in r else "–")
                     lines.append(f"| {cell} | {shape} | {label} | {ms['numbarnn']} | {ms['torch']} | "
                                  f"{ms['numpy']} | {gflops} | {share} | {ratio} | {at_peak} |")
     return "\n".join(lines)
