@@ -1,0 +1,130 @@
+"""The automatic ARIMA the direct forecaster combines with its networks: against readable loops, known
+processes, and statsmodels when it is installed."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from numbarnn.estimators import _arima
+from numbarnn.estimators._arima import coefficients, fit, forecast, kpss_statistic, n_differences, residuals
+
+
+def arma(n, ar=(), ma=(), mean=0.0, seed=0, burn=200):
+    """A simulated ARMA series, written as the textbook recursion."""
+    rng = np.random.default_rng(seed)
+    e = rng.normal(size=n + burn)
+    x = np.zeros(n + burn)
+    for t in range(n + burn):
+        x[t] = e[t]
+        for i, a in enumerate(ar):
+            x[t] += a * x[t - 1 - i] if t - 1 - i >= 0 else 0.0
+        for j, b in enumerate(ma):
+            x[t] += b * e[t - 1 - j] if t - 1 - j >= 0 else 0.0
+    return mean + x[burn:]
+
+
+def test_coefficients_are_the_durbin_levinson_map_and_stationary():
+    r1, r2 = 0.6, -0.3
+    np.testing.assert_allclose(coefficients([r1]), [r1])
+    np.testing.assert_allclose(coefficients([r1, r2]), [r1 * (1 - r2), r2])
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        c = coefficients(rng.uniform(-0.999, 0.999, size=rng.integers(1, 6)))
+        roots = np.roots(np.r_[-c[::-1], 1.0])  # of 1 - c_1 z - ... - c_k z^k
+        assert np.all(np.abs(roots) > 1.0)
+
+
+def test_residuals_match_the_recursion_written_out():
+    x = arma(60, ar=(0.5, -0.2), ma=(0.4, 0.1), seed=3)
+    ar, ma, start = np.array([0.5, -0.2]), np.array([0.4, 0.1]), 3
+    e = np.zeros(x.shape[0])
+    for t in range(start, x.shape[0]):
+        e[t] = x[t] - ar[0] * x[t - 1] - ar[1] * x[t - 2] - ma[0] * e[t - 1] - ma[1] * e[t - 2]
+    np.testing.assert_allclose(residuals(x, ar, ma, start), e[start:], rtol=1e-12, atol=1e-12)
+
+
+def test_kpss_tells_a_random_walk_from_noise():
+    noise = np.random.default_rng(0).normal(size=300)
+    assert kpss_statistic(noise) < _arima.KPSS_CRITICAL < kpss_statistic(np.cumsum(noise))
+    assert n_differences(noise) == 0 and n_differences(np.cumsum(noise)) == 1
+    assert n_differences(np.cumsum(np.cumsum(noise)), max_d=1) == 1
+    assert n_differences(np.ones(50)) == 0
+
+
+def test_kpss_matches_statsmodels():
+    stattools = pytest.importorskip("statsmodels.tsa.stattools")
+    for seed in range(3):
+        w = np.cumsum(np.random.default_rng(seed).normal(size=150)) * 0.1 + np.random.default_rng(seed).normal(size=150)
+        lags = int(4 * (150 / 100) ** 0.25)
+        with warnings.catch_warnings():  # statsmodels warns where its p-value table ends
+            warnings.simplefilter("ignore")
+            theirs = stattools.kpss(w, regression="c", nlags=lags)[0]
+        assert kpss_statistic(w) == pytest.approx(theirs, rel=1e-10)
+
+
+def psi_weights(ar, ma, n=12):
+    """The MA(infinity) weights of an ARMA: the response to one shock, the same for every way of writing
+    the process (a near-cancelling pair of AR and MA roots included)."""
+    psi = np.zeros(n)
+    psi[0] = 1.0
+    for j in range(1, n):
+        psi[j] = (ma[j - 1] if j - 1 < len(ma) else 0.0) + sum(ar[i] * psi[j - 1 - i] for i in range(min(len(ar), j)))
+    return psi
+
+
+@pytest.mark.parametrize("ar, ma", [((0.7,), ()), ((), (0.6,)), ((0.5,), (0.4,)), ((0.5, -0.3), ())])
+def test_fit_recovers_known_processes(ar, ma):
+    """The corrected AIC may add a pair of near-cancelling roots (it is not a consistent order criterion),
+    so the process is compared by its response to a shock, the mean and the shocks' variance."""
+    model = fit(arma(3000, ar, ma, mean=2.0, seed=7))
+    assert model.order[1] == 0 and model.order[0] + model.order[2] >= len(ar) + len(ma)
+    np.testing.assert_allclose(psi_weights(model.ar, model.ma), psi_weights(ar, ma), atol=0.06)
+    assert model.mean == pytest.approx(2.0, abs=0.15) and model.sigma2 == pytest.approx(1.0, rel=0.1)
+
+
+def test_fit_agrees_with_statsmodels_maximum_likelihood():
+    arima_model = pytest.importorskip("statsmodels.tsa.arima.model")
+    x = arma(2000, (0.6,), (0.3,), mean=1.0, seed=11)
+    ours = fit(x)
+    theirs = arima_model.ARIMA(x, order=(1, 0, 1), trend="c").fit()
+    assert ours.order == (1, 0, 1)
+    np.testing.assert_allclose([ours.ar[0], ours.ma[0]], [theirs.arparams[0], theirs.maparams[0]], atol=0.03)
+    assert ours.sigma2 == pytest.approx(theirs.params[-1], rel=0.05)
+
+
+def test_forecast_is_the_recursion_with_future_shocks_zero():
+    x = arma(80, (0.6, -0.2), (0.5,), mean=3.0, seed=5)
+    model = _arima.ArimaModel((2, 0, 1), 3.0, np.array([0.6, -0.2]), np.array([0.5]), 1.0)
+    w = x - 3.0
+    e = np.zeros(x.shape[0])
+    for t in range(2, x.shape[0]):
+        e[t] = w[t] - 0.6 * w[t - 1] + 0.2 * w[t - 2] - 0.5 * e[t - 1]
+    path = list(w)
+    last_shock = e[-1]
+    for k in range(5):
+        path.append(0.6 * path[-1] - 0.2 * path[-2] + (0.5 * last_shock if k == 0 else 0.0))
+    np.testing.assert_allclose(forecast(model, x, 5), 3.0 + np.array(path[-5:]), rtol=1e-12)
+
+
+def test_a_difference_is_integrated_back_with_its_drift():
+    rng = np.random.default_rng(2)
+    z = 10.0 + np.cumsum(0.5 + rng.normal(size=200))
+    model = fit(z)
+    assert model.order[1] == 1 and model.mean == pytest.approx(np.mean(np.diff(z)))
+    if model.order == (0, 1, 0):
+        np.testing.assert_allclose(forecast(model, z, 4), z[-1] + model.mean * np.arange(1, 5))
+    f = forecast(model, z, 200)
+    assert f[-1] - f[-2] == pytest.approx(model.mean, rel=1e-6)  # the ARMA part dies out: the drift stays
+
+
+def test_short_and_constant_series():
+    tiny = fit([1.0, 3.0, 2.0])  # too short for any coefficient: a mean
+    assert tiny.order == (0, 0, 0) and tiny.mean == pytest.approx(2.0)
+    np.testing.assert_allclose(forecast(tiny, [1.0, 3.0, 2.0], 2), [2.0, 2.0])
+    np.testing.assert_allclose(forecast(fit(np.full(20, 4.0)), np.full(20, 4.0), 3), 4.0)
+    line = np.arange(30.0)
+    np.testing.assert_allclose(forecast(fit(line), line, 3), [30.0, 31.0, 32.0])
+    for bad in ([1.0, 2.0], [[1.0, 2.0, 3.0]], [1.0, np.nan, 3.0, 4.0]):
+        with pytest.raises(ValueError, match="at least 3 finite values"):
+            fit(bad)
