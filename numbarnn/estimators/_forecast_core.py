@@ -14,6 +14,8 @@ have no hidden state.
 
 import numpy as np
 
+from . import _arima
+
 
 def valid_span(values, name="y"):
     """First and last valid time index of each series.
@@ -511,6 +513,38 @@ def direct_extend(adjusted, last, scale, pred):
     for s in range(S):
         adjusted[last[s] + 1:last[s] + 1 + horizon, s] = adjusted[last[s], s] + scale[s] * pred[s]
     return last + horizon
+
+
+def linear_forecast(adjusted, first, last, steps):
+    """Each adjusted series' next ``steps`` values by its own automatic ARIMA (:mod:`._arima`), fitted
+    here to the series' valid span: ``(steps, S, F)``, NaN for a series of fewer than 3 values."""
+    T, S, F = adjusted.shape
+    out = np.full((steps, S, F), np.nan)
+    for s in range(S):
+        if last[s] - first[s] + 1 < 3:
+            continue
+        for f in range(F):
+            z = adjusted[first[s]:last[s] + 1, s, f]
+            out[:, s, f] = _arima.forecast(_arima.fit(z), z, steps)
+    return out
+
+
+def combine_linear(block, centre, linear, base, scale):
+    """The networks' forecast averaged with the linear one, in window units.
+
+    Parameters
+    ----------
+    block : numpy.ndarray, (S, horizon, F, Q), the networks' levels; each moves by half the distance from
+        ``centre`` to ``linear``, so the point forecast becomes the mean of the two and an interval keeps
+        its width.
+    centre : numpy.ndarray, (S, horizon, F), the networks' point forecast (their median).
+    linear : numpy.ndarray, (horizon, S, F), :func:`linear_forecast` in adjusted units; NaN leaves a
+        series' block as it is.
+    base, scale : numpy.ndarray, (S, F), the adjusted value the windows are relative to and their unit.
+    """
+    units = (linear.transpose(1, 0, 2) - base[:, None, :]) / scale[:, None, :]
+    shift = np.where(np.isnan(units), 0.0, (units - centre) / 2)
+    return block + shift[..., None]
 
 
 def direct_levels(adjusted, last, steps, prep):

@@ -57,7 +57,9 @@ class Forecaster(BaseEstimator):
       networks with different seeds (and, unless ``lookback`` is given,
       lookbacks of 1, 0.5, 1.5, 0.75 and 1.25 times the default) are trained
       and their forecasts combined by the median, which steadies a forecast
-      learned from a short series. Each network also trains on ``augment``
+      learned from a short series; that median is then averaged with the
+      forecast of an automatic ARIMA of the same adjusted series (``combine``),
+      a linear model that errs differently from the networks. Each network also trains on ``augment``
       bootstrapped copies of every series (its trend plus blocks of its
       remainder drawn at random), different for each network, so it sees
       more of how the series might have gone.
@@ -121,6 +123,11 @@ class Forecaster(BaseEstimator):
     dtype, time_dim, feature_dim, random_state, verbose : as named.
     fill : ``None`` (a gap inside a series is an error) or ``"linear"`` (gaps are
         interpolated linearly in time; leading and trailing padding is left).
+    combine : ``"arima"`` (direct strategy): the networks' median forecast is averaged
+        with that of an automatic ARIMA fitted to the same adjusted series when
+        forecasting (at most one difference, ``p, q <= 3`` by the corrected AIC,
+        conditional least squares; quantiles move with the median); ``None``: the
+        networks alone.
     device : ``"cpu"`` or ``"cuda"``: where the recurrent network runs (see
         :doc:`/gpu`); the readout, the loss and the optimizer stay on the host.
 
@@ -155,7 +162,7 @@ class Forecaster(BaseEstimator):
                  optimizer="adam", learning_rate=3e-3, weight_decay=0.0, schedule="plateau", batch_size=32,
                  epochs=None, clip_norm=1.0, patience=20, validation_fraction=0.0, dropout=0.0, n_samples=200,
                  dtype="float32", device="cpu", time_dim="time", feature_dim=None, random_state=None, verbose=None,
-                 fill=None):
+                 fill=None, combine="arima"):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -191,6 +198,7 @@ class Forecaster(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.fill = fill
+        self.combine = combine
 
     # -- checks --------------------------------------------------------------------
 
@@ -206,6 +214,7 @@ class Forecaster(BaseEstimator):
         check_option("transform", self.transform, ("auto", "log", None))
         check_option("deseasonalize", self.deseasonalize, ("auto", True, False))
         check_option("fill", self.fill, (None, "linear"))
+        check_option("combine", self.combine, ("arima", None))
         check_positive_int("difference", self.difference, minimum=0)
         check_positive_int("augment", self.augment, minimum=0)
         check_option("likelihood", self.likelihood, (None, "quantile", "gaussian", "student_t"))
@@ -436,7 +445,8 @@ class Forecaster(BaseEstimator):
 
     def _persist(self):
         arrays = {name: getattr(self, name, None) for name in ("mean_", "std_", "cov_mean_", "cov_std_")}
-        state = {"input_kind": self.panel_.kind, "strategy": self.strategy_, "index_name": self.panel_.index_name}
+        state = {"input_kind": self.panel_.kind, "strategy": self.strategy_, "index_name": self.panel_.index_name,
+                 "combine": self.combine}
         if self.strategy_ == "direct":
             state["member_lookbacks"] = [int(v) for v in self.member_lookbacks_]
         return arrays, {"y": self.train_data_, "X": self.train_X_}, state
@@ -445,6 +455,7 @@ class Forecaster(BaseEstimator):
         # files written before the strategy was recorded: "auto" then meant recursive for a probabilistic model
         legacy = "recursive" if self.strategy == "auto" and self.probabilistic else None
         self._fit_structure(frames["y"], frames.get("X"), state.get("strategy", legacy))
+        self.combine = state.get("combine")  # files written before forecasts were combined: the networks alone
         if "member_lookbacks" in state:  # as fitted, whatever this version's rule for them
             self.member_lookbacks_ = [int(v) for v in state["member_lookbacks"]]
         for name in ("mean_", "std_", "cov_mean_", "cov_std_"):
@@ -571,6 +582,15 @@ class Forecaster(BaseEstimator):
         out = np.median(np.stack(per_member), axis=0)
         return out if heads is None else np.sort(out, axis=-1)[..., heads]
 
+    def _combined_block(self, adjusted, scale, end, levels, linear, b):
+        """:meth:`_direct_block` averaged with block ``b`` of the ``linear`` forecast (None: not)."""
+        pred = self._direct_block(adjusted, scale, end, levels)
+        if linear is None:
+            return pred
+        centre = self._direct_block(adjusted, scale, end, [0.5])[..., 0]
+        base = adjusted[end, np.arange(end.shape[0])]
+        return core.combine_linear(pred, centre, linear[b * self.horizon:(b + 1) * self.horizon], base, scale)
+
     def _predict_direct(self, panel, horizon, quantiles):
         """Forecast blocks of ``self.horizon`` steps; past the first block (a longer ``horizon``, or series
         that end before the time axis does) each block reads the median of the ones before as history."""
@@ -581,11 +601,13 @@ class Forecaster(BaseEstimator):
         steps = int(gap.max()) + horizon
         future = future_time(panel.time, horizon, self.time_dim)
         blocks = -(-steps // self.horizon)
+        linear = (core.linear_forecast(adjusted, first, last, blocks * self.horizon)
+                  if self.combine == "arima" else None)
         adjusted = np.concatenate([adjusted, np.full((blocks * self.horizon, S, F), np.nan)])
         if quantiles is None:
             end = last
-            for _ in range(blocks):
-                pred = self._direct_block(adjusted, prep["scale"], end, [0.5])[..., 0]
+            for b in range(blocks):
+                pred = self._combined_block(adjusted, prep["scale"], end, [0.5], linear, b)[..., 0]
                 end = core.direct_extend(adjusted, end, prep["scale"], pred)
             paths = core.direct_levels(adjusted, last, steps, prep)[None]  # (1, steps, S, F)
             return from_panel(core.forecast_window(paths, gap, horizon, F)[0], panel, future)
@@ -595,7 +617,7 @@ class Forecaster(BaseEstimator):
                              "since a series ended); fit with a longer horizon")
         q = _levels(quantiles)
         order = np.argsort(q)
-        pred = self._direct_block(adjusted, prep["scale"], last, q[order])
+        pred = self._combined_block(adjusted, prep["scale"], last, q[order], linear, 0)
         paths = np.empty((q.size, steps, S, F))
         for j, k in enumerate(order):  # each level's path through the (monotone) inverse transforms
             core.direct_extend(adjusted, last, prep["scale"], pred[..., j])
