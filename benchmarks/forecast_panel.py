@@ -270,6 +270,52 @@ PANEL = [
 # (statsmodels' macrodata again).
 
 
+def _grunfeld(firm):
+    def load():
+        df = _pkg("statsmodels.datasets.grunfeld").load_pandas().data
+        rows = df[df["firm"] == firm].sort_values("year")
+        return _series(rows["invest"].to_numpy(), f"{int(rows['year'].iloc[0])}-01-01", 1, "invest")
+    return load
+
+
+def _uschange_column(column):
+    def load():
+        X = _pkg("sktime.datasets").load_uschange()[1]  # the exogenous columns, 1970 Q1 .. 2016 Q3
+        return _series(X[column].to_numpy(), "1970-01-01", 4, column)
+    return load
+
+
+MACRO = {"realcons": "real personal consumption", "realinv": "real private investment", "realgovt":
+         "real government spending", "realdpi": "real disposable income", "cpi": "consumer price index",
+         "m1": "M1 money stock", "tbilrate": "3-month T-bill rate", "pop": "population"}
+GRUNFELD = ["General Motors", "US Steel", "General Electric", "Chrysler", "Atlantic Refining", "IBM",
+            "Union Oil", "Westinghouse", "Goodyear", "Diamond Match", "American Steel"]
+
+# A second panel that no default was chosen on (``--panel check``): assembled after the choices it checks,
+# and only run, never tuned on. Quarterly and yearly series, the frequencies where the defaults are weakest.
+CHECK = [
+    *[entry(f"macro_{col}", 4, "statsmodels", f"statsmodels.datasets.macrodata ({col})",
+            _statsmodels("macrodata", col, 4, start="1959-01-01"), PUBLIC, "US quarterly macro",
+            f"US {what}, 1959Q1..2009Q3 (FRED)") for col, what in MACRO.items()],
+    *[entry(f"uschange_{col.lower()}", 4, "sktime", f"sktime.datasets.load_uschange()[1] ({col})",
+            _uschange_column(col), "not stated (sktime BSD-3; R fpp2::uschange)", "noisy growth rate",
+            f"% change of US {col.lower()}, 1970Q1..2016Q3") for col in ("Income", "Production", "Savings",
+                                                                         "Unemployment")],
+    *[entry(f"danish_{col}", 4, "statsmodels", f"statsmodels.datasets.danish_data ({col})",
+            _statsmodels("danish_data", col, 4), PUBLIC, "short (55)",
+            f"Denmark 1974Q1..1987Q3, {what} (Johansen & Juselius 1990)")
+      for col, what in (("lry", "log real income"), ("lpy", "log prices"), ("ibo", "bond rate"),
+                        ("ide", "deposit rate"))],
+    entry("german_interest", 4, "statsmodels", "statsmodels.datasets.interest_inflation (R)",
+          _statsmodels("interest_inflation", "R", 4, start="1972-04-01"),
+          "not stated (the module's COPYRIGHT reads '...'; JMulTi data set e6)", "interest rate",
+          "West German nominal long-term interest rate 1972Q2..1998Q4"),
+    *[entry(f"grunfeld_{firm.lower().replace(' ', '_')}", 1, "statsmodels",
+            f"statsmodels.datasets.grunfeld ({firm}, invest)", _grunfeld(firm), PUBLIC, "short (20), yearly",
+            f"gross investment of {firm}, 1935..1954 (Grunfeld 1958)") for firm in GRUNFELD],
+]
+
+
 # -- accuracy ---------------------------------------------------------------------------------------
 
 
@@ -614,6 +660,9 @@ def parse_args(argv=None):
                    "random_state are set per series and seed)")
     p.add_argument("--input", choices=["xarray", "numpy"], default="xarray", help="how the training part is "
                    "given to numbarnn")
+    p.add_argument("--panel", choices=["dev", "check"], default="dev", help="the development panel the "
+                   "defaults were chosen on, or a check panel of other quarterly and yearly series nothing "
+                   "was tuned on")
     p.add_argument("--series", nargs="+", help="run only these series (names as in --list)")
     p.add_argument("--quick", action="store_true", help=f"run only {', '.join(QUICK)}")
     p.add_argument("--no-baselines", action="store_true", help="skip ets, arima, theta and comb (fast "
@@ -635,8 +684,9 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    panel = PANEL if args.panel == "dev" else CHECK
     if args.list:
-        for spec in PANEL:
+        for spec in panel:
             print(f"{spec['name']:22s} m={spec['m']:2d}  {spec['source']:11s} {spec['loader']}")
         return 0
     kwargs = json.loads(args.forecaster_kwargs)
@@ -644,11 +694,11 @@ def main(argv=None):
         raise SystemExit(f"--max-train {' '.join(map(str, args.max_train))}: give three positive lengths")
     if args.origin_back < 0:
         raise SystemExit(f"--origin-back {args.origin_back}: give 0 (the default split) or a positive count")
-    names = args.series or (QUICK if args.quick else [s["name"] for s in PANEL])
-    unknown = set(names) - {s["name"] for s in PANEL}
+    names = args.series or (QUICK if args.quick and args.panel == "dev" else [s["name"] for s in panel])
+    unknown = set(names) - {s["name"] for s in panel}
     if unknown:
-        raise SystemExit(f"unknown series: {', '.join(sorted(unknown))}; see --list")
-    specs = [s for s in PANEL if s["name"] in names]
+        raise SystemExit(f"unknown series: {', '.join(sorted(unknown))}; see --list (and --panel)")
+    specs = [s for s in panel if s["name"] in names]
 
     have_sm = importlib.util.find_spec("statsmodels") is not None
     have_pm = importlib.util.find_spec("pmdarima") is not None
@@ -672,7 +722,7 @@ def main(argv=None):
     if args.baselines_from:
         with open(args.baselines_from) as f:
             saved = json.load(f)
-        for key, unset in (("origin_back", 0), ("max_train", None)):  # the split's options, as saved
+        for key, unset in (("panel", "dev"), ("origin_back", 0), ("max_train", None)):  # the split, as saved
             theirs, ours = saved.get(key, unset), getattr(args, key)
             if theirs != ours:
                 raise SystemExit(f"--baselines-from {args.baselines_from} was run with --{key.replace('_', '-')} "
@@ -713,7 +763,8 @@ def main(argv=None):
     print(f"total wall time {total:.0f} s")
     if args.out:
         result = {"argv": sys.argv if argv is None else argv, "seeds": args.seeds, "forecaster_kwargs": kwargs,
-                  "input": args.input, "origin_back": args.origin_back, "max_train": args.max_train,
+                  "input": args.input, "panel": args.panel, "origin_back": args.origin_back,
+                  "max_train": args.max_train,
                   "horizons": {str(k): v for k, v in HORIZON.items()},
                   "env": {k: os.environ.get(k) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
                                                          "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},

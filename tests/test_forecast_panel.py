@@ -40,3 +40,21 @@ def test_max_train_keeps_the_most_recent_points(tmp_path):
                                      "--baselines-from", str(tmp_path / "panel0.json")])
     with pytest.raises(SystemExit, match="three positive lengths"):
         forecast_panel.main(QUICK + ["--max-train", "126", "0", "20"])
+
+
+def test_check_panel_runs_series_nothing_was_tuned_on(tmp_path):
+    pytest.importorskip("statsmodels")
+    out = tmp_path / "check.json"
+    args = ["--panel", "check", "--series", "grunfeld_ibm", "--no-baselines", "--seeds", "0",
+            "--forecaster-kwargs", '{"epochs": 1, "n_models": 1}', "--out", str(out)]
+    assert forecast_panel.main(args) == 0
+    saved = json.loads(out.read_text())
+    rec = saved["series"][0]
+    assert saved["panel"] == "check" and (rec["m"], rec["h"], rec["length"]) == (1, 6, 20)
+    assert "mase" in rec["methods"]["numbarnn"]
+    with pytest.raises(SystemExit, match="unknown series: co2"):
+        forecast_panel.main(["--panel", "check", "--series", "co2", "--no-baselines"])
+    _record(tmp_path)  # a dev-panel file, panel0.json
+    with pytest.raises(SystemExit, match="--panel dev, this run has check"):
+        forecast_panel.main(["--panel", "check", "--series", "grunfeld_ibm", "--no-baselines",
+                             "--baselines-from", str(tmp_path / "panel0.json")])
