@@ -399,3 +399,24 @@ def test_combine_is_checked_and_saved(tmp_path):
     old = numbarnn.load(tmp_path / "old.nc")
     assert old.combine is None
     xr.testing.assert_equal(old.predict(), f.set_params(combine=None).predict())
+
+
+def test_each_series_gets_the_arima_of_its_own_span():
+    """Series of different lengths in one panel: each ARIMA reads only its own valid span; a series too
+    short for one (fewer than 3 values) keeps the networks' forecast; a constant series is its own."""
+    y = seasonal(60)
+    a = y.values
+    b = a.copy()
+    b[:30] = np.nan
+    d = a.copy()
+    d[:58] = np.nan
+    panel = xr.DataArray(np.stack([a, b, np.full(60, 3.0), d], 1), dims=("time", "s"),
+                         coords={"time": y.time, "s": list("abcd")})
+    f = Forecaster(horizon=4, lookback=8, n_models=1, epochs=2, transform=None, deseasonalize=False,
+                   random_state=0).fit(panel)
+    combined = f.predict().transpose("s", "time").values
+    alone = f.set_params(combine=None).predict().transpose("s", "time").values
+    for s, z in ((0, a), (1, b[30:]), (2, np.full(60, 3.0))):
+        arima = _arima.forecast(_arima.fit(z), z, 4)
+        np.testing.assert_allclose(combined[s], (alone[s] + arima) / 2, rtol=1e-10)
+    np.testing.assert_array_equal(combined[3], alone[3])
