@@ -587,7 +587,8 @@ class Forecaster(BaseEstimator):
         pred = self._direct_block(adjusted, scale, end, levels)
         if linear is None:
             return pred
-        centre = self._direct_block(adjusted, scale, end, [0.5])[..., 0]
+        point = len(levels) == 1 and levels[0] == 0.5
+        centre = pred[..., 0] if point else self._direct_block(adjusted, scale, end, [0.5])[..., 0]
         base = adjusted[end, np.arange(end.shape[0])]
         return core.combine_linear(pred, centre, linear[b * self.horizon:(b + 1) * self.horizon], base, scale)
 
