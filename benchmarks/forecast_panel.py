@@ -166,9 +166,13 @@ def _sktime(fn, m, column=None):
     return load
 
 
-def _uschange():
-    y, _ = _pkg("sktime.datasets").load_uschange()  # 1970 Q1 .. 2016 Q3 (the CSV's Quarter column)
-    return _series(y.to_numpy(), "1970-01-01", 4, "consumption")
+def _uschange(column=None):
+    """A loader of uschange's target (consumption) or of one of its other columns."""
+    def load():
+        y, X = _pkg("sktime.datasets").load_uschange()  # 1970 Q1 .. 2016 Q3 (the CSV's Quarter column)
+        series = y if column is None else X[column]
+        return _series(series.to_numpy(), "1970-01-01", 4, column or "consumption")
+    return load
 
 
 def _seatbelts():
@@ -222,7 +226,7 @@ PANEL = [
     entry("woolyrnq", 4, "pmdarima", "pmdarima.datasets.load_woolyrnq()",
           _pmdarima("load_woolyrnq", "1965-01", 4), "not stated (pmdarima MIT; from R forecast::woolyrnq, ABS)",
           "seasonal, noisy, level changes", "Australian woollen yarn production 1965Q1..1994Q3"),
-    entry("uschange_consumption", 4, "sktime", "sktime.datasets.load_uschange()[0]", _uschange,
+    entry("uschange_consumption", 4, "sktime", "sktime.datasets.load_uschange()[0]", _uschange(),
           "not stated (sktime BSD-3; R fpp2::uschange)", "noisy growth rate, sign-changing",
           "% change of US personal consumption, 1970Q1..2016Q3"),
     entry("us_realgdp", 4, "numbarnn", 'numbarnn.datasets.us_macro().sel(feature="realgdp")',
@@ -278,13 +282,6 @@ def _grunfeld(firm):
     return load
 
 
-def _uschange_column(column):
-    def load():
-        X = _pkg("sktime.datasets").load_uschange()[1]  # the exogenous columns, 1970 Q1 .. 2016 Q3
-        return _series(X[column].to_numpy(), "1970-01-01", 4, column)
-    return load
-
-
 MACRO = {"realcons": "real personal consumption", "realinv": "real private investment", "realgovt":
          "real government spending", "realdpi": "real disposable income", "cpi": "consumer price index",
          "m1": "M1 money stock", "tbilrate": "3-month T-bill rate", "pop": "population"}
@@ -298,7 +295,7 @@ CHECK = [
             _statsmodels("macrodata", col, 4, start="1959-01-01"), PUBLIC, "US quarterly macro",
             f"US {what}, 1959Q1..2009Q3 (FRED)") for col, what in MACRO.items()],
     *[entry(f"uschange_{col.lower()}", 4, "sktime", f"sktime.datasets.load_uschange()[1] ({col})",
-            _uschange_column(col), "not stated (sktime BSD-3; R fpp2::uschange)", "noisy growth rate",
+            _uschange(col), "not stated (sktime BSD-3; R fpp2::uschange)", "noisy growth rate",
             f"% change of US {col.lower()}, 1970Q1..2016Q3") for col in ("Income", "Production", "Savings",
                                                                          "Unemployment")],
     *[entry(f"danish_{col}", 4, "statsmodels", f"statsmodels.datasets.danish_data ({col})",
