@@ -128,3 +128,30 @@ def test_short_and_constant_series():
     for bad in ([1.0, 2.0], [[1.0, 2.0, 3.0]], [1.0, np.nan, 3.0, 4.0]):
         with pytest.raises(ValueError, match="at least 3 finite values"):
             fit(bad)
+
+
+@pytest.mark.parametrize("p, q", [(1, 0), (0, 2), (2, 1), (3, 3)])
+def test_sse_gradient_matches_central_differences(p, q):
+    """The least-squares gradient (residual derivatives by recursion, then through Monahan's map and
+    tanh) against central finite differences in float64."""
+    x = arma(120, (0.5, -0.2), (0.3,), seed=4)
+    x = x - x.mean()
+    theta = np.random.default_rng(p * 10 + q).uniform(-1.5, 1.5, size=p + q)
+    value, grad = _arima.sse_and_gradient(theta, x, p, 3)
+    step = 1e-6
+    numeric = np.array([(_arima.sse_and_gradient(theta + step * np.eye(p + q)[i], x, p, 3)[0]
+                         - _arima.sse_and_gradient(theta - step * np.eye(p + q)[i], x, p, 3)[0]) / (2 * step)
+                        for i in range(p + q)])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6 * value)
+    ar, ma = _arima._unpack(theta, p)
+    e = residuals(x, ar, ma, 3)
+    assert value == pytest.approx(float(e @ e), rel=1e-12)
+
+
+def test_coefficients_jacobian_matches_central_differences():
+    r = np.array([0.6, -0.3, 0.4])
+    _, J = _arima.coefficients_jacobian(r)
+    step = 1e-7
+    numeric = np.stack([(coefficients(r + step * np.eye(3)[m]) - coefficients(r - step * np.eye(3)[m])) / (2 * step)
+                        for m in range(3)], axis=1)
+    np.testing.assert_allclose(J, numeric, atol=1e-8)

@@ -28,7 +28,9 @@ True
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, signal
+from scipy import optimize
+
+from ..kernels.cpu.arima import arma_residuals
 
 MAX_ORDER = 3  # the largest p and q searched
 KPSS_CRITICAL = 0.463  # the KPSS test's 5% critical value for level stationarity
@@ -76,18 +78,30 @@ def n_differences(z, max_d=1):
 def coefficients(partials):
     """Monahan's map: partial autocorrelations in ``(-1, 1)`` to the coefficients of a stationary AR
     polynomial ``1 - c_1 B - ... - c_k B^k`` (the Durbin-Levinson recursion)."""
-    c = np.zeros(0)
-    for r in partials:
-        c = np.r_[c - r * c[::-1], r]
-    return c
+    return coefficients_jacobian(partials)[0]
+
+
+def coefficients_jacobian(partials):
+    """:func:`coefficients` and its Jacobian ``J[i, m] = d c_i / d partials_m`` (the recursion
+    differentiated step by step)."""
+    k = len(partials)
+    c, J = np.zeros(0), np.zeros((0, 0))
+    for n, r in enumerate(partials):
+        grown = np.zeros((n + 1, n + 1))
+        grown[:n, :n] = J - r * J[::-1, :]
+        grown[:n, n] = -c[::-1]
+        grown[n, n] = 1.0
+        c, J = np.r_[c - r * c[::-1], r], grown
+    return c, J.reshape(k, k)
 
 
 def residuals(x, ar, ma, start):
     """Conditional residuals of the zero-mean ARMA ``x`` from step ``start`` (>= p): the steps before
     are given, the shocks before ``start`` are zero."""
-    p = ar.shape[0]
-    u = x[start:] - sum(ar[i] * x[start - 1 - i:x.shape[0] - 1 - i] for i in range(p))
-    return signal.lfilter([1.0], np.r_[1.0, ma], u) if ma.shape[0] else u
+    e = np.empty(x.shape[0] - start)
+    arma_residuals(x, np.asarray(ar, dtype=np.float64), np.asarray(ma, dtype=np.float64), start, e,
+                   np.empty((0, 0)))
+    return e
 
 
 def _unpack(theta, p):
@@ -95,17 +109,30 @@ def _unpack(theta, p):
     return coefficients(np.tanh(theta[:p])), -coefficients(np.tanh(theta[p:]))
 
 
+def sse_and_gradient(theta, x, p, start):
+    """The conditional sum of squares of ARMA(p, q) on the zero-mean ``x`` at the optimiser's parameters
+    ``theta`` (p + q values, mapped by :func:`_unpack`) and its gradient with respect to ``theta``."""
+    r_ar, r_ma = np.tanh(theta[:p]), np.tanh(theta[p:])
+    ar, J_ar = coefficients_jacobian(r_ar)
+    ma, J_ma = coefficients_jacobian(r_ma)
+    ma = -ma
+    e = np.empty(x.shape[0] - start)
+    de = np.empty((theta.shape[0], e.shape[0]))
+    arma_residuals(x, ar, ma, start, e, de)
+    g = 2.0 * (de @ e)  # by the coefficients
+    grad = np.r_[(J_ar.T @ g[:p]) * (1.0 - r_ar**2), (J_ma.T @ -g[p:]) * (1.0 - r_ma**2)]
+    return float(np.dot(e, e)), grad
+
+
 def _fit_order(x, p, q, start):
     """Least conditional squares for ARMA(p, q) on the zero-mean ``x``: (sum of squared residuals, theta)."""
-    def sse(theta):
-        e = residuals(x, *_unpack(theta, p), start)
-        return float(np.dot(e, e))
-
     theta = np.zeros(p + q)
+    at_zero = sse_and_gradient(theta, x, p, start)[0]
     if not theta.size:
-        return sse(theta), theta
-    result = optimize.minimize(sse, theta, method="L-BFGS-B", bounds=[(-BOUND, BOUND)] * (p + q))
-    return min((result.fun, result.x), (sse(theta), theta), key=lambda r: r[0])
+        return at_zero, theta
+    result = optimize.minimize(sse_and_gradient, theta, args=(x, p, start), jac=True, method="L-BFGS-B",
+                               bounds=[(-BOUND, BOUND)] * (p + q))
+    return min((float(result.fun), result.x), (at_zero, theta), key=lambda r: r[0])
 
 
 def fit(z, max_d=1):
