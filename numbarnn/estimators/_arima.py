@@ -5,8 +5,8 @@ The order is chosen as in Hyndman and Khandakar (2008, "Automatic time series fo
 package for R"): the number of differences by KPSS tests (Kwiatkowski, Phillips, Schmidt and Shin 1992),
 here at most one (a second difference extrapolates the last change of trend), then ``p, q <= 3`` by
 their stepwise search on the corrected Akaike criterion. Coefficients minimise the conditional sum of
-squares (Box and Jenkins), kept stationary and invertible by Monahan's (1984) map from partial
-autocorrelations in ``(-1, 1)``. The mean (after a difference: the drift) is the sample mean: estimated
+squares (Box and Jenkins; L-BFGS-B with the gradient by recursion, :mod:`numbarnn.kernels.cpu.arima`),
+kept stationary and invertible by Monahan's (1984) map from partial autocorrelations in ``(-1, 1)``. The mean (after a difference: the drift) is the sample mean: estimated
 jointly with an autoregression near a unit root it can run far off, and the forecast with it.
 Seasonality is not modelled here: the forecaster removes seasonal indices before.
 
