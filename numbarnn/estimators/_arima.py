@@ -84,7 +84,6 @@ def coefficients(partials):
 def coefficients_jacobian(partials):
     """:func:`coefficients` and its Jacobian ``J[i, m] = d c_i / d partials_m`` (the recursion
     differentiated step by step)."""
-    k = len(partials)
     c, J = np.zeros(0), np.zeros((0, 0))
     for n, r in enumerate(partials):
         grown = np.zeros((n + 1, n + 1))
@@ -92,7 +91,7 @@ def coefficients_jacobian(partials):
         grown[:n, n] = -c[::-1]
         grown[n, n] = 1.0
         c, J = np.r_[c - r * c[::-1], r], grown
-    return c, J.reshape(k, k)
+    return c, J
 
 
 def residuals(x, ar, ma, start):

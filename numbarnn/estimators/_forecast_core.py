@@ -517,7 +517,19 @@ def direct_extend(adjusted, last, scale, pred):
 
 def linear_forecast(adjusted, first, last, steps):
     """Each adjusted series' next ``steps`` values by its own automatic ARIMA (:mod:`._arima`), fitted
-    here to the series' valid span: ``(steps, S, F)``, NaN for a series of fewer than 3 values."""
+    here to the series' valid span.
+
+    Parameters
+    ----------
+    adjusted : numpy.ndarray, (T, S, F), from :func:`direct_prepare`.
+    first, last : numpy.ndarray of int, (S,), each series' valid span (:func:`valid_span`).
+    steps : int.
+
+    Returns
+    -------
+    numpy.ndarray, (steps, S, F): the forecasts in adjusted units; NaN for a series of fewer than 3
+    values.
+    """
     T, S, F = adjusted.shape
     out = np.full((steps, S, F), np.nan)
     for s in range(S):

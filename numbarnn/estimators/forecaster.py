@@ -602,6 +602,10 @@ class Forecaster(BaseEstimator):
         steps = int(gap.max()) + horizon
         future = future_time(panel.time, horizon, self.time_dim)
         blocks = -(-steps // self.horizon)
+        if quantiles is not None and blocks > 1:  # refused before any ARIMA is fitted
+            raise ValueError(f"quantiles from the direct strategy cover the {self.horizon} steps it was fitted "
+                             f"for (horizon=...), and this forecast needs {steps} (the horizon plus the steps "
+                             "since a series ended); fit with a longer horizon")
         linear = (core.linear_forecast(adjusted, first, last, blocks * self.horizon)
                   if self.combine == "arima" else None)
         adjusted = np.concatenate([adjusted, np.full((blocks * self.horizon, S, F), np.nan)])
@@ -612,10 +616,6 @@ class Forecaster(BaseEstimator):
                 end = core.direct_extend(adjusted, end, prep["scale"], pred)
             paths = core.direct_levels(adjusted, last, steps, prep)[None]  # (1, steps, S, F)
             return from_panel(core.forecast_window(paths, gap, horizon, F)[0], panel, future)
-        if blocks > 1:
-            raise ValueError(f"quantiles from the direct strategy cover the {self.horizon} steps it was fitted "
-                             f"for (horizon=...), and this forecast needs {steps} (the horizon plus the steps "
-                             "since a series ended); fit with a longer horizon")
         q = _levels(quantiles)
         order = np.argsort(q)
         pred = self._combined_block(adjusted, prep["scale"], last, q[order], linear, 0)
