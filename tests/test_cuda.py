@@ -1,32 +1,25 @@
 """The CUDA backend: the simulator suite (run in its own process) and the no-GPU error."""
 
-import os
 import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from children import Child, early, pytest_child
 
 HERE = pathlib.Path(__file__).resolve().parent
 
 
+# The simulator runs every CUDA thread of a block as a Python thread, pinned to one core (see children.py).
+SIMULATOR = Child(pytest_child(HERE / "cuda_sim"), cwd=HERE.parent, needs=("numba_cuda",), one_core=True,
+                  env={"NUMBA_ENABLE_CUDASIM": "1", "NUMBARNN_CUDA_TILE": "4", "NUMBARNN_THREADS_PER_BLOCK": "32"})
+
+
+@early(SIMULATOR)
 def test_cuda_kernels_under_the_simulator():
     pytest.importorskip("numba_cuda", reason="needs numba-cuda (pip install 'numbarnn[cuda]')")
-    # The simulator runs every CUDA thread of a block as a Python thread; on several cores they hand the GIL
-    # back and forth between cores, and the suite took 220 s on 2 cores against 90 s pinned to one (with
-    # one Numba thread for the CPU references, so nothing spins on a core it cannot have).
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", NUMBARNN_CUDA_TILE="4", NUMBARNN_THREADS_PER_BLOCK="32",
-               NUMBA_NUM_THREADS="1")
-    one_core = None
-    if hasattr(os, "sched_getaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        one_core = lambda: os.sched_setaffinity(0, {cpu})  # noqa: E731 (runs in the child only)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-                             str(HERE / "cuda_sim")], env=env, capture_output=True, text=True, cwd=HERE.parent,
-                            preexec_fn=one_core)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert " passed" in result.stdout and "skipped" not in result.stdout.splitlines()[-1]
+    returncode, stdout, stderr = SIMULATOR.result()
+    assert returncode == 0, stdout[-6000:] + stderr[-3000:]
+    assert " passed" in stdout and "skipped" not in stdout.splitlines()[-1]
 
 
 def test_cuda_without_a_gpu_names_the_simulator():
