@@ -21,6 +21,7 @@ import pathlib
 import sys
 import time
 
+import numba
 import numpy as np
 
 from ._files import atomic_write
@@ -86,7 +87,11 @@ def check(out=sys.stdout):
         err = gradient_error(cls, kwargs)
         ok &= err < 1e-6
         print(f"  {name:9s} max relative error vs finite differences: {err:.1e}", file=out)
-    print("forward+backward, float32, B=32 T=100 D=32 H=128 (median of 7):", file=out)
+    from .kernels.cpu import packed
+    (l1, l2), threads = packed.CACHE_BYTES, numba.get_num_threads()
+    print(f"forward+backward, float32, B=32 T=100 D=32 H=128 (median of 7; {threads} thread(s); "
+          f"{packed.VECTOR_BITS}-bit vectors; blocks of {packed.KC} rows and {packed.PANEL_GROUP} panels for "
+          f"{l1 // 1024} KiB of L1 and {l2 // 1024} KiB of L2):", file=out)
     x = np.random.default_rng(0).standard_normal((100, 32, 32)).astype(np.float32)
     for name, (cls, kwargs) in _CELLS.items():
         net = cls(32, 128, seed=0, **kwargs)

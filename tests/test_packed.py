@@ -155,3 +155,62 @@ def test_avx2_kernel_where_numba_targets_avx2(tmp_path):
     env = dict(os.environ, NUMBA_CPU_FEATURES="+avx,+avx2,+fma,-avx512f", NUMBA_CACHE_DIR=str(tmp_path))
     run = subprocess.run([sys.executable, "-c", NARROW], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
+
+
+def _fake_sysfs(root, caches):
+    for i, (level, kind, size) in enumerate(caches):
+        index = root / f"index{i}"
+        index.mkdir(parents=True)
+        (index / "level").write_text(f"{level}\n")
+        (index / "type").write_text(f"{kind}\n")
+        (index / "size").write_text(f"{size}\n")
+    return root
+
+
+def test_cache_sizes_read_from_sysfs_then_sysconf_then_the_fallback(tmp_path, monkeypatch):
+    from numbarnn.kernels.cpu import caches
+    zen4 = _fake_sysfs(tmp_path / "zen4", [(1, "Data", "32K"), (1, "Instruction", "32K"), (2, "Unified", "1024K"),
+                                           (3, "Unified", "32768K")])
+    assert caches.data_cache_bytes(zen4) == (32 * 1024, 1024 * 1024)
+    monkeypatch.setattr(caches.os, "sysconf", lambda name: {"SC_LEVEL1_DCACHE_SIZE": 49152,
+                                                            "SC_LEVEL2_CACHE_SIZE": 0}[name])
+    assert caches.data_cache_bytes(tmp_path / "none") == (49152, caches.FALLBACK[1])
+
+    def unknown(name):
+        raise ValueError(name)
+    monkeypatch.setattr(caches.os, "sysconf", unknown)
+    assert caches.data_cache_bytes(tmp_path / "none") == caches.FALLBACK
+    l1, l2 = pk.CACHE_BYTES  # this machine's, as the kernels use them
+    assert l1 >= 1024 and l2 >= l1 and (pk.KC, pk.PANEL_GROUP, pk.A_BLOCK_BYTES) == caches.blocking(
+        l1, l2, pk.VECTOR_BITS)
+
+
+@pytest.mark.parametrize("bits", [128, 256, 512])
+def test_blocks_fit_the_caches_they_are_made_for(bits):
+    from numbarnn.kernels.cpu.caches import MAX_A_BLOCK, MAX_GROUP, MAX_KC, blocking
+    row = bits // 4  # bytes of one row of a panel, either dtype
+    for l1 in (16, 32, 48, 64, 80):
+        for l2 in (256, 512, 1024, 1280, 2048, 4096):
+            kc, group, a_block = blocking(l1 * 1024, l2 * 1024, bits)
+            assert kc & (kc - 1) == 0 and 32 <= kc <= MAX_KC and kc * row <= max(l1 * 1024, 32 * row)
+            assert 1 <= group <= MAX_GROUP and (group == 1 or group * kc * row <= l2 * 1024 // 2)
+            assert kc * row <= a_block <= min(MAX_A_BLOCK, max(l2 * 1024 // 2, kc * row))
+    assert blocking(32 * 1024, 1024 * 1024, 512) == blocking(48 * 1024, 2048 * 1024, 512) == (256, 16, 512 * 1024)
+
+
+@pytest.mark.parametrize("kc", [32, 64, 128])
+def test_result_independent_of_the_block_rows(kc, monkeypatch):
+    """A smaller ``KC`` (smaller L1 caches) splits ``k`` into more blocks; every element is still one
+    chain of fused multiply-adds in the order of ``k``: the same bits."""
+    rng = np.random.default_rng(kc)
+    a = rng.standard_normal((23, 300)).astype(np.float32)
+    w = rng.standard_normal((70, 300)).astype(np.float32)
+    bias = rng.standard_normal(70).astype(np.float32)
+    want = np.empty((23, 70), np.float32)
+    cpu.matmul_rows(a, packed(w, True), bias, want, 2)
+    monkeypatch.setattr(pk, "KC", kc)
+    wp = packed(w, True)
+    assert wp.shape[0] == -(-300 // kc) and wp.shape[2] == kc
+    got = np.empty_like(want)
+    cpu.matmul_rows(a, wp, bias, got, 2)
+    np.testing.assert_array_equal(got, want)

@@ -6,7 +6,8 @@ standard benchmark shape, more time than the arithmetic); here it is packed
 once per call by :func:`pack_panels` into blocks of ``KC`` rows and panels
 of ``NR`` columns (``(KB, P, KC, NR)``, zero-padded), where ``NR`` is two
 SIMD registers of the dtype (:func:`panel_width`) and one ``KC x NR`` block
-fits in the L1 cache. The same layout serves the large products outside the
+fits in the L1 cache (block sizes from this machine's caches,
+:mod:`numbarnn.kernels.cpu.caches`). The same layout serves the large products outside the
 time loop (input projection, input and weight gradients), so no BLAS call
 remains on a network's path.
 
@@ -32,6 +33,7 @@ from numba.core import config as numba_config
 from numba.extending import intrinsic
 
 from ...config import JIT_OPTIONS
+from .caches import blocking, data_cache_bytes
 
 
 def _target_features(override):
@@ -60,15 +62,16 @@ VECTOR_BITS = _target_vector_bits(numba_config.CPU_FEATURES)
 MR = 8 if VECTOR_BITS == 512 else 4
 
 
-#: Rows of the packed operand per block: a ``KC x NR`` block is 32 KiB.
-KC = 256
-#: Panels visited together by every row slice: ``KC x NR x PANEL_GROUP`` is 512 KiB.
-PANEL_GROUP = 16
+#: Data cache bytes of this machine's cores (L1, L2) and the blocking they give
+#: (:func:`numbarnn.kernels.cpu.caches.blocking`; 256, 16 and 512 KiB with 32 KiB of L1 and 1 MiB of L2
+#: or more): ``KC`` rows of the packed operand per block (a ``KC x NR`` block fits in L1),
+#: ``PANEL_GROUP`` panels visited together by every row slice (half of L2 at most), and the bytes of
+#: copied ``a`` slices that :func:`packed_matmul_tn` runs every panel over (half of L2 at most).
+CACHE_BYTES = data_cache_bytes()
+KC, PANEL_GROUP, A_BLOCK_BYTES = blocking(*CACHE_BYTES, VECTOR_BITS)
 #: :func:`packed_matmul_tn` copies ``a``'s columns into contiguous slices first when the product has
 #: at least this many panels to spread the copy over (measured: +20% at 18 panels, -35% at 3).
 PACK_A_PANELS = 4
-#: Bytes of copied ``a`` slices that :func:`packed_matmul_tn` runs every panel over: half of a 1-2 MiB L2.
-A_BLOCK_BYTES = 512 * 1024
 
 
 def panel_width(dtype):
