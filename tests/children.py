@@ -50,6 +50,8 @@ class Child:
         """(return code, stdout, stderr), waiting for the child to end."""
         if self._output is None:
             process = self.start()._process
+            if process is None:
+                raise RuntimeError(f"{self.argv[:4]} needs {', '.join(self.needs)}; skip the test without them")
             stdout, stderr = process.communicate()
             self._output = (process.returncode, stdout, stderr)
         return self._output
