@@ -31,6 +31,7 @@ def test_kernels_use_the_covering_locator():
         locator = kernel._cache._impl._locator
         assert getattr(type(locator), "numbarnn_kernels", False)
         assert locator.get_source_stamp()[1] == _cache.sources_digest()
+        assert locator.get_source_stamp()[2] == packed.CACHE_BYTES  # the caches the blocks come from
 
 
 def test_digest_follows_contents_not_times(tmp_path):

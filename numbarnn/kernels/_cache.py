@@ -10,8 +10,12 @@ worse, read a new packed layout with old code. :func:`install` gives every
 cached function defined under ``numbarnn/kernels`` a freshness stamp that
 also covers the contents of every source file there and of
 ``numbarnn/config.py`` (whose ``JIT_OPTIONS`` they are compiled with), so a
-change to any of them recompiles them all. Functions outside this package,
-and a user's ``NUMBA_CACHE_LOCATOR_CLASSES``, are left to Numba.
+change to any of them recompiles them all. The stamp also holds the machine's
+L1 and L2 cache sizes, from which the packed products' blocks are compiled
+in (:mod:`numbarnn.kernels.cpu.caches`), so a cache directory shared with a
+machine of other caches recompiles rather than run the other's blocks
+(which would give the same numbers, more slowly). Functions outside this
+package, and a user's ``NUMBA_CACHE_LOCATOR_CLASSES``, are left to Numba.
 """
 
 import functools
@@ -39,6 +43,12 @@ def _digest():
     return sources_digest()
 
 
+@functools.lru_cache(maxsize=None)
+def _caches():
+    from .cpu.caches import data_cache_bytes  # here, not above: importing .cpu defines the kernels, after install()
+    return data_cache_bytes()
+
+
 def _covering(base):
     """A subclass of Numba's locator ``base`` for files under ``numbarnn/kernels`` whose stamp adds the
     kernels' :func:`sources_digest`."""
@@ -54,7 +64,7 @@ def _covering(base):
             return super().from_function(py_func, py_file)
 
         def get_source_stamp(self):
-            return super().get_source_stamp(), _digest()
+            return super().get_source_stamp(), _digest(), _caches()
 
     Locator.__name__ = Locator.__qualname__ = "Kernels" + base.__name__.lstrip("_")
     return Locator
