@@ -6,22 +6,22 @@ import importlib.util
 collect_ignore = [] if importlib.util.find_spec("sktime") else ["numbarnn/sktime.py"]
 
 
-def _children(items):
-    return [item for item in items if getattr(getattr(item, "function", None), "early_child", None)]
+def _late(item):
+    """Whether ``item`` reads a child process (``tests/children.py``'s ``early``)."""
+    return bool(getattr(getattr(item, "function", None), "early_child", None))
 
 
 def pytest_collection_modifyitems(items):
-    late = {id(item) for item in _children(items)}
-    items[:] = [item for item in items if id(item) not in late] + [item for item in items if id(item) in late]
+    items.sort(key=_late)  # stable: the rest keep their order, the children's readers run last
 
 
 def pytest_collection_finish(session):
     if session.config.option.collectonly:
         return
-    for item in _children(session.items):
+    for item in filter(_late, session.items):
         item.function.early_child.start()
 
 
 def pytest_sessionfinish(session):
-    for item in _children(session.items):
+    for item in filter(_late, session.items):
         item.function.early_child.stop()

@@ -43,12 +43,6 @@ def _digest():
     return sources_digest()
 
 
-@functools.lru_cache(maxsize=None)
-def _caches():
-    from .cpu.caches import data_cache_bytes  # here, not above: importing .cpu defines the kernels, after install()
-    return data_cache_bytes()
-
-
 def _covering(base):
     """A subclass of Numba's locator ``base`` for files under ``numbarnn/kernels`` whose stamp adds the
     kernels' :func:`sources_digest`."""
@@ -64,7 +58,8 @@ def _covering(base):
             return super().from_function(py_func, py_file)
 
         def get_source_stamp(self):
-            return super().get_source_stamp(), _digest(), _caches()
+            from .cpu.caches import host_cache_bytes  # not at the top: .cpu defines kernels, after install()
+            return super().get_source_stamp(), _digest(), host_cache_bytes()
 
     Locator.__name__ = Locator.__qualname__ = "Kernels" + base.__name__.lstrip("_")
     return Locator

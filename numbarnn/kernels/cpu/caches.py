@@ -7,6 +7,7 @@ falls back to 32 KiB and 1 MiB (the caches the blocking was measured on) where n
 :mod:`numbarnn.kernels.cpu.packed`.
 """
 
+import functools
 import os
 import pathlib
 
@@ -47,6 +48,12 @@ def data_cache_bytes(root=SYSFS):
             except (ValueError, OSError):
                 pass
     return sizes.get(1) or FALLBACK[0], sizes.get(2) or FALLBACK[1]
+
+
+@functools.lru_cache(maxsize=None)
+def host_cache_bytes():
+    """:func:`data_cache_bytes` of this machine, read once (the blocks and the kernels' cache stamp)."""
+    return data_cache_bytes()
 
 
 def blocking(l1, l2, vector_bits):

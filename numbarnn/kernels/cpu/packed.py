@@ -33,7 +33,7 @@ from numba.core import config as numba_config
 from numba.extending import intrinsic
 
 from ...config import JIT_OPTIONS
-from .caches import blocking, data_cache_bytes
+from .caches import blocking, host_cache_bytes
 
 
 def _target_features(override):
@@ -67,7 +67,7 @@ MR = 8 if VECTOR_BITS == 512 else 4
 #: or more): ``KC`` rows of the packed operand per block (a ``KC x NR`` block fits in L1),
 #: ``PANEL_GROUP`` panels visited together by every row slice (half of L2 at most), and the bytes of
 #: copied ``a`` slices that :func:`packed_matmul_tn` runs every panel over (half of L2 at most).
-CACHE_BYTES = data_cache_bytes()
+CACHE_BYTES = host_cache_bytes()
 KC, PANEL_GROUP, A_BLOCK_BYTES = blocking(*CACHE_BYTES, VECTOR_BITS)
 #: :func:`packed_matmul_tn` copies ``a``'s columns into contiguous slices first when the product has
 #: at least this many panels to spread the copy over (measured: +20% at 18 panels, -35% at 3).
