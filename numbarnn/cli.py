@@ -87,11 +87,14 @@ def check(out=sys.stdout):
         err = gradient_error(cls, kwargs)
         ok &= err < 1e-6
         print(f"  {name:9s} max relative error vs finite differences: {err:.1e}", file=out)
+    from .backends.calibration import NEVER, tn_copy_panels
     from .kernels.cpu import packed
     (l1, l2), threads = packed.CACHE_BYTES, numba.get_num_threads()
+    copy_from = tn_copy_panels()
+    reads = "in place" if copy_from == NEVER else f"copied from {copy_from} panels, else in place"
     print(f"forward+backward, float32, B=32 T=100 D=32 H=128 (median of 7; {threads} thread(s); "
           f"{packed.VECTOR_BITS}-bit vectors; blocks of {packed.KC} rows and {packed.PANEL_GROUP} panels for "
-          f"{l1 // 1024} KiB of L1 and {l2 // 1024} KiB of L2):", file=out)
+          f"{l1 // 1024} KiB of L1 and {l2 // 1024} KiB of L2; weight gradients read dz {reads}):", file=out)
     x = np.random.default_rng(0).standard_normal((100, 32, 32)).astype(np.float32)
     for name, (cls, kwargs) in _CELLS.items():
         net = cls(32, 128, seed=0, **kwargs)

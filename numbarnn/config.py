@@ -28,6 +28,10 @@ CPU kernels when they are first built.
     Whether the training loop chooses each step's thread count by timing (all of Numba's threads
     or one; see :mod:`numbarnn.training.threads`): on by default, ``NUMBARNN_ADAPTIVE_THREADS=0``
     turns it off. It never changes a result.
+``TN_COPY_PANELS``
+    From how many panels of ``[x, h]`` the weight-gradient product reads ``dz`` through copied
+    slices instead of in place (``NUMBARNN_TN_COPY_PANELS``; default ``None``: measured on this
+    machine at the first backward, see :mod:`numbarnn.backends.calibration`). Never changes a result.
 ``WORKSPACE_BYTES``
     Most bytes of freed scratch blocks kept for reuse (``NUMBARNN_WORKSPACE_MB``,
     default 1024 MB; see :mod:`numbarnn.backends.workspace`).
@@ -94,6 +98,7 @@ FASTMATH = set() if os.environ.get("NUMBARNN_FASTMATH", "1") == "0" else set(_FA
 JIT_OPTIONS = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
 BATCH_CHUNKS = _env_int("NUMBARNN_BATCH_CHUNKS", 0) or None
 ADAPTIVE_THREADS = os.environ.get("NUMBARNN_ADAPTIVE_THREADS", "1") != "0"
+TN_COPY_PANELS = _env_int("NUMBARNN_TN_COPY_PANELS", 0) or None
 WORKSPACE_BYTES = _env_int("NUMBARNN_WORKSPACE_MB", 1024) * 2**20
 THREADS_PER_BLOCK = _env_int("NUMBARNN_THREADS_PER_BLOCK", 128)
 CUDA_TILE = _env_int("NUMBARNN_CUDA_TILE", 16)

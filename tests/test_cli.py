@@ -15,7 +15,7 @@ def test_check_reports_ok():
     out = io.StringIO()
     assert cli.check(out) == 0
     text = out.getvalue()
-    assert "OK" in text and "KiB of L2" in text
+    assert "OK" in text and "KiB of L2" in text and "weight gradients read dz" in text
     for name in ("rnn_tanh", "rnn_relu", "lstm", "gru"):
         assert f"  {name}" in text
 

@@ -9,11 +9,14 @@ import llvmlite.binding as llvm
 import numpy as np
 import pytest
 
+from numbarnn.backends import calibration
 from numbarnn.backends.cpu import packed, padded_empty
 from numbarnn.kernels import cpu
 from numbarnn.kernels.cpu import packed as pk
 
 DTYPES = [np.float32, np.float64]
+#: matmul_tn's two ways of reading ``a``: through copied slices from one panel on, and always in place.
+READS = {"copied": 1, "in-place": calibration.NEVER}
 TOL = {np.float32: 2e-5, np.float64: 1e-13}
 # (M, K, N): single rows, every row tail below MR, partial last panels, several KC blocks.
 SHAPES = [(1, 1, 1), (1, 64, 256), (7, 5, 3), (9, 33, 65), (16, 128, 512), (23, 300, 70), (64, 513, 40)]
@@ -36,15 +39,16 @@ def test_matmul_rows_matches_numpy(dtype, shape):
     assert _rel_err(out, a.astype(np.float64) @ w.T.astype(np.float64) + bias) < TOL[dtype]
 
 
+@pytest.mark.parametrize("read", READS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
-def test_matmul_tn_matches_numpy(dtype, shape):
+def test_matmul_tn_matches_numpy(dtype, shape, read):
     M, K, N = shape  # out (K, N) = a.T @ b over M rows
     rng = np.random.default_rng(M + K + N)
     a = rng.standard_normal((M, K)).astype(dtype)
     b = rng.standard_normal((M, N)).astype(dtype)
     out = np.full((K, N), np.nan, dtype)
-    cpu.matmul_tn(a, packed(b), out, 2)
+    cpu.matmul_tn(a, packed(b), out, 2, READS[read])
     assert _rel_err(out, a.T.astype(np.float64) @ b.astype(np.float64)) < TOL[dtype]
 
 
@@ -56,9 +60,10 @@ def test_strided_rows_and_padded_allocation(dtype):
     full[...] = rng.standard_normal(full.shape)
     a = full.reshape(120, -1)[:, :128]
     b = rng.standard_normal((120, 70)).astype(dtype)
-    out = np.empty((128, 70), dtype)
-    cpu.matmul_tn(a, packed(b), out, 3)
-    assert _rel_err(out, a.T @ b) < TOL[dtype]
+    for copy_from in READS.values():
+        out = np.empty((128, 70), dtype)
+        cpu.matmul_tn(a, packed(b), out, 3, copy_from)
+        assert _rel_err(out, a.T @ b) < TOL[dtype]
     w = rng.standard_normal((128, 9)).astype(dtype)
     out2 = np.empty((120, 9), dtype)
     cpu.matmul_rows(a, packed(w), np.zeros(0, dtype), out2, 2)
@@ -76,7 +81,7 @@ def test_result_independent_of_row_split():
         cpu.matmul_rows(a, wp, np.zeros(0, np.float32), out, chunks)
         outs.append(out)
         t = np.empty((270, 77), np.float32)
-        cpu.matmul_tn(a, packed(rng.standard_normal((301, 77)).astype(np.float32)), t, chunks)
+        cpu.matmul_tn(a, packed(rng.standard_normal((301, 77)).astype(np.float32)), t, chunks, 1)
     for out in outs[1:]:
         np.testing.assert_array_equal(outs[0], out)
 
@@ -88,19 +93,43 @@ BLOCK_ROWS = pk.A_BLOCK_BYTES // (pk.KC * 4)
 @pytest.mark.parametrize("n, m", [(40, 45), (20 * pk.panel_width(np.float32) + 3, 45),
                                   (5 * pk.panel_width(np.float32) + 1, 2 * BLOCK_ROWS + 13)])
 def test_tn_product_has_the_bits_of_the_plain_one(n, m):
-    """``a.T @ b`` read in place (few panels) or through copied column slices (many; in groups of
-    slices when ``a`` has many columns) sums each element in the same order as the row product of
-    ``a.T``: the same bits, for any row split."""
-    assert (n >= pk.PACK_A_PANELS * pk.panel_width(np.float32)) == (n > 40)
+    """``a.T @ b`` read in place or through copied column slices (in groups of slices when ``a`` has
+    many columns) sums each element in the same order as the row product of ``a.T``: the same bits,
+    for any row split, so the machine's choice between them (``calibration``) changes only the speed."""
     rng = np.random.default_rng(n)
     a = rng.standard_normal((600, m)).astype(np.float32)   # KC-blocks and a row tail below MR
     b = rng.standard_normal((600, n)).astype(np.float32)
     want = np.empty((m, n), np.float32)
     cpu.matmul_rows(np.ascontiguousarray(a.T), packed(b), np.zeros(0, np.float32), want, 1)
-    for chunks in (1, 2, 3):
-        got = np.empty((m, n), np.float32)
-        cpu.matmul_tn(a, packed(b), got, chunks)
-        np.testing.assert_array_equal(got, want)
+    panels = packed(b).shape[1]
+    for copy_from in (1, panels, panels + 1, calibration.NEVER):
+        for chunks in (1, 2, 3):
+            got = np.empty((m, n), np.float32)
+            cpu.matmul_tn(a, packed(b), got, chunks, copy_from)
+            np.testing.assert_array_equal(got, want)
+
+
+def test_calibration_chooses_a_candidate_or_never(monkeypatch):
+    choice, seconds = calibration.measure_tn_copy_panels(flops=1 << 20, repeats=2)
+    assert choice in (*calibration.CANDIDATE_PANELS, calibration.NEVER)
+    assert set(seconds) == set(calibration.CANDIDATE_PANELS)
+    assert all(t > 0 for pair in seconds.values() for t in pair)
+    if choice != calibration.NEVER:  # copying was faster there by the margin
+        in_place, copied = seconds[choice]
+        assert copied <= calibration.MARGIN * in_place
+    monkeypatch.setattr(calibration.config, "TN_COPY_PANELS", 7)
+    assert calibration.tn_copy_panels() == 7
+
+
+def test_tn_copy_panels_from_the_environment():
+    code = "from numbarnn import config; print(config.TN_COPY_PANELS)"
+    for value, want in (("", "None"), ("12", "12")):
+        env = dict(os.environ, NUMBARNN_TN_COPY_PANELS=value)
+        got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert got.stdout.strip() == want
+    env = dict(os.environ, NUMBARNN_TN_COPY_PANELS="many")
+    got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert got.returncode != 0 and "NUMBARNN_TN_COPY_PANELS='many' is not an integer" in got.stderr
 
 
 def test_nan_and_inf_propagate():
@@ -140,9 +169,11 @@ for M, K, N in [(23, 300, 70), (9, 33, 65)]:   # row tails below MR, partial pan
     assert np.abs(out - want).max() < 2e-5 * np.abs(want).max(), "rows"
     b = rng.standard_normal((M, N)).astype(np.float32)
     out = np.full((K, N), np.nan, np.float32)
-    cpu.matmul_tn(a, packed(b), out, 2)
-    want = a.T.astype(np.float64) @ b.astype(np.float64)
-    assert np.abs(out - want).max() < 2e-5 * np.abs(want).max(), "tn"
+    for copy_from in (1, 1 << 30):   # copied slices, in place
+        out = np.full((K, N), np.nan, np.float32)
+        cpu.matmul_tn(a, packed(b), out, 2, copy_from)
+        want = a.T.astype(np.float64) @ b.astype(np.float64)
+        assert np.abs(out - want).max() < 2e-5 * np.abs(want).max(), "tn"
 print("ok")
 """
 

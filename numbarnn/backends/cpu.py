@@ -19,6 +19,7 @@ from .. import _validation as v
 from .. import config
 from ..kernels import cpu
 from . import base, workspace
+from .calibration import tn_copy_panels
 
 
 def chunks():
@@ -76,7 +77,7 @@ def linear_grads(x, weight, grad):
     grad = np.ascontiguousarray(grad, dtype=weight.dtype)
     out_features = weight.shape[0]
     d_weight = np.empty_like(weight)
-    cpu.matmul_tn(grad, packed(x), d_weight, n_chunks_for(-(-out_features // cpu.MR)))
+    cpu.matmul_tn(grad, packed(x), d_weight, n_chunks_for(-(-out_features // cpu.MR)), tn_copy_panels())
     d_x = np.empty_like(x)
     cpu.matmul_rows(grad, packed(weight), np.zeros(0, dtype=weight.dtype), d_x, n_chunks_for(x.shape[0]))
     return d_weight, _column_sums(grad, out_features), d_x
@@ -120,17 +121,18 @@ def _weight_grads(tape, dz_in, dz_hid, input_grad):
     grads = {"input": workspace.empty((T, B, D), dtype=din.dtype) if input_grad else None}
     xh = tape.private.get("xh")
     bias_column = None
+    copy_from = tn_copy_panels()
     if xh is not None:
         width = xh.shape[2]
         both = np.empty((G, width), dtype=din.dtype)
-        cpu.matmul_tn(din, packed(xh.reshape(rows, width)), both, n_out)
+        cpu.matmul_tn(din, packed(xh.reshape(rows, width)), both, n_out, copy_from)
         grads["w_ih"], grads["w_hh"] = both[:, :D].copy(), both[:, D:D + H].copy()
         if width > D + H:
             bias_column = both[:, D + H].copy()
     else:
         grads["w_ih"], grads["w_hh"] = np.empty((G, D), dtype=din.dtype), np.empty((G, H), dtype=din.dtype)
-        cpu.matmul_tn(din, packed(tape.x.reshape(rows, D)), grads["w_ih"], n_out)
-        cpu.matmul_tn(dhid, packed(tape.h_prev.reshape(rows, H)), grads["w_hh"], n_out)
+        cpu.matmul_tn(din, packed(tape.x.reshape(rows, D)), grads["w_ih"], n_out, copy_from)
+        cpu.matmul_tn(dhid, packed(tape.h_prev.reshape(rows, H)), grads["w_hh"], n_out, copy_from)
     if input_grad:
         cpu.matmul_rows(din, packed(p.w_ih), np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D),
                         n_chunks_for(rows))

@@ -65,7 +65,9 @@ def blocking(l1, l2, vector_bits):
     panels, which every row slice meets in turn, fills at most half of L2, as do the copied slices of
     ``a`` in :func:`~numbarnn.kernels.cpu.packed.packed_matmul_tn` (at most 16 panels and 512 KiB).
 
-    >>> blocking(32 * 1024, 1024 * 1024, 512)   # AMD Zen 4 and Zen 5
+    >>> blocking(32 * 1024, 1024 * 1024, 512)   # AMD Zen 4
+    (256, 16, 524288)
+    >>> blocking(48 * 1024, 1024 * 1024, 512)   # AMD Zen 5
     (256, 16, 524288)
     >>> blocking(48 * 1024, 2048 * 1024, 512)   # the Intel Xeon of the README's tables
     (256, 16, 524288)

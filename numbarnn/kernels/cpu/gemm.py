@@ -29,17 +29,18 @@ def matmul_rows(a, wp, bias, out, n_chunks):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def matmul_tn(a, bp, out, n_chunks):
+def matmul_tn(a, bp, out, n_chunks, copy_from):
     """``out = a.T @ b``, a sum over the rows of ``a`` and ``b``, with the rows of ``out`` in ``n_chunks`` pieces.
 
-    a : (M, P), unit column stride, read in place (see :func:`.packed.packed_matmul_tn`
-    on its row stride); bp : ``b`` (M, N) packed by :func:`.packed.pack_panels`;
-    out : (P, N) C-contiguous.
+    a : (M, P), unit column stride (see :func:`.packed.packed_matmul_tn` on its row stride);
+    bp : ``b`` (M, N) packed by :func:`.packed.pack_panels`; out : (P, N) C-contiguous;
+    copy_from : ``a`` is read through copied column slices when ``bp`` has at least this many
+    panels, else in place (the same bits either way).
     """
     blocks = -(-out.shape[0] // MR)
     for k in prange(n_chunks):
         i0, i1 = chunk_bounds(k, n_chunks, blocks)
-        packed_matmul_tn(a, bp, out, i0 * MR, min(i1 * MR, out.shape[0]))
+        packed_matmul_tn(a, bp, out, i0 * MR, min(i1 * MR, out.shape[0]), copy_from)
 
 
 @njit(parallel=True, **JIT_OPTIONS)

@@ -69,9 +69,6 @@ MR = 8 if VECTOR_BITS == 512 else 4
 #: copied ``a`` slices that :func:`packed_matmul_tn` runs every panel over (half of L2 at most).
 CACHE_BYTES = host_cache_bytes()
 KC, PANEL_GROUP, A_BLOCK_BYTES = blocking(*CACHE_BYTES, VECTOR_BITS)
-#: :func:`packed_matmul_tn` copies ``a``'s columns into contiguous slices first when the product has
-#: at least this many panels to spread the copy over (measured: +20% at 18 panels, -35% at 3).
-PACK_A_PANELS = 4
 
 
 def panel_width(dtype):
@@ -220,23 +217,28 @@ def packed_matmul(a, wp, c, r0, r1):
 
 
 @njit(**JIT_OPTIONS)
-def packed_matmul_tn(a, wp, c, r0, r1):
-    """Rows ``[r0, r1)`` of ``c = a.T @ b``, reading ``a`` in place; serial.
+def packed_matmul_tn(a, wp, c, r0, r1, copy_from):
+    """Rows ``[r0, r1)`` of ``c = a.T @ b``; serial.
 
     a : (K, M), unit column stride; wp : ``b`` (K, N) packed by
-    :func:`pack_panels`; c : (M, N) C-contiguous.
+    :func:`pack_panels`; c : (M, N) C-contiguous; copy_from : int, read ``a``
+    through copied slices when ``b`` has at least this many panels, else in place.
 
     Each microkernel call reads ``MR`` adjacent columns of ``a`` down ``KC``
     rows. Read in place that is half a cache line per row, and when ``a``'s
     row stride is a multiple of a few KiB those rows fall in the same L1 sets
     and evict each other (measured: 171 against 205 GFLOP/s at ``a`` 6400 x
     2048), so callers give such arrays a padded row stride (see
-    :func:`numbarnn.backends.cpu.padded_empty`). With ``PACK_A_PANELS`` panels
-    or more the columns are copied into contiguous ``(KC, MR)`` slices first
-    (on an Intel Xeon: 102-106 against 122-132 GFLOP/s on one core).
+    :func:`numbarnn.backends.cpu.padded_empty`). With ``copy_from`` panels or
+    more the columns are copied into contiguous ``(KC, MR)`` slices first. Which
+    is faster depends on the CPU (one Intel Xeon core: 102-106 GFLOP/s in place
+    against 122-132 copied at 18 panels; one AMD Zen 4 core: in place faster at
+    every count from 3 to 19 panels), so the caller measures it
+    (:mod:`numbarnn.backends.calibration`). Both sum each element in the same
+    order: the same bits.
     """
     KB, P, KC, NR = wp.shape
-    if P < PACK_A_PANELS:
+    if P < copy_from:
         _blocked(a, a.shape[0], 1, a.strides[0] // a.itemsize, wp, c, r0, r1)
         return
     K, N = a.shape[0], c.shape[1]
