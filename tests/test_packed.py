@@ -153,28 +153,35 @@ def test_packed_layout():
     assert pk.packed_shape(600, 10, np.float32)[:3] == (3, 1, pk.KC)
 
 
-NARROW = """
+PRODUCTS = """
+import hashlib
 import numpy as np
 from numbarnn.backends.cpu import packed
 from numbarnn.kernels import cpu
-from numbarnn.kernels.cpu import packed as pk
-assert (pk.VECTOR_BITS, pk.MR) == (256, 4), (pk.VECTOR_BITS, pk.MR)
 rng = np.random.default_rng(0)
-for M, K, N in [(23, 300, 70), (9, 33, 65)]:   # row tails below MR, partial panels, two KC blocks
+digest = hashlib.sha256()
+# row tails of every length below 6 and 8, partial panels, two KC blocks
+for M, K, N in [(23, 300, 70), (9, 33, 65), (10, 40, 20), (13, 7, 33)]:
     a = rng.standard_normal((M, K)).astype(np.float32)
     w = rng.standard_normal((N, K)).astype(np.float32)
     out = np.full((M, N), np.nan, np.float32)
     cpu.matmul_rows(a, packed(w, True), np.zeros(N, np.float32), out, 2)
     want = a.astype(np.float64) @ w.T.astype(np.float64)
     assert np.abs(out - want).max() < 2e-5 * np.abs(want).max(), "rows"
+    digest.update(out.tobytes())
     b = rng.standard_normal((M, N)).astype(np.float32)
-    out = np.full((K, N), np.nan, np.float32)
     for copy_from in (1, 1 << 30):   # copied slices, in place
         out = np.full((K, N), np.nan, np.float32)
         cpu.matmul_tn(a, packed(b), out, 2, copy_from)
         want = a.T.astype(np.float64) @ b.astype(np.float64)
         assert np.abs(out - want).max() < 2e-5 * np.abs(want).max(), "tn"
-print("ok")
+        digest.update(out.tobytes())
+"""
+NARROW = """
+from numbarnn.kernels.cpu import packed as pk
+assert (pk.VECTOR_BITS, pk.MR) == (256, 6), (pk.VECTOR_BITS, pk.MR)
+""" + PRODUCTS + """
+print(digest.hexdigest())
 """
 
 
@@ -182,10 +189,15 @@ print("ok")
                     or not llvm.get_host_cpu_features().get("avx2"), reason="needs an x86-64 CPU with AVX2")
 def test_avx2_kernel_where_numba_targets_avx2(tmp_path):
     """With ``NUMBA_CPU_FEATURES`` naming AVX2 without AVX-512 (as for a cache shared with AVX2 machines),
-    the microkernel takes the 256-bit, 4-row form that such CPUs run, and it is right."""
+    the microkernel takes the 256-bit, 6-row form that such CPUs run; it is right, and its products have
+    the bits of this machine's own build (each element is one chain of fused multiply-adds in order,
+    whatever the vector width and rows per call)."""
     env = dict(os.environ, NUMBA_CPU_FEATURES="+avx,+avx2,+fma,-avx512f", NUMBA_CACHE_DIR=str(tmp_path))
     run = subprocess.run([sys.executable, "-c", NARROW], env=env, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
+    assert run.returncode == 0, run.stderr[-2000:]
+    here = {}
+    exec(PRODUCTS, here)
+    assert run.stdout.strip() == here["digest"].hexdigest()
 
 
 def _fake_sysfs(root, caches):

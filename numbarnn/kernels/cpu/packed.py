@@ -58,8 +58,11 @@ def _target_vector_bits(override=None):
 
 VECTOR_BITS = _target_vector_bits(numba_config.CPU_FEATURES)
 #: Rows per microkernel call: 8 rows x 2 vectors = 16 accumulators fit AVX-512's
-#: 32 registers; with 16 registers (AVX2, SSE) 4 rows keep 8.
-MR = 8 if VECTOR_BITS == 512 else 4
+#: 32 registers. AVX2's 16 registers hold 6 rows (12 accumulators, two weight vectors and a
+#: broadcast, as BLIS's 6 x 16 Haswell kernel): two fused multiply-add units of 4-5 cycles' latency
+#: need 8-10 independent chains, and 4 rows gave 8 (forward+backward 4-11% slower than 6 rows on
+#: an AMD Zen 4 compiled for AVX2). SSE keeps 4.
+MR = 8 if VECTOR_BITS == 512 else (6 if VECTOR_BITS == 256 else 4)
 
 
 #: Data cache bytes of this machine's cores (L1, L2) and the blocking they give
@@ -195,13 +198,13 @@ def _tile_tail(c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accumulate
         _tile(c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accumulate, 2)
     elif rows == 3:
         _tile(c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accumulate, 3)
-    elif MR == 8 and rows == 4:
+    elif MR > 4 and rows == 4:
         _tile(c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accumulate, 4)
-    elif MR == 8 and rows == 5:
+    elif MR > 5 and rows == 5:
         _tile(c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accumulate, 5)
-    elif MR == 8 and rows == 6:
+    elif MR > 6 and rows == 6:
         _tile(c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accumulate, 6)
-    elif MR == 8 and rows == 7:
+    elif MR > 7 and rows == 7:
         _tile(c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accumulate, 7)
 
 
@@ -291,7 +294,12 @@ def _blocked(a, K, sa, sk, wp, c, r0, r1):
             p1 = min(P, p0 + PANEL_GROUP)
             i = r0
             while i < r1:
-                rows = min(MR, r1 - i)
+                # The last MR + t rows (0 < t < MR) as two near-equal slices rather than MR and t: a
+                # slice of few rows has too few accumulator chains to hide the fused multiply-add's
+                # latency (32 rows with MR = 6: 6, 6, 6, 6, 4, 4 rather than 6, 6, 6, 6, 6, 2).
+                left = r1 - i
+                rows = MR if left <= MR or left >= 2 * MR else (left + 1) // 2
+                rows = min(rows, left)
                 a_off = i * sa + k0 * sk
                 for p in range(p0, p1):
                     n_cols = min(NR, N - p * NR)
