@@ -47,10 +47,11 @@ def tn_copy_panels():
     """
     if config.TN_COPY_PANELS is not None:
         return config.TN_COPY_PANELS
-    with _LOCK:
-        if not _MEASURED:
-            _MEASURED.append(measure_tn_copy_panels()[0])
-        return _MEASURED[0]
+    if not _MEASURED:  # every backward asks: the lock only until the one measurement is made
+        with _LOCK:
+            if not _MEASURED:
+                _MEASURED.append(measure_tn_copy_panels()[0])
+    return _MEASURED[0]
 
 
 def measure_tn_copy_panels(dtype=np.float32, panels=CANDIDATE_PANELS, flops=CALIBRATION_FLOPS,

@@ -298,8 +298,7 @@ def _blocked(a, K, sa, sk, wp, c, r0, r1):
                 # slice of few rows has too few accumulator chains to hide the fused multiply-add's
                 # latency (32 rows with MR = 6: 6, 6, 6, 6, 4, 4 rather than 6, 6, 6, 6, 6, 2).
                 left = r1 - i
-                rows = MR if left <= MR or left >= 2 * MR else (left + 1) // 2
-                rows = min(rows, left)
+                rows = (left + 1) // 2 if MR < left < 2 * MR else min(MR, left)
                 a_off = i * sa + k0 * sk
                 for p in range(p0, p1):
                     n_cols = min(NR, N - p * NR)
