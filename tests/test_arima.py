@@ -130,22 +130,105 @@ def test_short_and_constant_series():
             fit(bad)
 
 
-@pytest.mark.parametrize("p, q", [(1, 0), (0, 2), (2, 1), (3, 3)])
-def test_sse_gradient_matches_central_differences(p, q):
-    """The least-squares gradient (residual derivatives by recursion, then through Monahan's map and
-    tanh) against central finite differences in float64."""
+@pytest.mark.parametrize("orders, m", [((1, 0, 0, 0), 1), ((0, 2, 0, 0), 1), ((2, 1, 0, 0), 1), ((3, 3, 0, 0), 1),
+                                       ((1, 1, 1, 1), 4), ((2, 0, 0, 1), 12), ((0, 0, 1, 0), 4), ((3, 2, 1, 1), 4)])
+def test_sse_gradient_matches_central_differences(orders, m):
+    """The least-squares gradient (residual derivatives by recursion, then through the seasonal product,
+    Monahan's map and tanh) against central finite differences in float64."""
     x = arma(120, (0.5, -0.2), (0.3,), seed=4)
     x = x - x.mean()
-    theta = np.random.default_rng(p * 10 + q).uniform(-1.5, 1.5, size=p + q)
-    value, grad = _arima.sse_and_gradient(theta, x, p, 3)
+    k, start = sum(orders), 3 + m * (m > 1)
+    theta = np.random.default_rng(sum(orders) * 10 + m).uniform(-1.5, 1.5, size=k)
+    value, grad = _arima.sse_and_gradient(theta, x, orders, m, start)
     step = 1e-6
-    numeric = np.array([(_arima.sse_and_gradient(theta + step * np.eye(p + q)[i], x, p, 3)[0]
-                         - _arima.sse_and_gradient(theta - step * np.eye(p + q)[i], x, p, 3)[0]) / (2 * step)
-                        for i in range(p + q)])
+    numeric = np.array([(_arima.sse_and_gradient(theta + step * np.eye(k)[i], x, orders, m, start)[0]
+                         - _arima.sse_and_gradient(theta - step * np.eye(k)[i], x, orders, m, start)[0]) / (2 * step)
+                        for i in range(k)])
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6 * value)
-    ar, ma = _arima._unpack(theta, p)
-    e = residuals(x, ar, ma, 3)
+    ar, ma, _ = _arima.polynomials(theta, orders, m)
+    e = residuals(x, ar, ma, start)
     assert value == pytest.approx(float(e @ e), rel=1e-12)
+
+
+def test_seasonal_polynomials_are_the_products_written_out():
+    """``(1 - phi_1 B - phi_2 B^2)(1 - Phi B^4)`` and ``(1 + theta B)(1 + Theta B^4)`` multiplied by
+    NumPy's polynomial product, against the coefficients the optimiser's parameters map to."""
+    theta = np.array([0.4, -0.7, 0.9, 0.3, -1.1])  # p = 2, q = 1, P = 1, Q = 1
+    ar, ma, _ = _arima.polynomials(theta, (2, 1, 1, 1), 4)
+    phi = coefficients(np.tanh(theta[:2]))
+    big_phi, th, big_th = np.tanh(theta[3]), -np.tanh(theta[2]), -np.tanh(theta[4])
+    # np.polymul takes the highest power first
+    ar_product = np.polymul([-phi[1], -phi[0], 1.0], [-big_phi, 0.0, 0.0, 0.0, 1.0])[::-1]
+    ma_product = np.polymul([th, 1.0], [big_th, 0.0, 0.0, 0.0, 1.0])[::-1]
+    np.testing.assert_allclose(ar, -ar_product[1:], rtol=1e-14)
+    np.testing.assert_allclose(ma, ma_product[1:], rtol=1e-14)
+    assert ar.shape == (6,) and ma.shape == (5,)
+    # the lags the residuals read: every other coefficient of the product is zero
+    assert _arima.lags(2, 1, 4).tolist() == [1, 2, 4, 5, 6] and _arima.lags(1, 1, 4).tolist() == [1, 4, 5]
+    assert np.all(np.delete(ar, _arima.lags(2, 1, 4) - 1) == 0) and np.all(np.delete(ma, _arima.lags(1, 1, 4) - 1) == 0)
+    assert _arima.lags(2, 1, 2).tolist() == [1, 2, 3, 4] and _arima.lags(3, 0, 12).tolist() == [1, 2, 3]
+    for k in range(2):  # the product is stationary and invertible: its roots lie outside the unit circle
+        poly = np.r_[1.0, -ar] if k == 0 else np.r_[1.0, ma]
+        assert np.all(np.abs(np.roots(poly[::-1])) > 1.0)
+
+
+def seasonal_arma(n, phi, big_phi, theta, big_theta, m, seed=0, burn=300):
+    """(1 - phi B)(1 - Phi B^m) x = (1 + theta B)(1 + Theta B^m) e, as the recursion written out."""
+    rng = np.random.default_rng(seed)
+    e = rng.normal(size=n + burn)
+    x = np.zeros(n + burn)
+    for t in range(n + burn):
+        lag = lambda v, k: v[t - k] if t - k >= 0 else 0.0  # noqa: E731
+        x[t] = (phi * lag(x, 1) + big_phi * lag(x, m) - phi * big_phi * lag(x, m + 1)
+                + e[t] + theta * lag(e, 1) + big_theta * lag(e, m) + theta * big_theta * lag(e, m + 1))
+    return x[burn:]
+
+
+def test_fit_recovers_a_seasonal_process_and_agrees_with_statsmodels():
+    """A quarterly ARMA(1, 0)(0, 0, 1)_4: with ``period=4`` the search finds the seasonal term (the
+    response to a shock as the process's), without it the shock's echo a year later is missed."""
+    x = 1.0 + seasonal_arma(2000, 0.5, 0.0, 0.0, 0.6, 4, seed=3)
+    seasonal = fit(x, period=4)
+    assert seasonal.order[1] == 0 and seasonal.seasonal_order[3] == 4
+    truth_ar, truth_ma = np.array([0.5]), np.array([0.0, 0.0, 0.0, 0.6])
+    np.testing.assert_allclose(psi_weights(seasonal.ar, seasonal.ma, 10), psi_weights(truth_ar, truth_ma, 10),
+                               atol=0.06)
+    plain = fit(x)
+    assert plain.seasonal_order == (0, 0, 0, 0)
+    assert abs(psi_weights(plain.ar, plain.ma, 10)[4] - psi_weights(truth_ar, truth_ma, 10)[4]) > 0.2
+    sarimax = pytest.importorskip("statsmodels.tsa.statespace.sarimax")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = sarimax.SARIMAX(x, order=(1, 0, 0), seasonal_order=(0, 0, 1, 4), trend="c").fit(disp=False)
+    ours = fit(x, period=4)
+    if ours.order == (1, 0, 0) and ours.seasonal_order == (0, 0, 1, 4):
+        np.testing.assert_allclose([ours.ar[0], ours.ma[3]], [theirs.params[1], theirs.params[2]], atol=0.03)
+    np.testing.assert_allclose(psi_weights(ours.ar, ours.ma, 10),
+                               psi_weights([theirs.params[1]], [0.0, 0.0, 0.0, theirs.params[2]], 10), atol=0.06)
+
+
+def test_seasonal_terms_need_three_seasons_of_residuals():
+    x = seasonal_arma(20, 0.5, 0.0, 0.0, 0.6, 4, seed=1)  # 20 - 3 - 4 = 13 residuals: three seasons are 12
+    assert fit(x, period=4).seasonal_order[3] in (0, 4)
+    assert fit(x[:18], period=4).seasonal_order == (0, 0, 0, 0)  # 11 residuals
+    assert fit(x, period=1).seasonal_order == (0, 0, 0, 0)
+
+
+def test_a_seasonal_forecast_is_the_recursion_with_future_shocks_zero():
+    """ARIMA(1, 1, 0)(0, 0, 1)_4 with a drift, forecast by the textbook recursion on the differences."""
+    z = np.cumsum(0.2 + seasonal_arma(60, 0.4, 0.0, 0.0, 0.5, 4, seed=2))
+    ar, ma = np.array([0.4]), np.array([0.0, 0.0, 0.0, 0.5])
+    model = _arima.ArimaModel((1, 1, 0), 0.2, ar, ma, 1.0, (0, 0, 1, 4))
+    w = np.diff(z) - 0.2
+    e = np.zeros(w.shape[0])
+    for t in range(1, w.shape[0]):
+        e[t] = w[t] - 0.4 * w[t - 1] - (0.5 * e[t - 4] if t - 4 >= 1 else 0.0)
+    path, shocks = list(w), list(e)
+    for _ in range(6):
+        path.append(0.4 * path[-1] + 0.5 * shocks[-4])
+        shocks.append(0.0)
+    expected = z[-1] + np.cumsum(0.2 + np.array(path[-6:]))
+    np.testing.assert_allclose(forecast(model, z, 6), expected, rtol=1e-12)
 
 
 def test_coefficients_jacobian_matches_central_differences():

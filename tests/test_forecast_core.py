@@ -30,6 +30,43 @@ def test_seasonal_indices_recover_the_pattern():
     np.testing.assert_allclose(core.seasonal_indices(np.tile(odd, 10) + np.arange(30.0), 3), odd, atol=1e-12)
 
 
+def test_seasonal_strength_tells_a_pattern_from_a_trend_and_noise():
+    """The share of the detrended variance the seasonal indices explain, against the decomposition
+    written out: near 1 for a stable pattern, near 0 for a trend (which the lag-m autocorrelation of
+    :func:`seasonal_test` calls seasonal) and for noise, 0 below three seasons."""
+    y = _monthly(120, noise=0.3, seed=2)
+    trend = np.convolve(y, np.r_[0.5, np.ones(11), 0.5] / 12, mode="valid")
+    rest = y[6:-6] - trend
+    idx = np.array([rest[(np.arange(rest.size) + 6) % 12 == i].mean() for i in range(12)])
+    remainder = rest - (idx - idx.mean())[(np.arange(rest.size) + 6) % 12]
+    assert core.seasonal_strength(y, 12) == pytest.approx(1 - remainder.var() / rest.var(), rel=1e-12)
+    assert core.seasonal_strength(y, 12) > 0.8
+    walk = np.cumsum(np.random.default_rng(3).standard_normal(120)) + 0.5 * np.arange(120)
+    assert core.seasonal_test(walk, 12) and core.seasonal_strength(walk, 12) < core.SEASONAL_ARMA_STRENGTH
+    assert core.seasonal_strength(np.random.default_rng(4).standard_normal(120), 12) < 0.2
+    assert core.seasonal_strength(y[:35], 12) == 0.0 and core.seasonal_strength(y, 1) == 0.0
+    assert core.seasonal_strength(np.ones(60), 12) == 0.0
+
+
+def test_the_linear_forecast_searches_seasonal_terms_only_where_a_pattern_shows():
+    """Each series' ARIMA: with its seasonal period where the series before its indices were removed
+    is seasonal (:func:`seasonal_strength`), without where it is not (a trending walk, which the
+    autocorrelation test would call seasonal)."""
+    from numbarnn.estimators import _arima
+    T = 96
+    values = np.stack([_monthly(T, noise=0.2, seed=5),
+                       20 + np.cumsum(np.random.default_rng(6).standard_normal(T)) + 0.3 * np.arange(T)], 1)[..., None]
+    first, last = np.zeros(2, dtype=int), np.full(2, T - 1)
+    adjusted, prep = core.direct_prepare(values, first, last, 12, None, True)
+    out = core.linear_forecast(adjusted, first, last, 5, prep["seasonal"])
+    for s, period in ((0, 12), (1, 1)):
+        z = adjusted[:, s, 0]
+        np.testing.assert_array_equal(out[:, s, 0], _arima.forecast(_arima.fit(z, period=period), z, 5))
+        other = _arima.fit(z, period=13 - period)  # the test can tell: the other choice forecasts otherwise
+        assert np.abs(out[:, s, 0] - _arima.forecast(other, z, 5)).max() > 1e-3
+    assert _arima.fit(adjusted[:, 0, 0], period=12).seasonal_order[3] == 12  # a seasonal term was found
+
+
 def _panel():
     """Two monthly series of very different size, one positive, one crossing zero, padded differently."""
     T = 100

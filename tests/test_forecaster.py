@@ -241,9 +241,12 @@ def test_series_of_any_size_share_one_model():
     """Per-series normalisation: a series times 1000 gets the forecast times 1000 from the same model."""
     base = seasonal()
     pair = xr.concat([base, 1000 * base], dim="site").transpose("time", "site")
-    out = Forecaster(**FAST).fit(pair).predict()
-    # to rounding: the ARIMA beside the networks is fitted by an optimiser to series that differ in their last bits
-    np.testing.assert_allclose(out.isel(site=1), 1000 * out.isel(site=0), rtol=1e-7)
+    f = Forecaster(**FAST, combine=None).fit(pair)
+    np.testing.assert_allclose(f.predict().isel(site=1), 1000 * f.predict().isel(site=0), rtol=1e-7)
+    # the ARIMA beside the networks is fitted to logs that differ in their last bits, where its criterion
+    # may find two orders near-tied (here (3, 1, 2) and (2, 1, 3), each with a seasonal AR and MA term)
+    out = f.set_params(combine="arima").predict()
+    np.testing.assert_allclose(out.isel(site=1), 1000 * out.isel(site=0), rtol=1e-3)
 
 
 def test_direct_forecasts_past_the_horizon_in_blocks():
@@ -359,8 +362,8 @@ def test_forecasts_average_the_networks_with_an_arima_of_the_adjusted_series():
     assert f.combine == "arima"
     combined = f.predict().values
     alone = f.set_params(combine=None).predict().values
-    z = y.values
-    arima = _arima.forecast(_arima.fit(z), z, 6)
+    z = y.values  # a stable seasonal pattern left in (deseasonalize=False): seasonal terms are searched
+    arima = _arima.forecast(_arima.fit(z, period=12), z, 6)
     np.testing.assert_allclose(combined, (alone + arima) / 2, rtol=1e-10)
     assert np.abs(combined - alone).max() > 1e-3  # the two differ: the test can tell
     long = f.set_params(combine="arima").predict(horizon=15)  # blocks past the horizon read the combined ones
@@ -376,7 +379,7 @@ def test_combined_quantiles_move_with_the_median():
     alone = f.set_params(combine=None).predict(quantiles=levels).values
     shift = combined - alone
     np.testing.assert_allclose(shift, shift[:, [1]].repeat(3, axis=1), rtol=1e-9, atol=1e-12)  # widths kept
-    arima = _arima.forecast(_arima.fit(y.values), y.values, 4)
+    arima = _arima.forecast(_arima.fit(y.values, period=12), y.values, 4)
     np.testing.assert_allclose(combined[:, 1], (alone[:, 1] + arima) / 2, rtol=1e-10)
     np.testing.assert_allclose(f.set_params(combine="arima").predict().values, combined[:, 1], rtol=1e-10)
 
@@ -403,7 +406,8 @@ def test_combine_is_checked_and_saved(tmp_path):
 
 def test_each_series_gets_the_arima_of_its_own_span():
     """Series of different lengths in one panel: each ARIMA reads only its own valid span; a series too
-    short for one (fewer than 3 values) keeps the networks' forecast; a constant series is its own."""
+    short for one (fewer than 3 values) keeps the networks' forecast; a constant series is its own; seasonal
+    terms where three seasons show a seasonal pattern."""
     y = seasonal(60)
     a = y.values
     b = a.copy()
@@ -416,7 +420,7 @@ def test_each_series_gets_the_arima_of_its_own_span():
                    random_state=0).fit(panel)
     combined = f.predict().transpose("s", "time").values
     alone = f.set_params(combine=None).predict().transpose("s", "time").values
-    for s, z in ((0, a), (1, b[30:]), (2, np.full(60, 3.0))):
-        arima = _arima.forecast(_arima.fit(z), z, 4)
+    for s, z, period in ((0, a, 12), (1, b[30:], 1), (2, np.full(60, 3.0), 1)):
+        arima = _arima.forecast(_arima.fit(z, period=period), z, 4)
         np.testing.assert_allclose(combined[s], (alone[s] + arima) / 2, rtol=1e-10)
     np.testing.assert_array_equal(combined[3], alone[3])

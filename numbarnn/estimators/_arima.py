@@ -8,7 +8,13 @@ their stepwise search on the corrected Akaike criterion. Coefficients minimise t
 squares (Box and Jenkins; L-BFGS-B with the gradient by recursion, :mod:`numbarnn.kernels.cpu.arima`),
 kept stationary and invertible by Monahan's (1984) map from partial autocorrelations in ``(-1, 1)``. The mean (after a difference: the drift) is the sample mean: estimated
 jointly with an autoregression near a unit root it can run far off, and the forecast with it.
-Seasonality is not modelled here: the forecaster removes seasonal indices before.
+
+With a seasonal period ``m`` (``fit(z, period=m)``) the search also takes a seasonal autoregressive
+and a seasonal moving-average term at lag ``m`` (``P, Q <= 1``, multiplying the non-seasonal
+polynomials: Box and Jenkins' multiplicative ARIMA(p, d, q)(P, 0, Q)_m, started as ``auto.arima``
+starts it), where three seasons of residuals are left after the longest lag. There is no seasonal
+difference: the forecaster removes a series' stable seasonal pattern (its seasonal indices) before,
+and these terms follow how the pattern drifts from it.
 
 Example: an AR(1) around 5 is found and forecast back towards its mean.
 
@@ -39,15 +45,17 @@ BOUND = 3.0  # partial autocorrelations are tanh of parameters in [-3, 3]: |r| <
 
 @dataclass(frozen=True)
 class ArimaModel:
-    """A fitted ARIMA(p, d, q): ``order``, ``mean`` (of the d-th differences: a drift when d = 1), ``ar``
-    (p,) and ``ma`` (q,) coefficients (``x_t = mean + sum ar_i (x_{t-i} - mean) + e_t + sum ma_j e_{t-j}``)
-    and the residual variance ``sigma2``."""
+    """A fitted ARIMA(p, d, q)(P, 0, Q)_m: ``order`` (p, d, q), ``mean`` (of the d-th differences: a drift
+    when d = 1), the lag polynomials' coefficients multiplied out, ``ar`` (p + m P,) and ``ma`` (q + m Q,)
+    (``x_t = mean + sum ar_i (x_{t-i} - mean) + e_t + sum ma_j e_{t-j}``), the residual variance
+    ``sigma2`` and ``seasonal_order`` (P, 0, Q, m), ``(0, 0, 0, 0)`` without seasonal terms."""
 
     order: tuple
     mean: float
     ar: np.ndarray
     ma: np.ndarray
     sigma2: float
+    seasonal_order: tuple = (0, 0, 0, 0)
 
 
 def kpss_statistic(w):
@@ -90,57 +98,102 @@ def coefficients_jacobian(partials):
         grown[:n, :n] = J - r * J[::-1, :]
         grown[:n, n] = -c[::-1]
         grown[n, n] = 1.0
-        c, J = np.r_[c - r * c[::-1], r], grown
+        c, J = np.append(c - r * c[::-1], r), grown
     return c, J
 
 
 def residuals(x, ar, ma, start):
     """Conditional residuals of the zero-mean ARMA ``x`` from step ``start`` (>= p): the steps before
     are given, the shocks before ``start`` are zero."""
+    ar, ma = np.asarray(ar, dtype=np.float64), np.asarray(ma, dtype=np.float64)
     e = np.empty(x.shape[0] - start)
-    arma_residuals(x, np.asarray(ar, dtype=np.float64), np.asarray(ma, dtype=np.float64), start, e,
+    arma_residuals(x, ar, np.arange(1, ar.shape[0] + 1), ma, np.arange(1, ma.shape[0] + 1), start, e,
                    np.empty((0, 0)))
     return e
 
 
-def _unpack(theta, p):
-    """(ar, ma) from the optimiser's parameters: stable ``1 - sum ar_i B^i`` and ``1 + sum ma_j B^j``."""
-    return coefficients(np.tanh(theta[:p])), -coefficients(np.tanh(theta[p:]))
+def multiply(c, C, m, sign):
+    """The lag polynomial ``(1 + sign sum_i c_i B^i)(1 + sign sum_k C_k B^{m k})`` written as
+    ``1 + sign sum_j a_j B^j``: ``a`` (p + m P,) and its Jacobian (p + m P, p + P) by ``(c, C)``
+    (``sign`` -1 for an autoregression, +1 for a moving average)."""
+    p, P = c.shape[0], C.shape[0]
+    u = np.ones(p + 1)
+    u[1:] = sign * c
+    v = np.zeros(m * P + 1)
+    v[0] = 1.0
+    v[m::m] = sign * C
+    a = sign * np.convolve(u, v)[1:]
+    J = np.zeros((a.shape[0], p + P))
+    for i in range(p):  # the product is linear in each factor: B^{i+1} v, then B^{m (k+1)} u
+        J[i:i + v.shape[0], i] = v
+    for k in range(P):
+        J[m * (k + 1) - 1:m * (k + 1) - 1 + u.shape[0], p + k] = u
+    return a, J
 
 
-def sse_and_gradient(theta, x, p, start):
-    """The conditional sum of squares of ARMA(p, q) on the zero-mean ``x`` at the optimiser's parameters
-    ``theta`` (p + q values, mapped by :func:`_unpack`) and its gradient with respect to ``theta``."""
-    r_ar, r_ma = np.tanh(theta[:p]), np.tanh(theta[p:])
-    ar, J_ar = coefficients_jacobian(r_ar)
-    ma, J_ma = coefficients_jacobian(r_ma)
-    ma = -ma
+def lags(p, P, m):
+    """The lags (int array, increasing) at which ``(1 + sum_{i<=p} c_i B^i)(1 + sum_{k<=P} C_k B^{m k})``
+    can have a coefficient other than zero: the only ones the residuals and their derivatives read."""
+    seasonal = [m * k + i for k in range(1, P + 1) for i in range(p + 1)]
+    return np.array(sorted(set(range(1, p + 1)) | set(seasonal)), dtype=np.int64)
+
+
+def polynomials(theta, orders, m):
+    """(ar, ma, D) from the optimiser's parameters ``theta`` (p + q + P + Q values, each a partial
+    autocorrelation's arctanh): the multiplied-out ``1 - sum ar_i B^i`` (stationary) and ``1 + sum ma_j
+    B^j`` (invertible) of ``orders`` (p, q, P, Q) at period ``m``, and ``D`` (len(ar) + len(ma), len(theta)),
+    the derivatives of their coefficients by ``theta``."""
+    p, q, P, Q = orders
+    r = np.tanh(theta)
+    slope = 1.0 - r**2
+    r_ar, r_ma, r_sar, r_sma = r[:p], r[p:p + q], r[p + q:p + q + P], r[p + q + P:]
+    c_ar, J_ar = coefficients_jacobian(r_ar)
+    c_ma, J_ma = coefficients_jacobian(r_ma)
+    ar, A = multiply(c_ar, r_sar, m, -1.0)
+    ma, M = multiply(-c_ma, -r_sma, m, 1.0)
+    n_ar = ar.shape[0]
+    D = np.zeros((n_ar + ma.shape[0], theta.shape[0]))
+    D[:n_ar, :p] = A[:, :p] @ J_ar * slope[:p]
+    D[n_ar:, p:p + q] = -M[:, :q] @ J_ma * slope[p:p + q]
+    D[:n_ar, p + q:p + q + P] = A[:, p:] * slope[p + q:p + q + P]
+    D[n_ar:, p + q + P:] = -M[:, q:] * slope[p + q + P:]
+    return ar, ma, D
+
+
+def sse_and_gradient(theta, x, orders, m, start):
+    """The conditional sum of squares of the ARMA ``orders`` (p, q, P, Q) at period ``m`` on the zero-mean
+    ``x`` from step ``start`` at the optimiser's parameters ``theta`` (mapped by :func:`polynomials`), and
+    its gradient with respect to ``theta``."""
+    ar, ma, D = polynomials(theta, orders, m)
+    ar_lags, ma_lags = lags(orders[0], orders[2], m), lags(orders[1], orders[3], m)
+    rows = np.concatenate([ar_lags - 1, ar.shape[0] + ma_lags - 1])  # the coefficients theta moves
     e = np.empty(x.shape[0] - start)
-    de = np.empty((theta.shape[0], e.shape[0]))
-    arma_residuals(x, ar, ma, start, e, de)
-    g = 2.0 * (de @ e)  # by the coefficients
-    grad = np.r_[(J_ar.T @ g[:p]) * (1.0 - r_ar**2), (J_ma.T @ -g[p:]) * (1.0 - r_ma**2)]
-    return float(np.dot(e, e)), grad
+    de = np.empty((rows.shape[0], e.shape[0]))
+    arma_residuals(x, ar[ar_lags - 1], ar_lags, ma[ma_lags - 1], ma_lags, start, e, de)
+    return float(np.dot(e, e)), D[rows].T @ (2.0 * (de @ e))
 
 
-def _fit_order(x, p, q, start):
-    """Least conditional squares for ARMA(p, q) on the zero-mean ``x``: (sum of squared residuals, theta)."""
-    theta = np.zeros(p + q)
-    at_zero = sse_and_gradient(theta, x, p, start)[0]
+def _fit_order(x, orders, m, start):
+    """Least conditional squares for the ARMA ``orders`` on the zero-mean ``x``: (sum of squared residuals,
+    theta)."""
+    theta = np.zeros(sum(orders))
+    at_zero = sse_and_gradient(theta, x, orders, m, start)[0]
     if not theta.size:
         return at_zero, theta
-    result = optimize.minimize(sse_and_gradient, theta, args=(x, p, start), jac=True, method="L-BFGS-B",
-                               bounds=[(-BOUND, BOUND)] * (p + q))
+    result = optimize.minimize(sse_and_gradient, theta, args=(x, orders, m, start), jac=True, method="L-BFGS-B",
+                               bounds=[(-BOUND, BOUND)] * theta.size)
     return min((float(result.fun), result.x), (at_zero, theta), key=lambda r: r[0])
 
 
-def fit(z, max_d=1):
-    """The ARIMA(p, d, q) of ``z`` (1-d, finite, at least 3 values) found by Hyndman and Khandakar's
-    stepwise search: from the best of (2, 2), (0, 0), (1, 0) and (0, 1), ``p`` and ``q`` move by one
-    (each or both) while the corrected AIC falls. A search over every order finds spurious fits (near
-    cancelling AR and MA roots) that the criterion's penalty does not stop. Every candidate is scored
-    on the same residuals (those after the largest ``p`` allowed), so the criterion compares like with
-    like; a short series allows smaller orders (``p, q <= (n - 2) // 6``)."""
+def fit(z, max_d=1, period=1):
+    """The ARIMA(p, d, q)(P, 0, Q)_period of ``z`` (1-d, finite, at least 3 values) found by Hyndman and
+    Khandakar's stepwise search: from the best of (2, 2), (0, 0), (1, 0) and (0, 1) (with seasonal terms
+    (2, 2, 1, 1), (0, 0, 0, 0), (1, 0, 1, 0) and (0, 1, 0, 1)), ``p`` and ``q`` move by one (each or both),
+    and so do ``P`` and ``Q``, while the corrected AIC falls. A search over every order finds spurious
+    fits (near cancelling AR and MA roots) that the criterion's penalty does not stop. Every candidate is
+    scored on the same residuals (those after the longest lag allowed), so the criterion compares like
+    with like; a short series allows smaller orders (``p, q <= (n - 2) // 6``), and seasonal terms where
+    three seasons of residuals remain."""
     z = np.asarray(z, dtype=np.float64)
     if z.ndim != 1 or z.shape[0] < 3 or not np.all(np.isfinite(z)):
         raise ValueError("fit needs a 1-d series of at least 3 finite values")
@@ -151,39 +204,50 @@ def fit(z, max_d=1):
         return ArimaModel((0, d, 0), float(centre), np.zeros(0), np.zeros(0), 0.0)
     ws = (w - centre) / spread
     top = min(MAX_ORDER, (w.shape[0] - 2) // 6)
-    n = w.shape[0] - top
+    m = int(period)
+    seasonal = m > 1 and w.shape[0] - top - m >= 3 * m
+    start = top + (m if seasonal else 0)
+    n = w.shape[0] - start
     scored = {}
 
-    def score(p, q):
-        if (p, q) not in scored:
-            k = p + q + 2  # the coefficients, the mean and the variance
-            if p > top or q > top or (n < 2 * k and (p, q) != (0, 0)):
-                scored[p, q] = (np.inf, None, None)
+    def score(orders):
+        if orders not in scored:
+            k = sum(orders) + 2  # the coefficients, the mean and the variance
+            p, q, P, Q = orders
+            if p > top or q > top or max(P, Q) > seasonal or (n < 2 * k and k > 2):
+                scored[orders] = (np.inf, None, None)
             else:
-                sse, theta = _fit_order(ws, p, q, top)
+                sse, theta = _fit_order(ws, orders, m, start)
                 sigma2 = max(sse / n, 1e-12)
                 penalty = 2 * k * (k + 1) / (n - k - 1) if n > k + 1 else 0.0
-                scored[p, q] = (n * np.log(sigma2) + 2 * k + penalty, theta, sigma2)
-        return scored[p, q][0]
+                scored[orders] = (n * np.log(sigma2) + 2 * k + penalty, theta, sigma2)
+        return scored[orders][0]
 
-    best = min([(2, 2), (0, 0), (1, 0), (0, 1)], key=lambda o: (score(*o), o))
+    starts = [(2, 2, 0, 0), (0, 0, 0, 0), (1, 0, 0, 0), (0, 1, 0, 0)]
+    moves = [(a, b, 0, 0) for a in (-1, 0, 1) for b in (-1, 0, 1) if a or b]
+    if seasonal:
+        starts = [(2, 2, 1, 1), (0, 0, 0, 0), (1, 0, 1, 0), (0, 1, 0, 1)]
+        moves += [(0, 0, a, b) for a in (-1, 0, 1) for b in (-1, 0, 1) if a or b]
+    best = min(starts, key=lambda o: (score(o), o))
     while True:
-        p, q = best
-        steps = [(p + a, q + b) for a in (-1, 0, 1) for b in (-1, 0, 1) if (a or b) and p + a >= 0 and q + b >= 0]
-        better = min(steps, key=lambda o: (score(*o), o))
-        if score(*better) >= score(*best):
+        steps = [o for o in (tuple(x + y for x, y in zip(best, move)) for move in moves) if min(o) >= 0]
+        better = min(steps, key=lambda o: (score(o), o))
+        if score(better) >= score(best):
             break
         best = better
-    p, q = best
     _, theta, sigma2 = scored[best]
-    return ArimaModel((p, d, q), float(centre), *_unpack(theta, p), float(sigma2 * spread**2))
+    ar, ma, _ = polynomials(theta, best, m)
+    p, q, P, Q = best
+    return ArimaModel((p, d, q), float(centre), ar, ma, float(sigma2 * spread**2),
+                      (P, 0, Q, m) if P or Q else (0, 0, 0, 0))
 
 
 def forecast(model, z, steps):
     """The ``steps`` values after ``z`` (the series ``model`` was fitted to, or a continuation of it)
     forecast by ``model``: the ARMA recursion with future shocks zero, integrated ``d`` times."""
     z = np.asarray(z, dtype=np.float64)
-    p, d, q = model.order
+    d = model.order[1]
+    p, q = model.ar.shape[0], model.ma.shape[0]  # the longest lags, seasonal terms multiplied out
     w = np.diff(z, n=d) - model.mean
     x = np.r_[w, np.zeros(steps)]
     e = np.r_[np.zeros(p), residuals(w, model.ar, model.ma, p), np.zeros(steps)]

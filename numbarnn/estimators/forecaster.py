@@ -606,7 +606,7 @@ class Forecaster(BaseEstimator):
             raise ValueError(f"quantiles from the direct strategy cover the {self.horizon} steps it was fitted "
                              f"for (horizon=...), and this forecast needs {steps} (the horizon plus the steps "
                              "since a series ended); fit with a longer horizon")
-        linear = (core.linear_forecast(adjusted, first, last, blocks * self.horizon)
+        linear = (core.linear_forecast(adjusted, first, last, blocks * self.horizon, prep["seasonal"])
                   if self.combine == "arima" else None)
         adjusted = np.concatenate([adjusted, np.full((blocks * self.horizon, S, F), np.nan)])
         if quantiles is None:
