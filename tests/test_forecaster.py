@@ -370,18 +370,24 @@ def test_forecasts_average_the_networks_with_an_arima_of_the_adjusted_series():
     np.testing.assert_allclose(long.values[:6], combined, rtol=1e-12)
 
 
-def test_combined_quantiles_move_with_the_median():
+def test_combined_intervals_are_the_union_of_both_forecasts_intervals():
+    """With no log and no seasonal indices: the median is the mean of the networks' and the ARIMA's; each
+    interval spans the networks' interval and the same interval around the ARIMA forecast."""
     y = seasonal()
     f = Forecaster(horizon=4, lookback=24, n_models=1, epochs=2, transform=None, deseasonalize=False,
                    probabilistic=True, random_state=0).fit(y)
-    levels = [0.1, 0.5, 0.9]
+    levels = [0.025, 0.1, 0.5, 0.9, 0.975]
     combined = f.predict(quantiles=levels).values
     alone = f.set_params(combine=None).predict(quantiles=levels).values
-    shift = combined - alone
-    np.testing.assert_allclose(shift, shift[:, [1]].repeat(3, axis=1), rtol=1e-9, atol=1e-12)  # widths kept
     arima = _arima.forecast(_arima.fit(y.values, period=12), y.values, 4)
-    np.testing.assert_allclose(combined[:, 1], (alone[:, 1] + arima) / 2, rtol=1e-10)
-    np.testing.assert_allclose(f.set_params(combine="arima").predict().values, combined[:, 1], rtol=1e-10)
+    np.testing.assert_allclose(combined[:, 2], (alone[:, 2] + arima) / 2, rtol=1e-10)
+    np.testing.assert_allclose(f.set_params(combine="arima").predict().values, combined[:, 2], rtol=1e-10)
+    lower = np.minimum(alone, alone + (arima - alone[:, 2])[:, None])   # the two intervals, as written out
+    upper = np.maximum(alone, alone + (arima - alone[:, 2])[:, None])
+    np.testing.assert_allclose(combined[:, :2], lower[:, :2], rtol=1e-10)
+    np.testing.assert_allclose(combined[:, 3:], upper[:, 3:], rtol=1e-10)
+    assert np.all(np.abs(arima - alone[:, 2]) > 1e-3)  # the two differ: the test can tell
+    assert np.all(np.diff(combined, axis=1) > 0)
 
 
 def test_combine_is_checked_and_saved(tmp_path):

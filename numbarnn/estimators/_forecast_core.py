@@ -584,22 +584,35 @@ def linear_forecast(adjusted, first, last, steps, seasonal):
     return out
 
 
-def combine_linear(block, centre, linear, base, scale):
+def combine_linear(block, centre, linear, base, scale, levels):
     """The networks' forecast averaged with the linear one, in window units.
+
+    The point forecast becomes the mean of the two; an interval becomes the union of the networks'
+    interval and the same interval around the linear forecast: each level moves by half the distance
+    from ``centre`` to ``linear``, and then by another half of it away from the median (down below
+    0.5, up above). Where the two forecasts disagree the outcome is less certain than either says.
 
     Parameters
     ----------
-    block : numpy.ndarray, (S, horizon, F, Q), the networks' levels; each moves by half the distance from
-        ``centre`` to ``linear``, so the point forecast becomes the mean of the two and an interval keeps
-        its width.
+    block : numpy.ndarray, (S, horizon, F, Q), the networks' values at the quantile ``levels`` (Q,).
     centre : numpy.ndarray, (S, horizon, F), the networks' point forecast (their median).
     linear : numpy.ndarray, (horizon, S, F), :func:`linear_forecast` in adjusted units; NaN leaves a
         series' block as it is.
     base, scale : numpy.ndarray, (S, F), the adjusted value the windows are relative to and their unit.
+    levels : array-like, (Q,), the quantile level of each value in ``block``.
+
+    Examples
+    --------
+    >>> block = np.array([-1.0, 0.0, 1.0]).reshape(1, 1, 1, 3)   # a 10%-90% interval around 0
+    >>> out = combine_linear(block, np.zeros((1, 1, 1)), np.full((1, 1, 1), 4.0), np.zeros((1, 1)),
+    ...                      np.ones((1, 1)), [0.1, 0.5, 0.9])
+    >>> out.ravel().tolist()   # the mean, 2, within the union of [-1, 1] and [3, 5]
+    [-1.0, 2.0, 5.0]
     """
     units = (linear.transpose(1, 0, 2) - base[:, None, :]) / scale[:, None, :]
-    shift = np.where(np.isnan(units), 0.0, (units - centre) / 2)
-    return block + shift[..., None]
+    half = np.where(np.isnan(units), 0.0, (units - centre) / 2)
+    side = np.sign(np.asarray(levels, dtype=np.float64) - 0.5)
+    return block + half[..., None] + np.abs(half)[..., None] * side
 
 
 def direct_levels(adjusted, last, steps, prep):

@@ -125,9 +125,10 @@ class Forecaster(BaseEstimator):
         interpolated linearly in time; leading and trailing padding is left).
     combine : ``"arima"`` (direct strategy): the networks' median forecast is averaged
         with that of an automatic ARIMA fitted to the same adjusted series when
-        forecasting (at most one difference, ``p, q <= 3`` by the corrected AIC,
-        conditional least squares; quantiles move with the median); ``None``: the
-        networks alone.
+        forecasting (at most one difference, ``p, q <= 3`` by the corrected AIC, a
+        seasonal AR and MA term where the series is seasonal, conditional least
+        squares); an interval becomes the union of the networks' interval and the
+        same interval around the ARIMA forecast; ``None``: the networks alone.
     device : ``"cpu"`` or ``"cuda"``: where the recurrent network runs (see
         :doc:`/gpu`); the readout, the loss and the optimizer stay on the host.
 
@@ -590,7 +591,7 @@ class Forecaster(BaseEstimator):
         point = len(levels) == 1 and levels[0] == 0.5
         centre = pred[..., 0] if point else self._direct_block(adjusted, scale, end, [0.5])[..., 0]
         base = adjusted[end, np.arange(end.shape[0])]
-        return core.combine_linear(pred, centre, linear[b * self.horizon:(b + 1) * self.horizon], base, scale)
+        return core.combine_linear(pred, centre, linear[b * self.horizon:(b + 1) * self.horizon], base, scale, levels)
 
     def _predict_direct(self, panel, horizon, quantiles):
         """Forecast blocks of ``self.horizon`` steps; past the first block (a longer ``horizon``, or series
