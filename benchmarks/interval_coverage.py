@@ -5,8 +5,8 @@ For every series: hold out the last ``h`` points (18 / 8 / 6); on the training p
 default forecaster with one fit at the first origin and forecasts from every later one (stride 1, at
 most 24 origins, none before half the series); fit the default forecaster on the whole training part,
 forecast the holdout, and put :func:`numbarnn.conformal_interval` around it at 80% and 95%. With
-``--method heads`` (or ``student_t``, ``gaussian``) the forecaster is fitted with
-``probabilistic=True`` (that likelihood) instead and its quantiles 0.1/0.9 and 0.025/0.975 are the
+``--method heads`` (the default likelihood; or ``quantile``, ``student_t``, ``gaussian``) the forecaster
+is fitted with ``probabilistic=True`` (that likelihood) instead and its quantiles 0.1/0.9 and 0.025/0.975 are the
 intervals. Prints each series' coverage of its holdout points and the mean over the panel (nominal:
 0.80 and 0.95).
 
@@ -27,7 +27,8 @@ LEVELS = (0.8, 0.95)
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--method", default="conformal", choices=("conformal", "heads", "gaussian", "student_t"))
+    p.add_argument("--method", default="conformal", choices=("conformal", "heads", "quantile", "gaussian",
+                                                                        "student_t"))
     args = p.parse_args()
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import forecast_panel as fp

@@ -98,12 +98,13 @@ def test_quantiles_from_sampled_paths(likelihood):
         Forecaster(**FAST).fit(seasonal()).predict(quantiles=[0.5])
 
 
-@pytest.mark.parametrize("likelihood", [None, "gaussian", "student_t"])
+@pytest.mark.parametrize("likelihood", [None, "quantile", "gaussian", "student_t"])
 def test_direct_quantiles_from_the_readout(likelihood):
     """The direct strategy's distribution heads: ordered quantiles whose median is the point forecast."""
     y = seasonal() + 5.0
     f = Forecaster(probabilistic=True, likelihood=likelihood, n_models=2, **FAST).fit(y)
-    heads = {None: 9, "gaussian": 2, "student_t": 3}[likelihood]   # None: the nine default quantile levels
+    heads = {None: 3, "quantile": 9, "gaussian": 2, "student_t": 3}[likelihood]  # quantile: the nine default levels
+    assert f.likelihood_ == (likelihood or "student_t")
     assert f.model_.members[0].params["head.weight"].shape[0] == FAST["horizon"] * heads
     q = f.predict(quantiles=[0.9, 0.5, 0.1])                       # any order: labelled as asked
     assert q.dims == ("time", "quantile") and q["quantile"].values.tolist() == [0.9, 0.5, 0.1]
@@ -117,6 +118,7 @@ def test_direct_quantiles_from_the_readout(likelihood):
 
 def test_quantile_heads_train_the_levels_asked_for():
     f = Forecaster(probabilistic=True, quantiles=[0.2, 0.8], n_models=1, **FAST).fit(seasonal())
+    assert f.likelihood_ == "quantile"                             # levels given: quantile heads
     assert f._loss().levels.tolist() == [0.2, 0.5, 0.8]            # the median is always a head
     assert f.predict(quantiles=[0.2, 0.8]).shape == (4, 2)
     with pytest.raises(ValueError, match=r"quantiles \[0.1\] were not trained"):
@@ -408,6 +410,26 @@ def test_combine_is_checked_and_saved(tmp_path):
     old = numbarnn.load(tmp_path / "old.nc")
     assert old.combine is None
     xr.testing.assert_equal(old.predict(), f.set_params(combine=None).predict())
+
+
+def test_a_file_from_before_the_likelihood_was_recorded_keeps_its_quantile_heads(tmp_path):
+    """``likelihood=None`` meant quantile heads for the direct strategy before it meant Student-t: a file
+    that does not record the likelihood loads as quantile heads and forecasts as it did."""
+    f = Forecaster(**FAST, n_models=1, probabilistic=True, likelihood="quantile").fit(seasonal())
+    f.save(tmp_path / "f.nc")
+    with xr.open_dataset(tmp_path / "f.nc", engine="scipy") as ds:
+        ds = ds.load()
+    state, params = json.loads(ds.attrs["state"]), json.loads(ds.attrs["params"])
+    assert state.pop("likelihood") == "quantile"
+    params["likelihood"] = None
+    ds.attrs.update(state=json.dumps(state), params=json.dumps(params))
+    write_atomic(ds, tmp_path / "old.nc")
+    old = numbarnn.load(tmp_path / "old.nc")
+    assert old.likelihood is None and old.likelihood_ == "quantile"
+    xr.testing.assert_equal(old.predict(quantiles=[0.1, 0.9]), f.predict(quantiles=[0.1, 0.9]))
+    new = Forecaster(**FAST, n_models=1, probabilistic=True).fit(seasonal())
+    new.save(tmp_path / "new.nc")
+    assert numbarnn.load(tmp_path / "new.nc").likelihood_ == "student_t"
 
 
 def test_each_series_gets_the_arima_of_its_own_span():

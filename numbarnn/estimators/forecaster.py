@@ -97,11 +97,13 @@ class Forecaster(BaseEstimator):
     probabilistic : bool, train a predictive distribution (``likelihood``);
         ``predict(quantiles=...)`` then gives its quantiles.
     likelihood : ``None``, ``"quantile"``, ``"gaussian"`` or ``"student_t"``: the
-        distribution of a probabilistic model. ``"quantile"`` (direct strategy; the
-        direct default) trains one head per level of ``quantiles`` by pinball loss,
-        free of any assumed shape; ``"gaussian"`` (the recursive default) and
-        ``"student_t"`` (heavy tails, learned degrees of freedom) train location and
-        scale heads by negative log-likelihood.
+        distribution of a probabilistic model. ``"quantile"`` (direct strategy)
+        trains one head per level of ``quantiles`` by pinball loss, free of any
+        assumed shape; ``"gaussian"`` and ``"student_t"`` (heavy tails, learned
+        degrees of freedom) train location and scale heads by negative
+        log-likelihood. ``None``: ``"student_t"`` for the direct strategy (its
+        intervals cover best, :doc:`/forecasting`), ``"quantile"`` there when
+        ``quantiles`` are given, ``"gaussian"`` for the recursive strategy.
     quantiles : levels of the quantile heads; ``None``: 0.025, 0.05, 0.1, 0.25, 0.5,
         0.75, 0.9, 0.95, 0.975 (0.5 is always added: it is the point forecast).
     covariates : ``"known"`` (``X`` is known over the forecast horizon and must
@@ -136,7 +138,8 @@ class Forecaster(BaseEstimator):
     ----------
     model_ : the fitted :class:`numbarnn.nn.SequenceModel` (recursive), or the
         ensemble of them (direct; ``model_.members``).
-    strategy_, lookback_, season_length_, epochs_ : what ``"auto"`` and ``None`` resolved to.
+    strategy_, lookback_, season_length_, epochs_, likelihood_ : what ``"auto"`` and ``None``
+        resolved to (``likelihood_``: ``None`` for a point forecaster).
     member_lookbacks_ : list of int, the lookback of each member of the direct ensemble.
     history_ : :class:`xarray.Dataset` over ``epoch`` (train/validation loss,
         mean pre-clip gradient norm, learning rate, skipped steps, seconds, threads) and
@@ -357,14 +360,23 @@ class Forecaster(BaseEstimator):
         order = np.argsort(ends, kind="stable")  # the windows that end latest: a time-ordered split
         return slice_batch(windows, order[:-n_val]), slice_batch(windows, order[-n_val:])
 
+    def _resolve_likelihood(self, default_direct="student_t"):
+        """The distribution a probabilistic model learns (``None`` for a point forecaster)."""
+        if not self.probabilistic:
+            return None
+        if self.likelihood is not None:
+            return self.likelihood
+        if self.strategy_ != "direct":
+            return "gaussian"
+        return "quantile" if self.quantiles is not None else default_direct
+
     def _loss(self):
         if not self.probabilistic:
             return get_loss(self.loss)
-        likelihood = self.likelihood or ("quantile" if self.strategy_ == "direct" else "gaussian")
-        if likelihood == "quantile":
+        if self.likelihood_ == "quantile":
             levels = DEFAULT_QUANTILES if self.quantiles is None else self.quantiles
             return Pinball(np.union1d(np.asarray(levels, dtype=float), [0.5]))
-        return GaussianNLL() if likelihood == "gaussian" else StudentTNLL()
+        return GaussianNLL() if self.likelihood_ == "gaussian" else StudentTNLL()
 
     def _joint(self, values, cov):
         """The modelled channels: the target, plus past-only covariates forecast jointly."""
@@ -372,10 +384,10 @@ class Forecaster(BaseEstimator):
             return values
         return np.concatenate([values, cov], axis=2)
 
-    def _fit_structure(self, y, X, strategy=None):
+    def _fit_structure(self, y, X, strategy=None, likelihood=None):
         """Read the data and build an untrained model of the right shape; return the training RNG.
 
-        ``strategy``: the one resolved when the model was fitted (a model file says which)."""
+        ``strategy``, ``likelihood``: those resolved when the model was fitted (a model file says which)."""
         panel = self._panel(y)
         future_time(panel.time, 1, self.time_dim)  # an irregular time axis fails now, not after training
         self.train_data_ = as_dataarray(y, self.time_dim)[0]
@@ -390,6 +402,7 @@ class Forecaster(BaseEstimator):
         self.n_features_in_ = panel.values.shape[2]
         self.n_covariates_ = 0 if cov is None else cov.shape[2]
         self.strategy_ = strategy or self._resolve_strategy(X is not None)
+        self.likelihood_ = likelihood or self._resolve_likelihood()
         self.season_length_ = self.season_length or season_length(panel.time)
         self.epochs_ = self.epochs or (DEFAULT_EPOCHS if self.strategy_ == "recursive"
                                        else max(1, round(DEFAULT_EPOCHS / (1 + self.augment))))
@@ -447,7 +460,7 @@ class Forecaster(BaseEstimator):
     def _persist(self):
         arrays = {name: getattr(self, name, None) for name in ("mean_", "std_", "cov_mean_", "cov_std_")}
         state = {"input_kind": self.panel_.kind, "strategy": self.strategy_, "index_name": self.panel_.index_name,
-                 "combine": self.combine}
+                 "combine": self.combine, "likelihood": self.likelihood_}
         if self.strategy_ == "direct":
             state["member_lookbacks"] = [int(v) for v in self.member_lookbacks_]
         return arrays, {"y": self.train_data_, "X": self.train_X_}, state
@@ -455,7 +468,10 @@ class Forecaster(BaseEstimator):
     def _restore(self, arrays, frames, state):
         # files written before the strategy was recorded: "auto" then meant recursive for a probabilistic model
         legacy = "recursive" if self.strategy == "auto" and self.probabilistic else None
-        self._fit_structure(frames["y"], frames.get("X"), state.get("strategy", legacy))
+        self.strategy_ = state.get("strategy", legacy) or self._resolve_strategy(frames.get("X") is not None)
+        # files written before the likelihood was recorded: None then meant quantile heads (direct)
+        likelihood = state.get("likelihood", self._resolve_likelihood(default_direct="quantile"))
+        self._fit_structure(frames["y"], frames.get("X"), self.strategy_, likelihood)
         self.combine = state.get("combine")  # files written before forecasts were combined: the networks alone
         if "member_lookbacks" in state:  # as fitted, whatever this version's rule for them
             self.member_lookbacks_ = [int(v) for v in state["member_lookbacks"]]
