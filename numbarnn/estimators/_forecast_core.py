@@ -353,7 +353,11 @@ def seasonal_indices(z, m):
     -------
     numpy.ndarray, (m,): the index of each position ``t % m`` of ``z``.
     """
-    rest = detrended(z, m)
+    return _indices(detrended(z, m), m)
+
+
+def _indices(rest, m):
+    """The seasonal indices of a detrended series ``rest`` (NaN where its trend is unknown)."""
     idx = np.array([np.nanmean(rest[i::m]) for i in range(m)])
     return idx - idx.mean()
 
@@ -374,7 +378,7 @@ def seasonal_strength(z, m):
         return 0.0
     rest = detrended(z, m)
     valid = ~np.isnan(rest)
-    remainder = rest - seasonal_indices(z, m)[np.arange(z.shape[0]) % m]
+    remainder = rest - _indices(rest, m)[np.arange(z.shape[0]) % m]
     total = np.var(rest[valid])
     if total <= 1e-12 * np.var(z):  # nothing but the trend, to rounding
         return 0.0
