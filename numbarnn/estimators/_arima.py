@@ -115,7 +115,12 @@ def residuals(x, ar, ma, start):
 def multiply(c, C, m, sign):
     """The lag polynomial ``(1 + sign sum_i c_i B^i)(1 + sign sum_k C_k B^{m k})`` written as
     ``1 + sign sum_j a_j B^j``: ``a`` (p + m P,) and its Jacobian (p + m P, p + P) by ``(c, C)``
-    (``sign`` -1 for an autoregression, +1 for a moving average)."""
+    (``sign`` -1 for an autoregression, +1 for a moving average).
+
+    >>> a, J = multiply(np.array([0.5]), np.array([0.8]), 4, -1.0)   # (1 - 0.5 B)(1 - 0.8 B^4)
+    >>> a.tolist(), J.shape
+    ([0.5, 0.0, 0.0, 0.8, -0.4], (5, 2))
+    """
     p, P = c.shape[0], C.shape[0]
     u = np.ones(p + 1)
     u[1:] = sign * c
@@ -133,7 +138,11 @@ def multiply(c, C, m, sign):
 
 def lags(p, P, m):
     """The lags (int array, increasing) at which ``(1 + sum_{i<=p} c_i B^i)(1 + sum_{k<=P} C_k B^{m k})``
-    can have a coefficient other than zero: the only ones the residuals and their derivatives read."""
+    can have a coefficient other than zero: the only ones the residuals and their derivatives read.
+
+    >>> lags(2, 1, 4).tolist()   # B, B^2, then B^4 times (1, B, B^2)
+    [1, 2, 4, 5, 6]
+    """
     seasonal = [m * k + i for k in range(1, P + 1) for i in range(p + 1)]
     return np.array(sorted(set(range(1, p + 1)) | set(seasonal)), dtype=np.int64)
 
