@@ -384,10 +384,11 @@ class Forecaster(BaseEstimator):
             return values
         return np.concatenate([values, cov], axis=2)
 
-    def _fit_structure(self, y, X, strategy=None, likelihood=None):
+    def _fit_structure(self, y, X, strategy=None, likelihood=None, default_direct="student_t"):
         """Read the data and build an untrained model of the right shape; return the training RNG.
 
-        ``strategy``, ``likelihood``: those resolved when the model was fitted (a model file says which)."""
+        ``strategy``, ``likelihood``: those resolved when the model was fitted (a model file says which);
+        ``default_direct``: what ``likelihood=None`` means for the direct strategy."""
         panel = self._panel(y)
         future_time(panel.time, 1, self.time_dim)  # an irregular time axis fails now, not after training
         self.train_data_ = as_dataarray(y, self.time_dim)[0]
@@ -402,7 +403,7 @@ class Forecaster(BaseEstimator):
         self.n_features_in_ = panel.values.shape[2]
         self.n_covariates_ = 0 if cov is None else cov.shape[2]
         self.strategy_ = strategy or self._resolve_strategy(X is not None)
-        self.likelihood_ = likelihood or self._resolve_likelihood()
+        self.likelihood_ = likelihood or self._resolve_likelihood(default_direct)
         self.season_length_ = self.season_length or season_length(panel.time)
         self.epochs_ = self.epochs or (DEFAULT_EPOCHS if self.strategy_ == "recursive"
                                        else max(1, round(DEFAULT_EPOCHS / (1 + self.augment))))
@@ -468,10 +469,9 @@ class Forecaster(BaseEstimator):
     def _restore(self, arrays, frames, state):
         # files written before the strategy was recorded: "auto" then meant recursive for a probabilistic model
         legacy = "recursive" if self.strategy == "auto" and self.probabilistic else None
-        self.strategy_ = state.get("strategy", legacy) or self._resolve_strategy(frames.get("X") is not None)
         # files written before the likelihood was recorded: None then meant quantile heads (direct)
-        likelihood = state.get("likelihood", self._resolve_likelihood(default_direct="quantile"))
-        self._fit_structure(frames["y"], frames.get("X"), self.strategy_, likelihood)
+        self._fit_structure(frames["y"], frames.get("X"), state.get("strategy", legacy), state.get("likelihood"),
+                            default_direct="student_t" if "likelihood" in state else "quantile")
         self.combine = state.get("combine")  # files written before forecasts were combined: the networks alone
         if "member_lookbacks" in state:  # as fitted, whatever this version's rule for them
             self.member_lookbacks_ = [int(v) for v in state["member_lookbacks"]]
