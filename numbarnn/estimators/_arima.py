@@ -151,7 +151,12 @@ def polynomials(theta, orders, m):
     """(ar, ma, D) from the optimiser's parameters ``theta`` (p + q + P + Q values, each a partial
     autocorrelation's arctanh): the multiplied-out ``1 - sum ar_i B^i`` (stationary) and ``1 + sum ma_j
     B^j`` (invertible) of ``orders`` (p, q, P, Q) at period ``m``, and ``D`` (len(ar) + len(ma), len(theta)),
-    the derivatives of their coefficients by ``theta``."""
+    the derivatives of their coefficients by ``theta``.
+
+    >>> ar, ma, D = polynomials(np.zeros(5), (2, 1, 1, 1), 4)   # ARMA(2, 1)(1, 1)_4 at the origin
+    >>> ar.shape, ma.shape, D.shape, float(abs(ar).max() + abs(ma).max())
+    ((6,), (5,), (11, 5), 0.0)
+    """
     p, q, P, Q = orders
     r = np.tanh(theta)
     slope = 1.0 - r**2

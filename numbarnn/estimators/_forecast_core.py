@@ -334,7 +334,11 @@ def seasonal_test(z, m):
 
 def detrended(z, m):
     """``z`` (1-d, no NaN, at least ``m + 1`` values) less its trend, the centred moving average of order
-    ``m`` (2 x m for even ``m``); NaN at the ends, where the average does not reach."""
+    ``m`` (2 x m for even ``m``); NaN at the ends, where the average does not reach.
+
+    >>> detrended(np.arange(8.0) + np.tile([1.0, -1.0], 4), 2).tolist()   # a line plus a 2-step swing
+    [nan, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, nan]
+    """
     w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
     trend = np.convolve(z, w, mode="valid")
     off = (w.shape[0] - 1) // 2
