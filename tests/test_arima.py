@@ -238,3 +238,21 @@ def test_coefficients_jacobian_matches_central_differences():
     numeric = np.stack([(coefficients(r + step * np.eye(3)[m]) - coefficients(r - step * np.eye(3)[m])) / (2 * step)
                         for m in range(3)], axis=1)
     np.testing.assert_allclose(J, numeric, atol=1e-8)
+
+
+@pytest.mark.parametrize("orders, m", [((2, 1, 0, 0), 1), ((1, 2, 1, 1), 4), ((3, 0, 1, 0), 2), ((0, 3, 0, 1), 12)])
+def test_polynomials_derivatives_match_central_differences(orders, m):
+    """Every coefficient of the multiplied-out polynomials against central differences in float64 (the
+    kernel's chain through tanh, Monahan's map and the seasonal product)."""
+    k = sum(orders)
+    theta = np.random.default_rng(k + m).uniform(-1.5, 1.5, size=k)
+    _, _, D = _arima.polynomials(theta, orders, m)
+    step = 1e-6
+
+    def stacked(t):
+        ar, ma, _ = _arima.polynomials(t, orders, m)
+        return np.r_[ar, ma]
+
+    numeric = np.stack([(stacked(theta + step * np.eye(k)[i]) - stacked(theta - step * np.eye(k)[i])) / (2 * step)
+                        for i in range(k)], axis=1)
+    np.testing.assert_allclose(D, numeric, atol=1e-8)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ..kernels.cpu.arima import arma_residuals
+from ..kernels.cpu.arima import arma_css, arma_polynomials, arma_residuals, durbin_levinson
 
 MAX_ORDER = 3  # the largest p and q searched
 KPSS_CRITICAL = 0.463  # the KPSS test's 5% critical value for level stationarity
@@ -91,14 +91,10 @@ def coefficients(partials):
 
 def coefficients_jacobian(partials):
     """:func:`coefficients` and its Jacobian ``J[i, m] = d c_i / d partials_m`` (the recursion
-    differentiated step by step)."""
-    c, J = np.zeros(0), np.zeros((0, 0))
-    for n, r in enumerate(partials):
-        grown = np.zeros((n + 1, n + 1))
-        grown[:n, :n] = J - r * J[::-1, :]
-        grown[:n, n] = -c[::-1]
-        grown[n, n] = 1.0
-        c, J = np.append(c - r * c[::-1], r), grown
+    differentiated step by step, :func:`~numbarnn.kernels.cpu.arima.durbin_levinson`)."""
+    r = np.asarray(partials, dtype=np.float64)
+    c, J = np.zeros(r.shape[0]), np.zeros((r.shape[0], r.shape[0]))
+    durbin_levinson(r, c, J)
     return c, J
 
 
@@ -112,30 +108,6 @@ def residuals(x, ar, ma, start):
     return e
 
 
-def multiply(c, C, m, sign):
-    """The lag polynomial ``(1 + sign sum_i c_i B^i)(1 + sign sum_k C_k B^{m k})`` written as
-    ``1 + sign sum_j a_j B^j``: ``a`` (p + m P,) and its Jacobian (p + m P, p + P) by ``(c, C)``
-    (``sign`` -1 for an autoregression, +1 for a moving average).
-
-    >>> a, J = multiply(np.array([0.5]), np.array([0.8]), 4, -1.0)   # (1 - 0.5 B)(1 - 0.8 B^4)
-    >>> a.tolist(), J.shape
-    ([0.5, 0.0, 0.0, 0.8, -0.4], (5, 2))
-    """
-    p, P = c.shape[0], C.shape[0]
-    u = np.ones(p + 1)
-    u[1:] = sign * c
-    v = np.zeros(m * P + 1)
-    v[0] = 1.0
-    v[m::m] = sign * C
-    a = sign * np.convolve(u, v)[1:]
-    J = np.zeros((a.shape[0], p + P))
-    for i in range(p):  # the product is linear in each factor: B^{i+1} v, then B^{m (k+1)} u
-        J[i:i + v.shape[0], i] = v
-    for k in range(P):
-        J[m * (k + 1) - 1:m * (k + 1) - 1 + u.shape[0], p + k] = u
-    return a, J
-
-
 def lags(p, P, m):
     """The lags (int array, increasing) at which ``(1 + sum_{i<=p} c_i B^i)(1 + sum_{k<=P} C_k B^{m k})``
     can have a coefficient other than zero: the only ones the residuals and their derivatives read.
@@ -147,55 +119,77 @@ def lags(p, P, m):
     return np.array(sorted(set(range(1, p + 1)) | set(seasonal)), dtype=np.int64)
 
 
+class _Polynomials:
+    """The lag polynomials of one ARMA order ``(p, q, P, Q)`` at period ``m`` and their derivatives, in
+    arrays allocated once for the hundreds of points an optimiser asks for."""
+
+    def __init__(self, orders, m):
+        p, q, P, Q = orders
+        self.orders, self.m = orders, m
+        n_ar, n_ma = p + m * P, q + m * Q
+        self.work = (np.zeros(p), np.zeros((p, p)), np.zeros(q), np.zeros((q, q)), np.zeros((n_ar, p + P)),
+                     np.zeros((n_ma, q + Q)))
+        self.ar, self.ma, self.D = np.zeros(n_ar), np.zeros(n_ma), np.zeros((n_ar + n_ma, sum(orders)))
+        self.ar_lags, self.ma_lags = lags(p, P, m), lags(q, Q, m)
+
+    def at(self, theta):
+        """(ar, ma, D) at ``theta`` (arrays of this object, rewritten by the next call)."""
+        arma_polynomials(np.tanh(theta), *self.orders, self.m, *self.work, self.ar, self.ma, self.D)
+        return self.ar, self.ma, self.D
+
+
 def polynomials(theta, orders, m):
     """(ar, ma, D) from the optimiser's parameters ``theta`` (p + q + P + Q values, each a partial
     autocorrelation's arctanh): the multiplied-out ``1 - sum ar_i B^i`` (stationary) and ``1 + sum ma_j
     B^j`` (invertible) of ``orders`` (p, q, P, Q) at period ``m``, and ``D`` (len(ar) + len(ma), len(theta)),
     the derivatives of their coefficients by ``theta``.
 
+    >>> ar, ma, D = polynomials(np.arctanh([0.5, 0.8]), (1, 0, 1, 0), 4)   # (1 - 0.5 B)(1 - 0.8 B^4)
+    >>> np.round(ar, 12).tolist(), ma.shape, D.shape
+    ([0.5, 0.0, 0.0, 0.8, -0.4], (0,), (5, 2))
     >>> ar, ma, D = polynomials(np.zeros(5), (2, 1, 1, 1), 4)   # ARMA(2, 1)(1, 1)_4 at the origin
     >>> ar.shape, ma.shape, D.shape, float(abs(ar).max() + abs(ma).max())
     ((6,), (5,), (11, 5), 0.0)
     """
-    p, q, P, Q = orders
-    r = np.tanh(theta)
-    slope = 1.0 - r**2
-    r_ar, r_ma, r_sar, r_sma = r[:p], r[p:p + q], r[p + q:p + q + P], r[p + q + P:]
-    c_ar, J_ar = coefficients_jacobian(r_ar)
-    c_ma, J_ma = coefficients_jacobian(r_ma)
-    ar, A = multiply(c_ar, r_sar, m, -1.0)
-    ma, M = multiply(-c_ma, -r_sma, m, 1.0)
-    n_ar = ar.shape[0]
-    D = np.zeros((n_ar + ma.shape[0], theta.shape[0]))
-    D[:n_ar, :p] = A[:, :p] @ J_ar * slope[:p]
-    D[n_ar:, p:p + q] = -M[:, :q] @ J_ma * slope[p:p + q]
-    D[:n_ar, p + q:p + q + P] = A[:, p:] * slope[p + q:p + q + P]
-    D[n_ar:, p + q + P:] = -M[:, q:] * slope[p + q + P:]
-    return ar, ma, D
+    return _Polynomials(orders, m).at(np.asarray(theta, dtype=np.float64))
+
+
+class _Objective:
+    """The conditional sum of squares of the ARMA ``orders`` (p, q, P, Q) at period ``m`` on the zero-mean
+    ``x`` from step ``start``, as a function of the optimiser's parameters ``theta`` (mapped by
+    :func:`polynomials`): ``objective(theta)`` gives the value and its gradient."""
+
+    def __init__(self, x, orders, m, start):
+        self.x, self.start = x, start
+        self.poly = _Polynomials(orders, m)
+        n = x.shape[0] - start
+        self.e = np.empty(n)
+        self.de = np.empty((self.poly.ar_lags.shape[0] + self.poly.ma_lags.shape[0], n))
+        self.grad = np.empty(sum(orders))
+
+    def __call__(self, theta):
+        ar, ma, D = self.poly.at(theta)
+        sse = arma_css(self.x, ar, self.poly.ar_lags, ma, self.poly.ma_lags, D, self.start, self.e, self.de,
+                       self.grad)
+        return sse, self.grad.copy()
 
 
 def sse_and_gradient(theta, x, orders, m, start):
     """The conditional sum of squares of the ARMA ``orders`` (p, q, P, Q) at period ``m`` on the zero-mean
     ``x`` from step ``start`` at the optimiser's parameters ``theta`` (mapped by :func:`polynomials`), and
     its gradient with respect to ``theta``."""
-    ar, ma, D = polynomials(theta, orders, m)
-    ar_lags, ma_lags = lags(orders[0], orders[2], m), lags(orders[1], orders[3], m)
-    rows = np.concatenate([ar_lags - 1, ar.shape[0] + ma_lags - 1])  # the coefficients theta moves
-    e = np.empty(x.shape[0] - start)
-    de = np.empty((rows.shape[0], e.shape[0]))
-    arma_residuals(x, ar[ar_lags - 1], ar_lags, ma[ma_lags - 1], ma_lags, start, e, de)
-    return float(np.dot(e, e)), D[rows].T @ (2.0 * (de @ e))
+    return _Objective(x, orders, m, start)(np.asarray(theta, dtype=np.float64))
 
 
 def _fit_order(x, orders, m, start):
     """Least conditional squares for the ARMA ``orders`` on the zero-mean ``x``: (sum of squared residuals,
     theta)."""
     theta = np.zeros(sum(orders))
-    at_zero = sse_and_gradient(theta, x, orders, m, start)[0]
+    objective = _Objective(x, orders, m, start)
+    at_zero = objective(theta)[0]
     if not theta.size:
         return at_zero, theta
-    result = optimize.minimize(sse_and_gradient, theta, args=(x, orders, m, start), jac=True, method="L-BFGS-B",
-                               bounds=[(-BOUND, BOUND)] * theta.size)
+    result = optimize.minimize(objective, theta, jac=True, method="L-BFGS-B", bounds=[(-BOUND, BOUND)] * theta.size)
     return min((float(result.fun), result.x), (at_zero, theta), key=lambda r: r[0])
 
 
