@@ -1,5 +1,8 @@
-"""Conditional residuals of an ARMA model and their derivatives, for least conditional squares
-(:mod:`numbarnn.estimators._arima`).
+"""Least conditional squares of an ARMA model (:mod:`numbarnn.estimators._arima`): its lag polynomials
+from the optimiser's parameters with their derivatives (:func:`arma_polynomials`: Monahan's map, the
+seasonal product), the conditional residuals and their derivatives (:func:`arma_residuals`), and the
+sum of squares with its gradient through them (:func:`arma_css`): two calls per point the optimiser
+asks for.
 
 With ``x`` zero-mean, coefficients ``phi_i`` at lags ``a_i`` and ``theta_j`` at lags ``b_j`` (a seasonal
 model multiplied out has few of its lags), the residuals from step ``s`` on, shocks before it zero:
