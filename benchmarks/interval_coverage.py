@@ -7,7 +7,8 @@ most 24 origins, none before half the series); fit the default forecaster on the
 forecast the holdout, and put :func:`numbarnn.conformal_interval` around it at 80% and 95%. With
 ``--method heads`` (the default likelihood; or ``quantile``, ``student_t``, ``gaussian``) the forecaster
 is fitted with ``probabilistic=True`` (that likelihood) instead and its quantiles 0.1/0.9 and 0.025/0.975 are the
-intervals. Prints each series' coverage of its holdout points and the mean over the panel (nominal:
+intervals. ``--method auto_arima`` is the classical peer: pmdarima's seasonal ``auto_arima`` of the
+training part and its own (Gaussian) prediction intervals. Prints each series' coverage of its holdout points and the mean over the panel (nominal:
 0.80 and 0.95).
 
 Usage: ``NUMBA_NUM_THREADS=1 python benchmarks/interval_coverage.py [--seed 0] [--method conformal]``
@@ -28,7 +29,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", default="conformal", choices=("conformal", "heads", "quantile", "gaussian",
-                                                                        "student_t"))
+                                                                        "student_t", "auto_arima"))
     args = p.parse_args()
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import forecast_panel as fp
@@ -47,6 +48,8 @@ def main():
         train, test = values[:-h], values[-h:]
         if args.method == "conformal":
             cover, origins = _conformal(numbarnn, train, test, h, m, args.seed)
+        elif args.method == "auto_arima":
+            cover, origins = _auto_arima(numbarnn, train, test, h, m), 0
         else:
             likelihood = None if args.method == "heads" else args.method
             f = numbarnn.Forecaster(horizon=h, season_length=m, probabilistic=True, likelihood=likelihood,
@@ -60,6 +63,19 @@ def main():
               flush=True)
     mean = np.mean(rows, axis=0)
     print(f"{'mean over ' + str(len(rows)) + ' series':36s} " + " ".join(f"{c:6.3f}" for c in mean))
+
+
+def _auto_arima(numbarnn, train, test, h, m):
+    """Coverage of pmdarima's ``auto_arima`` intervals at each level (its default stepwise search,
+    seasonal at period ``m``)."""
+    import warnings
+
+    import pmdarima
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = pmdarima.auto_arima(train, seasonal=m > 1, m=m, suppress_warnings=True, error_action="ignore")
+        bounds = [model.predict(h, return_conf_int=True, alpha=1 - level)[1] for level in LEVELS]
+    return [numbarnn.metrics.coverage(test, b[:, 0], b[:, 1]) for b in bounds]
 
 
 def _conformal(numbarnn, train, test, h, m, seed):
