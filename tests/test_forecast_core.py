@@ -80,7 +80,7 @@ def test_prepare_treats_every_series_on_its_own():
     values = _panel()
     first, last = core.valid_span(values)
     adjusted, prep = core.direct_prepare(values, first, last, 12, "auto", "auto")
-    assert prep["log"].tolist() == [[True], [False]]
+    assert prep["lambda"][0, 0] in core.BOX_COX_LAMBDAS and np.isnan(prep["lambda"][1, 0])
     assert np.all(prep["seasonal"][:, 0].std(axis=1) > 0)  # both seasonal
     np.testing.assert_allclose(prep["seasonal"].sum(axis=2), 0, atol=1e-12)
     # the scale is each series' own mean absolute step, not a pooled one
@@ -89,10 +89,15 @@ def test_prepare_treats_every_series_on_its_own():
         np.testing.assert_allclose(prep["scale"][s, 0], np.mean(np.abs(np.diff(z))))
     assert np.isnan(adjusted[:5, 1]).all() and np.isnan(adjusted[95:, 1]).all()
     off, plain = core.direct_prepare(values, first, last, 12, None, False)
-    assert not plain["log"].any() and not plain["seasonal"].any()
+    assert np.isnan(plain["lambda"]).all() and not plain["seasonal"].any()
     np.testing.assert_array_equal(off, values)
     with pytest.raises(ValueError, match="transform='log' needs positive data; series 1"):
         core.direct_prepare(values, first, last, 12, "log", "auto")
+    with pytest.raises(ValueError, match="transform='box-cox' needs positive data; series 1"):
+        core.direct_prepare(values, first, last, 12, "box-cox", "auto")
+    logged, old = core.direct_prepare(values, first, last, 12, "auto", "auto", auto_box_cox=False)
+    assert old["lambda"][0, 0] == 0 and np.isnan(old["lambda"][1, 0])  # the log, as models fitted before
+    np.testing.assert_array_equal(logged[first[1]:last[1] + 1, 1], adjusted[first[1]:last[1] + 1, 1])
 
 
 def test_windows_are_relative_to_their_last_value():
@@ -123,7 +128,10 @@ def test_perfect_model_output_gives_back_the_future():
     h = 12
     truth = full[80:80 + h]  # (h, S, 1)
     positions = np.arange(80, 80 + h) % 12
-    z = np.where(prep["log"][None], np.log(np.abs(truth)), truth) - prep["seasonal"][:, 0, positions].T[:, :, None]
+    lam = prep["lambda"][None]
+    assert lam[0, 0, 0] > 0  # the positive series: a Box-Cox transform other than the log
+    transformed = np.where(np.isnan(lam), truth, (np.abs(truth) ** np.nan_to_num(lam) - 1) / np.where(lam > 0, lam, 1))
+    z = transformed - prep["seasonal"][:, 0, positions].T[:, :, None]
     pred = ((z - adjusted[last, [0, 1]][None]) / prep["scale"][None]).transpose(1, 0, 2)  # (S, h, 1)
     room = np.concatenate([adjusted, np.full((h, 2, 1), np.nan)])
     assert core.direct_extend(room, last, prep["scale"], pred).tolist() == [91, 91]

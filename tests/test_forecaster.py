@@ -10,6 +10,7 @@ import xarray as xr
 import numbarnn
 from numbarnn import Forecaster, NotFittedError, clone
 from numbarnn.estimators import _arima
+from numbarnn.estimators import _forecast_core as core
 from numbarnn.estimators._persistence import write_atomic
 
 FAST = dict(hidden_size=8, lookback=12, horizon=4, epochs=3, batch_size=64, random_state=0)
@@ -430,6 +431,35 @@ def test_a_file_from_before_the_likelihood_was_recorded_keeps_its_quantile_heads
     new = Forecaster(**FAST, n_models=1, probabilistic=True).fit(seasonal())
     new.save(tmp_path / "new.nc")
     assert numbarnn.load(tmp_path / "new.nc").likelihood_ == "student_t"
+
+
+def test_box_cox_by_default_and_the_log_for_files_from_before_it(tmp_path):
+    """``transform="auto"`` takes each positive series' Box-Cox parameter by Guerrero's method; a file
+    written before that (no ``auto_box_cox`` in its state) loads with the log and forecasts as it did."""
+    y = seasonal()
+    f = Forecaster(**FAST, n_models=1).fit(y)
+    v = y.values[:, None, None]
+    _, prep = core.direct_prepare(v, np.array([0]), np.array([len(v) - 1]), 12, "auto", "auto")
+    assert prep["lambda"][0, 0] == core.box_cox_lambda(y.values, 12) > 0  # the test can tell it from the log
+    f.save(tmp_path / "f.nc")
+    assert numbarnn.load(tmp_path / "f.nc").auto_box_cox_
+    with xr.open_dataset(tmp_path / "f.nc", engine="scipy") as ds:
+        ds = ds.load()
+    state = json.loads(ds.attrs["state"])
+    assert state.pop("auto_box_cox") is True
+    ds.attrs.update(state=json.dumps(state))
+    write_atomic(ds, tmp_path / "old.nc")
+    old = numbarnn.load(tmp_path / "old.nc")
+    assert not old.auto_box_cox_
+    boxed = f.predict()
+    f.auto_box_cox_ = False  # the same weights reading log windows: what the file's version forecast
+    xr.testing.assert_equal(old.predict(), f.predict())
+    assert np.abs(old.predict().values - boxed.values).max() > 1e-6
+    f.auto_box_cox_ = True
+    forced = Forecaster(**FAST, n_models=1, transform="box-cox").fit(y)
+    xr.testing.assert_allclose(forced.predict(), f.predict())
+    with pytest.raises(ValueError, match="transform='box-cox' needs positive data"):
+        Forecaster(**FAST, n_models=1, transform="box-cox").fit(y - 20)
 
 
 def test_each_series_gets_the_arima_of_its_own_span():

@@ -20,6 +20,9 @@ from . import _arima
 #: seasonal terms. Seasonally adjusted series measure below 0.06 and seasonal ones above 0.3 on the
 #: development panels (sunspots' 11-year cycle read in 10 years of months: 0.2); a quarter lies between.
 SEASONAL_ARMA_STRENGTH = 0.25
+#: The Box-Cox parameters :func:`box_cox_lambda` chooses from: the log (0) to no transform (1) in steps
+#: of 0.05. Below 0 the inverse has a pole a forecast can reach; above 1 it stretches the upper range.
+BOX_COX_LAMBDAS = np.linspace(0.0, 1.0, 21)
 
 
 def valid_span(values, name="y"):
@@ -389,29 +392,88 @@ def seasonal_strength(z, m):
     return max(0.0, 1.0 - float(np.var(remainder[valid]) / total))
 
 
-def direct_prepare(values, first, last, season_length, transform, deseasonalize):
-    """Per series and channel: an optional log, seasonal indices removed, and the scale of the windows.
+def box_cox_lambda(z, m):
+    """Guerrero's (1993) Box-Cox parameter for the strictly positive series ``z`` (1-d) of period ``m``:
+    of :data:`BOX_COX_LAMBDAS`, the one that makes each block's standard deviation over its mean to the
+    power ``1 - lambda`` most nearly constant (the smallest coefficient of variation across blocks), the
+    blocks being the last whole runs of ``max(m, 2)`` steps (R's ``forecast::BoxCox.lambda(x,
+    "guerrero")`` on a grid). 0 (the log) with fewer than two blocks or no spread within them.
+
+    >>> rng = np.random.default_rng(0)
+    >>> level = np.exp(np.linspace(0, 3, 120))          # growth, the noise in proportion to the level
+    >>> box_cox_lambda(level * np.exp(0.05 * rng.standard_normal(120)), 12)
+    0.0
+    >>> trend = np.linspace(20, 100, 240)                # a trend, the noise of one size throughout
+    >>> box_cox_lambda(trend + 5 * rng.standard_normal(240), 12)
+    0.9
+    """
+    n = max(int(m), 2)
+    k = z.shape[0] // n
+    if k < 2:
+        return 0.0
+    blocks = z[z.shape[0] - k * n:].reshape(k, n)
+    mean, sd = blocks.mean(axis=1), blocks.std(axis=1, ddof=1)
+    best, chosen = np.inf, 0.0
+    for lam in BOX_COX_LAMBDAS:
+        ratio = sd / mean ** (1.0 - lam)
+        if ratio.mean() > 0:
+            cv = ratio.std(ddof=1) / ratio.mean()
+            if cv < best:
+                best, chosen = cv, float(lam)
+    return chosen
+
+
+def box_cox(z, lam):
+    """The Box-Cox transform ``(z ** lam - 1) / lam`` of positive ``z``; the log at ``lam == 0``."""
+    return np.log(z) if lam == 0 else (z ** lam - 1.0) / lam
+
+
+def inverse_box_cox(z, lam):
+    """The inverse of :func:`box_cox`, elementwise with ``lam`` broadcast against ``z``: ``exp(z)`` where
+    ``lam`` is 0, ``(lam z + 1) ** (1 / lam)`` where it is positive (0 where ``lam z + 1 <= 0``, the
+    transform's floor), ``z`` itself where ``lam`` is NaN (no transform).
+
+    >>> x = np.array([0.5, 2.0, 30.0])
+    >>> [bool(np.allclose(inverse_box_cox(box_cox(x, lam), lam), x)) for lam in (0.0, 0.35, 1.0)]
+    [True, True, True]
+    """
+    lam = np.broadcast_to(lam, np.shape(z))
+    positive = lam > 0
+    safe = np.where(positive, lam, 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        power = np.maximum(safe * z + 1.0, 0.0) ** (1.0 / safe)
+        return np.where(positive, power, np.where(lam == 0, np.exp(z), z))
+
+
+def direct_prepare(values, first, last, season_length, transform, deseasonalize, auto_box_cox=True):
+    """Per series and channel: an optional Box-Cox transform (or log), seasonal indices removed, and the
+    scale of the windows.
 
     Parameters
     ----------
     values : numpy.ndarray, (T, S, F), NaN outside each series' valid span.
     first, last : numpy.ndarray of int, (S,), the valid span of each series (:func:`valid_span`).
     season_length : int, the seasonal period m (1: none).
-    transform : ``"auto"`` (log where a channel is strictly positive), ``"log"`` or ``None``.
+    transform : ``"auto"`` (a Box-Cox transform, its parameter by :func:`box_cox_lambda`, where a
+        channel is strictly positive; untransformed elsewhere), ``"box-cox"`` or ``"log"`` (every
+        channel, which must be positive) or ``None``.
     deseasonalize : ``"auto"`` (where :func:`seasonal_test` finds seasonality), ``True`` (wherever
         there are three seasons) or ``False``.
+    auto_box_cox : bool, what ``"auto"`` does to a positive channel: Box-Cox (``True``) or the log
+        (``False``: what it did before, for models fitted then).
 
     Returns
     -------
-    adjusted : numpy.ndarray, (T, S, F): the (logged) series less its seasonal indices, NaN outside
+    adjusted : numpy.ndarray, (T, S, F): the (transformed) series less its seasonal indices, NaN outside
         the valid spans.
-    prep : dict of ``log`` (S, F) bool, ``seasonal`` (S, F, max(m, 1)) indices by absolute time index
-        modulo m, and ``scale`` (S, F): the mean absolute first difference of ``adjusted`` (1 where
-        it is 0), so one unit of a window is a typical step of its series.
+    prep : dict of ``lambda`` (S, F), the Box-Cox parameter of each channel (0: the log; NaN: not
+        transformed), ``seasonal`` (S, F, max(m, 1)) indices by absolute time index modulo m, and
+        ``scale`` (S, F): the mean absolute first difference of ``adjusted`` (1 where it is 0), so one
+        unit of a window is a typical step of its series.
     """
     T, S, F = values.shape
     m = max(int(season_length), 1)
-    log = np.zeros((S, F), dtype=bool)
+    lam = np.full((S, F), np.nan)
     seasonal = np.zeros((S, F, m))
     scale = np.ones((S, F))
     adjusted = np.full(values.shape, np.nan)
@@ -420,12 +482,13 @@ def direct_prepare(values, first, last, season_length, transform, deseasonalize)
         positions = np.arange(first[s], last[s] + 1) % m
         for f in range(F):
             z = values[span, s, f]
-            if transform == "log" and np.any(z <= 0):
-                raise ValueError(f"transform='log' needs positive data; series {s} has values <= 0: use "
-                                 "transform='auto' (log only where a series is positive) or None")
-            if transform == "log" or (transform == "auto" and np.all(z > 0)):
-                z = np.log(z)
-                log[s, f] = True
+            if transform in ("log", "box-cox") and np.any(z <= 0):
+                raise ValueError(f"transform={transform!r} needs positive data; series {s} has values <= 0: "
+                                 "use transform='auto' (only where a series is positive) or None")
+            if transform in ("log", "box-cox") or (transform == "auto" and np.all(z > 0)):
+                box = transform == "box-cox" or (transform == "auto" and auto_box_cox)
+                lam[s, f] = box_cox_lambda(z, m) if box else 0.0
+                z = box_cox(z, lam[s, f])
             if m > 1 and z.shape[0] >= 3 * m and (deseasonalize is True or
                                                   (deseasonalize == "auto" and seasonal_test(z, m))):
                 seasonal[s, f] = np.roll(seasonal_indices(z, m), first[s] % m)
@@ -433,7 +496,7 @@ def direct_prepare(values, first, last, season_length, transform, deseasonalize)
             step = np.mean(np.abs(np.diff(z))) if z.shape[0] > 1 else 0.0
             scale[s, f] = step if step > 0 else 1.0
             adjusted[span, s, f] = z
-    return adjusted, {"log": log, "seasonal": seasonal, "scale": scale}
+    return adjusted, {"lambda": lam, "seasonal": seasonal, "scale": scale}
 
 
 def bootstrap(adjusted, first, last, season_length, rng):
@@ -625,7 +688,7 @@ def combine_linear(block, centre, linear, base, scale, levels):
 
 def direct_levels(adjusted, last, steps, prep):
     """The ``steps`` values after each series' ``last`` step of ``adjusted`` back in data units
-    (seasonal indices added back, the log undone).
+    (seasonal indices added back, the Box-Cox transform or log undone).
 
     Returns
     -------
@@ -637,4 +700,4 @@ def direct_levels(adjusted, last, steps, prep):
     z = adjusted[idx, np.arange(S)[None, :]]  # (steps, S, F)
     seasonal = np.take_along_axis(prep["seasonal"], (idx.T % m)[:, None, :], axis=2)  # (S, F, steps)
     z = z + seasonal.transpose(2, 0, 1)
-    return np.where(prep["log"][None], np.exp(z), z)
+    return inverse_box_cox(z, prep["lambda"][None])

@@ -48,7 +48,7 @@ class Forecaster(BaseEstimator):
     - **direct** (the default without covariates): each series is put on a
       common footing, then a recurrent encoder reads a window of history and
       one linear readout gives all ``horizon`` steps at once. Per series and
-      channel: a log where the series is positive (``transform``), classical
+      channel: a Box-Cox transform where the series is positive (``transform``), classical
       seasonal indices removed where the autocorrelation at the seasonal
       period says the series is seasonal (``deseasonalize``; the period comes
       from the time coordinate's frequency), then every window is taken
@@ -66,7 +66,7 @@ class Forecaster(BaseEstimator):
       It trains on every window (no early-stopping hold-out: on a short series
       the last windows are the most informative and the most noisy). With
       ``probabilistic=True`` the readout gives a distribution for every step
-      (quantile heads by default), and ``predict(quantiles=...)`` reads it.
+      (Student-t heads by default), and ``predict(quantiles=...)`` reads it.
     - **recursive** (with covariates ``X`` or ``difference > 0``): one-step-ahead
       training on (differenced) standardised series, forecasts fed back step by
       step; with ``probabilistic=True`` sampled paths give quantiles.
@@ -85,8 +85,9 @@ class Forecaster(BaseEstimator):
     season_length : int, the seasonal period; ``None`` reads it from the time
         coordinate (12 monthly, 4 quarterly, 52 weekly, 7 daily, 24 hourly; 1 for
         yearly or unlabelled data).
-    transform : ``"auto"`` (log of every strictly positive series), ``"log"`` or
-        ``None`` (direct strategy).
+    transform : ``"auto"`` (a Box-Cox transform of every strictly positive series, its parameter
+        chosen per series by Guerrero's method between the log, 0, and none, 1), ``"box-cox"`` or
+        ``"log"`` (of every series, which must be positive) or ``None`` (direct strategy).
     deseasonalize : ``"auto"``, ``True`` or ``False`` (direct strategy).
     n_models : int, networks in the direct strategy's median ensemble; ``None``: 5.
     augment : int >= 0, moving-block bootstrap copies of each series added to each network's training
@@ -215,7 +216,7 @@ class Forecaster(BaseEstimator):
         check_option("covariates", self.covariates, ("known", "past"))
         check_option("loss", self.loss, ("mse", "mae", "huber"))
         check_option("strategy", self.strategy, ("auto", "direct", "recursive"))
-        check_option("transform", self.transform, ("auto", "log", None))
+        check_option("transform", self.transform, ("auto", "box-cox", "log", None))
         check_option("deseasonalize", self.deseasonalize, ("auto", True, False))
         check_option("fill", self.fill, (None, "linear"))
         check_option("combine", self.combine, ("arima", None))
@@ -317,7 +318,7 @@ class Forecaster(BaseEstimator):
         """The direct strategy's view of ``values`` (T, S, F): spans, adjusted series and their prep."""
         first, last = core.valid_span(values)
         adjusted, prep = core.direct_prepare(values, first, last, self.season_length_, self.transform,
-                                             self.deseasonalize)
+                                             self.deseasonalize, auto_box_cox=self.auto_box_cox_)
         return first, last, adjusted, prep
 
     def _fit_direct(self, rng, client=None):
@@ -384,11 +385,12 @@ class Forecaster(BaseEstimator):
             return values
         return np.concatenate([values, cov], axis=2)
 
-    def _fit_structure(self, y, X, strategy=None, likelihood=None, default_direct="student_t"):
+    def _fit_structure(self, y, X, strategy=None, likelihood=None, default_direct="student_t", auto_box_cox=True):
         """Read the data and build an untrained model of the right shape; return the training RNG.
 
         ``strategy``, ``likelihood``: those resolved when the model was fitted (a model file says which);
-        ``default_direct``: what ``likelihood=None`` means for the direct strategy."""
+        ``default_direct``: what ``likelihood=None`` means for the direct strategy; ``auto_box_cox``: what
+        ``transform="auto"`` does to a positive series (Box-Cox, or the log of models fitted before)."""
         panel = self._panel(y)
         future_time(panel.time, 1, self.time_dim)  # an irregular time axis fails now, not after training
         self.train_data_ = as_dataarray(y, self.time_dim)[0]
@@ -404,6 +406,7 @@ class Forecaster(BaseEstimator):
         self.n_covariates_ = 0 if cov is None else cov.shape[2]
         self.strategy_ = strategy or self._resolve_strategy(X is not None)
         self.likelihood_ = likelihood or self._resolve_likelihood(default_direct)
+        self.auto_box_cox_ = auto_box_cox
         self.season_length_ = self.season_length or season_length(panel.time)
         self.epochs_ = self.epochs or (DEFAULT_EPOCHS if self.strategy_ == "recursive"
                                        else max(1, round(DEFAULT_EPOCHS / (1 + self.augment))))
@@ -461,7 +464,7 @@ class Forecaster(BaseEstimator):
     def _persist(self):
         arrays = {name: getattr(self, name, None) for name in ("mean_", "std_", "cov_mean_", "cov_std_")}
         state = {"input_kind": self.panel_.kind, "strategy": self.strategy_, "index_name": self.panel_.index_name,
-                 "combine": self.combine, "likelihood": self.likelihood_}
+                 "combine": self.combine, "likelihood": self.likelihood_, "auto_box_cox": self.auto_box_cox_}
         if self.strategy_ == "direct":
             state["member_lookbacks"] = [int(v) for v in self.member_lookbacks_]
         return arrays, {"y": self.train_data_, "X": self.train_X_}, state
@@ -470,8 +473,10 @@ class Forecaster(BaseEstimator):
         # files written before the strategy was recorded: "auto" then meant recursive for a probabilistic model
         legacy = "recursive" if self.strategy == "auto" and self.probabilistic else None
         # files written before the likelihood was recorded: None then meant quantile heads (direct)
+        # files written before Box-Cox: transform="auto" then meant the log of a positive series
         self._fit_structure(frames["y"], frames.get("X"), state.get("strategy", legacy), state.get("likelihood"),
-                            default_direct="student_t" if "likelihood" in state else "quantile")
+                            default_direct="student_t" if "likelihood" in state else "quantile",
+                            auto_box_cox=state.get("auto_box_cox", False))
         self.combine = state.get("combine")  # files written before forecasts were combined: the networks alone
         if "member_lookbacks" in state:  # as fitted, whatever this version's rule for them
             self.member_lookbacks_ = [int(v) for v in state["member_lookbacks"]]
