@@ -166,3 +166,19 @@ def test_bootstrap_blocks_without_a_season_and_on_short_series():
     rem, got = z - trend, copy - trend
     for b0 in range(0, 10, 2):                           # blocks of 4 capped at a quarter of 10 steps: 2
         assert any(np.allclose(rem[i:i + 2], got[b0:b0 + 2]) for i in range(9))
+
+
+def test_box_cox_lambda_matches_statsmodels_guerrero():
+    """Guerrero's parameter on the grid against statsmodels' continuous search over the same range (its
+    ``BoxCox._est_lambda(method="guerrero")``): within one step of the grid."""
+    transform = pytest.importorskip("statsmodels.base.transform")
+    from numbarnn import datasets
+    rng = np.random.default_rng(3)
+    t = np.arange(240)
+    series = [(datasets.co2().values, 12),
+              (np.exp(t / 80) * (1 + 0.1 * np.sin(2 * np.pi * t / 12)) * np.exp(0.03 * rng.standard_normal(240)), 12),
+              (50 + t / 4 + 3 * rng.standard_normal(240), 4),
+              ((20 + t / 10 + rng.standard_normal(240)) ** 1.5, 1)]
+    for z, m in series:
+        theirs = transform.BoxCox()._est_lambda(z, bounds=(0, 1), method="guerrero", window_length=max(m, 2))
+        assert abs(core.box_cox_lambda(z, m) - theirs) <= 0.05 + 1e-9, (m, theirs)
