@@ -141,6 +141,8 @@ class Forecaster(BaseEstimator):
         ensemble of them (direct; ``model_.members``).
     strategy_, lookback_, season_length_, epochs_, likelihood_ : what ``"auto"`` and ``None``
         resolved to (``likelihood_``: ``None`` for a point forecaster).
+    auto_box_cox_ : bool, what ``transform="auto"`` does to a positive series: a Box-Cox transform
+        (``True``), or the log of a model loaded from a file written before Box-Cox (``False``).
     member_lookbacks_ : list of int, the lookback of each member of the direct ensemble.
     history_ : :class:`xarray.Dataset` over ``epoch`` (train/validation loss,
         mean pre-clip gradient norm, learning rate, skipped steps, seconds, threads) and

@@ -92,7 +92,7 @@ def seasonal_product(c, C, m, sign, a, J):
     """Write ``(1 + sign sum_i c_i B^i)(1 + sign sum_k C_k B^{m k})`` as ``1 + sign sum_j a_j B^j`` into
     ``a`` (p + m P,) and its Jacobian by ``(c, C)`` into ``J`` (p + m P, p + P)."""
     p, P = c.shape[0], C.shape[0]
-    for j in range(a.shape[0]):  # coefficient of B^(j+1): u_i v_(j+1-i), u = (1, sign c), v = (1, 0.., sign C at m k)
+    for j in range(a.shape[0]):  # B^(j+1): sum u_i v_(j+1-i), u = (1, sign c), v = (1, 0.., sign C at m k)
         s = 0.0
         for i in range(p + 1):
             lag = j + 1 - i
@@ -137,6 +137,24 @@ def arma_css(x, ar, ar_lags, ma, ma_lags, D, start, e, de, grad):
 
 
 @njit(**JIT_OPTIONS)
+def _chain(F, J, r, lo, seasonal_lo, sign, D, row0):
+    """Rows ``row0 ..`` of ``D``: ``sign`` times the derivatives of a seasonal product (its Jacobian ``F``
+    by the non-seasonal coefficients, then the seasonal ones) by the optimiser's parameters: through
+    Monahan's Jacobian ``J`` for the non-seasonal ones (columns from ``lo``), directly for the seasonal
+    ones (columns from ``seasonal_lo``), each through tanh (``1 - r**2``)."""
+    n = J.shape[0]
+    for row in range(F.shape[0]):
+        for col in range(n):
+            s = 0.0
+            for i in range(n):
+                s += F[row, i] * J[i, col]
+            D[row0 + row, lo + col] = sign * s * (1.0 - r[lo + col] * r[lo + col])
+        for k in range(F.shape[1] - n):
+            c = seasonal_lo + k
+            D[row0 + row, c] = sign * F[row, n + k] * (1.0 - r[c] * r[c])
+
+
+@njit(**JIT_OPTIONS)
 def arma_polynomials(r, p, q, P, Q, m, c_ar, J_ar, c_ma, J_ma, A, M, ar, ma, D):
     """The multiplied-out ``1 - sum ar_i B^i`` and ``1 + sum ma_j B^j`` of an ARMA(p, q)(P, Q)_m whose
     p + q + P + Q parameters are the partial autocorrelations ``r`` (tanh of the optimiser's ``theta``;
@@ -144,7 +162,6 @@ def arma_polynomials(r, p, q, P, Q, m, c_ar, J_ar, c_ma, J_ma, A, M, ar, ma, D):
     ``ma`` (q + m Q,), and into ``D`` (p + m P + q + m Q, p + q + P + Q) their derivatives by ``theta``.
     ``c_ar, J_ar, c_ma, J_ma, A, M`` are work arrays of shapes (p,), (p, p), (q,), (q, q),
     (p + m P, p + P), (q + m Q, q + Q)."""
-    k = r.shape[0]
     durbin_levinson(r[:p], c_ar, J_ar)
     durbin_levinson(r[p:p + q], c_ma, J_ma)
     seasonal_product(c_ar, r[p + q:p + q + P], m, -1.0, ar, A)
@@ -153,24 +170,8 @@ def arma_polynomials(r, p, q, P, Q, m, c_ar, J_ar, c_ma, J_ma, A, M, ar, ma, D):
     seasonal_product(c_ma, r[p + q + P:], m, -1.0, ma, M)
     for j in range(ma.shape[0]):
         ma[j] = -ma[j]
-    n_ar = ar.shape[0]
     for row in range(D.shape[0]):
-        for col in range(k):
+        for col in range(r.shape[0]):
             D[row, col] = 0.0
-    for row in range(n_ar):  # d ar / d theta: through Monahan's map (p columns), the seasonal ones directly
-        for col in range(p):
-            s = 0.0
-            for i in range(p):
-                s += A[row, i] * J_ar[i, col]
-            D[row, col] = s * (1.0 - r[col] * r[col])
-        for s_col in range(P):
-            D[row, p + q + s_col] = A[row, p + s_col] * (1.0 - r[p + q + s_col] * r[p + q + s_col])
-    for row in range(ma.shape[0]):
-        for col in range(q):
-            s = 0.0
-            for i in range(q):
-                s += M[row, i] * J_ma[i, col]
-            D[n_ar + row, p + col] = -s * (1.0 - r[p + col] * r[p + col])
-        for s_col in range(Q):
-            c = p + q + P + s_col
-            D[n_ar + row, c] = -M[row, q + s_col] * (1.0 - r[c] * r[c])
+    _chain(A, J_ar, r, 0, p + q, 1.0, D, 0)  # d ar / d theta
+    _chain(M, J_ma, r, p, p + q + P, -1.0, D, ar.shape[0])  # d ma / d theta (ma = -a)
