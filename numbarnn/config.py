@@ -33,7 +33,7 @@ CPU kernels when they are first built.
     slices instead of in place (``NUMBARNN_TN_COPY_PANELS``; default ``None``: measured on this
     machine at the first backward, see :mod:`numbarnn.backends.calibration`). Never changes a result.
 ``WORKSPACE_BYTES``
-    Most bytes of freed scratch blocks kept for reuse (``NUMBARNN_WORKSPACE_MB``,
+    Most bytes of scratch blocks the pool keeps for reuse (``NUMBARNN_WORKSPACE_MB``,
     default 1024 MB; see :mod:`numbarnn.backends.workspace`).
 ``THREADS_PER_BLOCK``
     CUDA threads per block (``NUMBARNN_THREADS_PER_BLOCK``).

@@ -279,3 +279,37 @@ def attention(kind, params, query, memory, length):
     weights = np.zeros(len(memory))
     weights[:length] = e / e.sum()
     return weights @ memory, weights
+
+
+def cross_entropy(logits, labels, row_weight=None, class_weight=None, ignore_index=-1):
+    """Weighted softmax cross-entropy and its gradient, one row at a time: each row ``n`` counts
+    ``row_weight[n] * class_weight[labels[n]]`` (0 when labelled ``ignore_index``)."""
+    N, C = logits.shape
+    weights = np.zeros(N)
+    for n in range(N):
+        if labels[n] != ignore_index:
+            weights[n] = (1.0 if row_weight is None else row_weight[n]) * (
+                1.0 if class_weight is None else class_weight[labels[n]])
+    total = max(weights.sum(), 1e-12)
+    value, grad = 0.0, np.zeros((N, C))
+    for n in range(N):
+        if weights[n] == 0:
+            continue
+        p = np.exp(logits[n] - logits[n].max())
+        p /= p.sum()
+        value -= weights[n] * np.log(p[labels[n]]) / total
+        grad[n] = weights[n] * (p - np.eye(C)[labels[n]]) / total
+    return value, grad
+
+
+def squared_error(pred, target, row_weight=None):
+    """Mean squared error over the counted entries (rows of positive weight), and its gradient."""
+    w = np.ones(len(pred)) if row_weight is None else np.asarray(row_weight, dtype=float)
+    count = max(w.sum() * pred.shape[1], 1.0)
+    value, grad = 0.0, np.zeros(pred.shape)
+    for n in range(len(pred)):
+        if w[n] > 0:
+            d = pred[n] - target[n]
+            value += w[n] * (d @ d) / count
+            grad[n] = 2 * w[n] * d / count
+    return value, grad

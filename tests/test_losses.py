@@ -6,6 +6,8 @@ import pytest
 from numbarnn.training import MAE, MSE, CrossEntropy, GaussianNLL, Huber, get_loss
 from numbarnn.training.losses import Pinball, StudentTNLL
 
+import reference
+
 
 def _fd(loss, pred, target, weight, eps=1e-6):
     g = np.zeros_like(pred)
@@ -58,9 +60,54 @@ def test_cross_entropy_gradient_weights_and_ignore():
     assert value == pytest.approx(float(ref))
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_loss_kernels_match_readable_references(dtype):
+    rng = np.random.default_rng(5)
+    logits = rng.standard_normal((9, 4)).astype(dtype) * 3
+    labels = np.array([0, 3, -1, 2, 1, 3, 0, -1, 2])
+    row_weight = np.array([1, 0.5, 1, 0, 2, 1, 1, 1, 0.25])
+    for kwargs in ({}, {"class_weight": [1.0, 2.0, 0.5, 1.0]}):
+        loss = CrossEntropy(**kwargs)
+        for w in (None, row_weight):
+            value, grad = loss(logits, labels, w)
+            ref_value, ref_grad = reference.cross_entropy(logits.astype(float), labels, w, kwargs.get("class_weight"))
+            tol = 1e-12 if dtype == "float64" else 1e-6
+            assert grad.dtype == logits.dtype and value == pytest.approx(ref_value, rel=tol)
+            np.testing.assert_allclose(grad, ref_grad, rtol=tol * 10, atol=tol)
+            assert loss.count(logits, labels, w) == pytest.approx(
+                sum((1 if w is None else w[n]) * (1 if "class_weight" not in kwargs else kwargs["class_weight"][lab])
+                    for n, lab in enumerate(labels) if lab != -1))
+    pred, target = logits[:, :3], rng.standard_normal((9, 3)).astype(dtype)
+    target[3] = np.nan  # a missing target under zero weight counts nothing
+    for w in (None, row_weight):
+        value, grad = MSE()(pred, target, w)
+        ref_value, ref_grad = reference.squared_error(pred.astype(float), target.astype(float), w)
+        if w is None:
+            assert np.isnan(value)
+            continue
+        assert value == pytest.approx(ref_value, rel=1e-6) and grad.dtype == pred.dtype
+        np.testing.assert_allclose(grad, ref_grad, rtol=1e-5, atol=1e-7)
+
+
+def test_cross_entropy_gradient_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    logits, labels = rng.standard_normal((8, 5)) * 4, np.array([4, 0, -1, 2, 2, 1, 3, 0])
+    class_weight = [0.5, 1.0, 2.0, 1.0, 3.0]
+    t = torch.tensor(logits, requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(t, torch.tensor(labels), weight=torch.tensor(class_weight,
+                                            dtype=torch.float64), ignore_index=-1)
+    ref.backward()
+    value, grad = CrossEntropy(class_weight=class_weight)(logits, labels)
+    assert value == pytest.approx(float(ref.detach()), rel=1e-12)
+    np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
 def test_bad_labels_and_names():
     with pytest.raises(ValueError, match=r"class labels must lie in \[0, 3\)"):
         CrossEntropy()(np.zeros((2, 3)), np.array([0, 5]))
+    with pytest.raises(ValueError, match="row 1 has -2"):
+        CrossEntropy()(np.zeros((2, 3)), np.array([0, -2]))
     with pytest.raises(ValueError, match="unknown loss 'l3'"):
         get_loss("l3")
     with pytest.raises(ValueError, match="Huber delta must be positive"):

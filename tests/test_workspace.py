@@ -32,3 +32,18 @@ def test_freed_blocks_are_reused():
     assert b.shape == (1024, 256) and b.dtype == np.float32 and b.flags.c_contiguous
     small = workspace.empty((3, 4), np.float64)
     assert small.shape == (3, 4)
+
+
+def test_a_block_seen_through_any_view_is_not_handed_out():
+    a = workspace.empty((256, 1024), np.float32)
+    address = a.ctypes.data
+    views = [a[3:5, ::2].T, memoryview(a[7]), a.reshape(-1)[10:], np.asarray(a)]
+    del a
+    gc.collect()
+    while views:  # drop one view at a time: the block stays taken while any remains
+        b = workspace.empty((1024, 256), np.float32)
+        assert b.ctypes.data != address
+        del b
+        views.pop()
+    c = workspace.empty((1024, 256), np.float32)
+    assert c.ctypes.data == address

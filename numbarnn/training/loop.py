@@ -181,7 +181,7 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
                 with governor.step(xb.shape[1]) as threads:
                     used.append(threads)
                     xw = xb[s0:s1]
-                    lw = np.clip(lb - s0, 1, s1 - s0)
+                    lw = lb if (s0, s1) == (0, xb.shape[0]) else np.clip(lb - s0, 1, s1 - s0)
                     yw = yb[s0:s1] if per_step else yb
                     ww = None if wb is None else (wb[s0:s1] if per_step else wb)
                     if per_step:  # sequences already ended before this window count nothing here
@@ -258,8 +258,9 @@ def _train(model, loss, optimizer, train_data, val_data=None, epochs=100, batch_
             if patience is not None and waited > patience:
                 break
     bar.close()
-    if pending is not None and guard.accepts(_check_loss(model, loss, train_data, batch_size, bptt_window)):
-        best_params, best_epoch = pending
+    if pending is not None and restore_best and guard.accepts(_check_loss(model, loss, train_data, batch_size,
+                                                                           bptt_window)):
+        best_params, best_epoch = pending  # (a stopped fit has no pending weights: its bad steps dropped them)
     if stopped:  # never the weights that diverged
         kept = "the initial weights" if best_params is None else f"the weights of epoch {best_epoch}, the best"
         model.load_params(initial_params if best_params is None else best_params)

@@ -11,12 +11,21 @@ import numpy as np
 from scipy import special, stats
 
 from .._validation import check_option
+from ..kernels.cpu import losses as kernels
 
 
 def _row_weight(weight, n, dtype):
     if weight is None:
         return np.ones(n, dtype=dtype)
     return np.asarray(weight, dtype=dtype)
+
+
+_NO_WEIGHT = np.zeros(0)
+
+
+def _kernel_weight(weight):
+    """Row weights as the kernels of :mod:`numbarnn.kernels.cpu.losses` take them (empty: all ones)."""
+    return _NO_WEIGHT if weight is None else np.ascontiguousarray(weight, dtype=np.float64).reshape(-1)
 
 
 class Loss:
@@ -47,10 +56,18 @@ class Loss:
 
 
 class MSE(Loss):
-    r"""Mean squared error, :math:`\frac{1}{N}\sum (p - t)^2`."""
+    r"""Mean squared error, :math:`\frac{1}{N}\sum (p - t)^2` (value and gradient in one kernel pass,
+    :func:`numbarnn.kernels.cpu.losses.squared_error`)."""
 
     def _elementwise(self, d):
         return d * d, 2 * d
+
+    def __call__(self, pred, target, weight=None):
+        count = max(self.count(pred, target, weight), self.min_count)
+        grad = np.empty(pred.shape, dtype=pred.dtype)
+        value = kernels.squared_error(np.ascontiguousarray(pred), np.ascontiguousarray(target, dtype=pred.dtype),
+                                      _kernel_weight(weight), count, grad)
+        return float(value), grad
 
 
 class MAE(Loss):
@@ -254,37 +271,28 @@ class CrossEntropy(Loss):
     min_count = 1e-12
 
     def __init__(self, class_weight=None, ignore_index=-1):
-        self.class_weight = None if class_weight is None else np.asarray(class_weight, dtype=float)
+        self.class_weight = (None if class_weight is None
+                             else np.ascontiguousarray(class_weight, dtype=np.float64).reshape(-1))
         self.ignore_index = int(ignore_index)
 
-    def _rows(self, pred, target, weight):
-        """Labels made safe to index with, and each row's weight (0 for ignored rows)."""
-        labels = np.asarray(target).reshape(-1).astype(np.int64)
-        n, C = pred.shape
-        valid = labels != self.ignore_index
-        if np.any(valid & ((labels < 0) | (labels >= C))):
-            raise ValueError(f"class labels must lie in [0, {C}) (or be {self.ignore_index} to ignore)")
-        w = _row_weight(weight, n, np.float64) * valid
-        safe = np.where(valid, labels, 0)
-        if self.class_weight is not None:
-            w = w * self.class_weight[safe]
-        return safe, w
+    def _kernel(self, pred, target, weight):
+        """``(value, count, grad)`` from :func:`numbarnn.kernels.cpu.losses.softmax_cross_entropy`."""
+        labels = np.ascontiguousarray(np.asarray(target).reshape(-1), dtype=np.int64)
+        grad = np.empty(pred.shape, dtype=pred.dtype)
+        class_weight = _NO_WEIGHT if self.class_weight is None else self.class_weight
+        value, count, bad = kernels.softmax_cross_entropy(np.ascontiguousarray(pred), labels, _kernel_weight(weight),
+                                                          class_weight, self.ignore_index, self.min_count, grad)
+        if bad >= 0:
+            raise ValueError(f"class labels must lie in [0, {pred.shape[1]}) (or be {self.ignore_index} to "
+                             f"ignore); row {bad} has {labels[bad]}")
+        return float(value), count, grad
 
     def count(self, pred, target, weight=None):
-        return float(self._rows(pred, target, weight)[1].sum())
+        return self._kernel(pred, target, weight)[1]
 
     def __call__(self, pred, target, weight=None):
-        n = pred.shape[0]
-        safe, w = self._rows(pred, target, weight)
-        total = max(float(w.sum()), self.min_count)
-        shifted = pred - pred.max(axis=1, keepdims=True)
-        logz = np.log(np.exp(shifted).sum(axis=1))
-        logp = shifted[np.arange(n), safe] - logz
-        value = -(w * logp).sum() / total
-        grad = np.exp(shifted - logz[:, None])
-        grad[np.arange(n), safe] -= 1
-        grad *= (w / total)[:, None]
-        return float(value), grad.astype(pred.dtype)
+        value, _, grad = self._kernel(pred, target, weight)
+        return value, grad
 
     def __repr__(self):
         return f"CrossEntropy(class_weight={self.class_weight}, ignore_index={self.ignore_index})"

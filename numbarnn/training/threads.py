@@ -80,7 +80,8 @@ class ThreadGovernor:
     def step(self, size):
         """Run the body as one step over ``size`` sequences on the chosen thread count and time it."""
         self.threads = self._next()
-        numba.set_num_threads(self.threads)
+        if self.threads != self.full:
+            numba.set_num_threads(self.threads)
         start = time.perf_counter()
         try:
             yield self.threads
@@ -89,7 +90,8 @@ class ThreadGovernor:
             if self.enabled and self.steps > 0:
                 self._record(seconds)
             self.steps += 1
-            numba.set_num_threads(self.full)
+            if self.threads != self.full:
+                numba.set_num_threads(self.full)
 
     @property
     def estimate(self):
