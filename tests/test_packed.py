@@ -74,16 +74,27 @@ def test_result_independent_of_row_split():
     rng = np.random.default_rng(7)
     a = rng.standard_normal((301, 270)).astype(np.float32)
     w = rng.standard_normal((270, 77)).astype(np.float32)
-    wp = packed(w)
-    outs = []
-    for chunks in (1, 2, 5, 301):
-        out = np.empty((301, 77), np.float32)
-        cpu.matmul_rows(a, wp, np.zeros(0, np.float32), out, chunks)
+    wp, bp = packed(w), packed(rng.standard_normal((301, 77)).astype(np.float32))
+    bias = rng.standard_normal(77).astype(np.float32)
+    outs, tns, sums = [], [], []
+    for chunks in (None, 1, 2, 5, 301):  # None: the serial forms, on the calling thread
+        out, t, s = np.empty((301, 77), np.float32), np.empty((270, 77), np.float32), np.empty(270, np.float32)
+        if chunks is None:
+            cpu.matmul_rows_serial(a, wp, bias, out)
+            cpu.matmul_tn_serial(a, bp, t, 1)
+            cpu.column_sums_serial(a, s)
+        else:
+            cpu.matmul_rows(a, wp, bias, out, chunks)
+            cpu.matmul_tn(a, bp, t, min(chunks, 270 // cpu.MR), 1)
+            cpu.column_sums(a, s, min(chunks, 270))
         outs.append(out)
-        t = np.empty((270, 77), np.float32)
-        cpu.matmul_tn(a, packed(rng.standard_normal((301, 77)).astype(np.float32)), t, chunks, 1)
-    for out in outs[1:]:
-        np.testing.assert_array_equal(outs[0], out)
+        tns.append(t)
+        sums.append(s)
+    np.testing.assert_allclose(outs[0], a @ w + bias, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(sums[0], a.sum(axis=0), rtol=1e-4, atol=1e-3)
+    for got in zip(outs[1:], tns[1:], sums[1:]):
+        for want, result in zip((outs[0], tns[0], sums[0]), got):
+            np.testing.assert_array_equal(want, result)
 
 
 #: Output rows past which packed_matmul_tn's copied slices are visited in more than one group.

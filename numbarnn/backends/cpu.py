@@ -33,12 +33,31 @@ def n_chunks_for(batch):
     return max(1, min(batch, chunks()))
 
 
+#: Multiply-adds below which a product outside the time loop runs on the calling thread: entering
+#: Numba's parallel region costs a few microseconds, about what 10^5 multiply-adds take on one core
+#: (a readout head's products on a training batch are 10^4; its gradient took 17 us in four regions).
+SERIAL_WORK = 1 << 17
+
+
+def _shared(work):
+    """Whether ``work`` multiply-adds are worth Numba's thread pool (the same bits either way)."""
+    return work >= SERIAL_WORK and chunks() > 1
+
+
+def _matmul_rows(a, wp, bias, out):
+    """``out = a @ W + bias`` (:func:`numbarnn.kernels.cpu.matmul_rows`), in the pool when worth it."""
+    if _shared(out.size * a.shape[1]):
+        cpu.matmul_rows(a, wp, bias, out, n_chunks_for(a.shape[0]))
+    else:
+        cpu.matmul_rows_serial(a, wp, bias, out)
+
+
 def _project(x, w_ih_packed, bias, G):
     """``x W_ih^T + bias`` for all timesteps at once: (T, B, G); ``W_ih^T`` packed, ``bias`` (G,) or empty."""
     T, B, D = x.shape
     rows = T * B
     xproj = workspace.empty((T, B, G), dtype=x.dtype)
-    cpu.matmul_rows(x.reshape(rows, D), w_ih_packed, bias, xproj.reshape(rows, -1), n_chunks_for(rows))
+    _matmul_rows(x.reshape(rows, D), w_ih_packed, bias, xproj.reshape(rows, -1))
     return xproj
 
 
@@ -57,8 +76,7 @@ def linear(x, weight, bias):
     """
     x = np.ascontiguousarray(x, dtype=weight.dtype)
     out = np.empty((x.shape[0], weight.shape[0]), dtype=weight.dtype)
-    cpu.matmul_rows(x, packed(weight, True), np.ascontiguousarray(bias, dtype=weight.dtype), out,
-                    n_chunks_for(x.shape[0]))
+    _matmul_rows(x, packed(weight, True), np.ascontiguousarray(bias, dtype=weight.dtype), out)
     return out
 
 
@@ -77,9 +95,12 @@ def linear_grads(x, weight, grad):
     grad = np.ascontiguousarray(grad, dtype=weight.dtype)
     out_features = weight.shape[0]
     d_weight = np.empty_like(weight)
-    cpu.matmul_tn(grad, packed(x), d_weight, n_chunks_for(-(-out_features // cpu.MR)), tn_copy_panels())
+    if _shared(weight.size * x.shape[0]):
+        cpu.matmul_tn(grad, packed(x), d_weight, n_chunks_for(-(-out_features // cpu.MR)), tn_copy_panels())
+    else:
+        cpu.matmul_tn_serial(grad, packed(x), d_weight, tn_copy_panels())
     d_x = np.empty_like(x)
-    cpu.matmul_rows(grad, packed(weight), np.zeros(0, dtype=weight.dtype), d_x, n_chunks_for(x.shape[0]))
+    _matmul_rows(grad, packed(weight), np.zeros(0, dtype=weight.dtype), d_x)
     return d_weight, _column_sums(grad, out_features), d_x
 
 
@@ -134,8 +155,7 @@ def _weight_grads(tape, dz_in, dz_hid, input_grad):
         cpu.matmul_tn(din, packed(tape.x.reshape(rows, D)), grads["w_ih"], n_out, copy_from)
         cpu.matmul_tn(dhid, packed(tape.h_prev.reshape(rows, H)), grads["w_hh"], n_out, copy_from)
     if input_grad:
-        cpu.matmul_rows(din, packed(p.w_ih), np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D),
-                        n_chunks_for(rows))
+        _matmul_rows(din, packed(p.w_ih), np.zeros(0, dtype=din.dtype), grads["input"].reshape(rows, D))
     if p.b_ih is not None:
         grads["b_ih"] = _column_sums(dz_in.reshape(rows, -1), G) if bias_column is None else bias_column
         grads["b_hh"] = grads["b_ih"].copy() if dz_hid is dz_in else _column_sums(dz_hid.reshape(rows, -1), G)
@@ -145,7 +165,10 @@ def _weight_grads(tape, dz_in, dz_hid, input_grad):
 def _column_sums(a, n):
     """``a[:, :n].sum(axis=0)`` for a C-contiguous (padded) ``a``, in a parallel kernel."""
     out = np.empty(n, dtype=a.dtype)
-    cpu.column_sums(a, out, max(1, min(chunks(), n // 64)))
+    if _shared(a.shape[0] * n) and n >= 128:
+        cpu.column_sums(a, out, min(chunks(), n // 64))
+    else:
+        cpu.column_sums_serial(a, out)
     return out
 
 
