@@ -163,7 +163,7 @@ def _weight_grads(tape, dz_in, dz_hid, input_grad):
 
 
 def _column_sums(a, n):
-    """``a[:, :n].sum(axis=0)`` for a C-contiguous (padded) ``a``, in a parallel kernel."""
+    """``a[:, :n].sum(axis=0)`` for a C-contiguous (padded) ``a``, in a kernel (parallel where worth it)."""
     out = np.empty(n, dtype=a.dtype)
     if _shared(a.shape[0] * n) and n >= 128:
         cpu.column_sums(a, out, min(chunks(), n // 64))

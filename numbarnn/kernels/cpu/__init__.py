@@ -1,4 +1,4 @@
-"""Parallel Numba CPU kernels, one module per cell."""
+"""Numba CPU kernels: one module per cell, the products around them (:mod:`.gemm`), losses, optimizers."""
 
 from .embedding import embedding_gather, embedding_scatter
 from .gemm import column_sums, column_sums_serial, matmul_rows, matmul_rows_serial, matmul_tn, matmul_tn_serial
