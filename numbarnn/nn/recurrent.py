@@ -246,7 +246,7 @@ class RecurrentNetwork:
         return x.reshape(T, B, F), lengths, unbatched
 
     def _check_input(self, x, lengths):
-        x = v.as_float_array(x, self.dtype, "x")
+        """Validate a host input already converted by :func:`numbarnn._validation.as_float_array`."""
         T, B, F, unbatched = self._check_shape(x.shape)
         x = x.reshape(T, B, F)
         lengths = v.check_lengths(lengths, B, T)
