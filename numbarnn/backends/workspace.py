@@ -26,8 +26,8 @@ from .. import config
 
 _MIN_BYTES = 1 << 16  # smaller arrays come from np.empty directly
 _MAX_PER_SIZE = 8
-_HELD = [np.empty(1, dtype=np.uint8)]
-_FREE = sys.getrefcount(_HELD[0])  # the count of a block only the pool's list refers to
+_PROBE = [np.empty(1, dtype=np.uint8)]
+_FREE = sys.getrefcount(_PROBE[0])  # the count of a block only the pool's list refers to
 
 
 class _Pool:
