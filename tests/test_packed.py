@@ -18,8 +18,11 @@ DTYPES = [np.float32, np.float64]
 #: matmul_tn's two ways of reading ``a``: through copied slices from one panel on, and always in place.
 READS = {"copied": 1, "in-place": calibration.NEVER}
 TOL = {np.float32: 2e-5, np.float64: 1e-13}
-# (M, K, N): single rows, every row tail below MR, partial last panels, several KC blocks.
-SHAPES = [(1, 1, 1), (1, 64, 256), (7, 5, 3), (9, 33, 65), (16, 128, 512), (23, 300, 70), (64, 513, 40)]
+# (M, K, N): single rows, every row tail below MR, partial last panels, several KC blocks; last panels
+# of at most one vector (one-vector tiles: 1, 3, 6, 8, 16 columns in float32, 1, 2, 3, 6, 8 in float64),
+# of more (18 in float32, 12 in float64), both full and partial.
+SHAPES = [(1, 1, 1), (1, 64, 256), (7, 5, 3), (9, 33, 65), (16, 128, 512), (23, 300, 70), (64, 513, 40),
+          (11, 300, 50), (5, 270, 44), (3, 20, 16)]
 
 
 def _rel_err(got, want):

@@ -129,10 +129,10 @@ def _tile(typingctx, c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accu
         splat = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
         zero = ir.Constant(vec, [ir.Constant(elem, 0.0)] * lanes)
         ncol = builder.sext(ncol_v, i64) if ncol_v.type.width < 64 else ncol_v
-        full = builder.icmp_signed("==", ncol, const(2 * lanes))
         # A partial panel (the last, narrower than NR) goes through this buffer.
         buf = cgutils.alloca_once(builder, ir.ArrayType(elem, 2 * lanes))
         buf0 = builder.gep(buf, [const(0), const(0)])
+        accumulate_v = builder.trunc(acc_v, ir.IntType(1)) if acc_v.type.width > 1 else acc_v
 
         def vec_at(base, h):
             return builder.bitcast(builder.gep(base, [const(h * lanes)]), vec_ptr)
@@ -140,50 +140,60 @@ def _tile(typingctx, c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accu
         def row_c(i):
             return builder.gep(cbase, [builder.mul(const(i), ldc_v)])
 
-        # Accumulators live in allocas that LLVM promotes to registers.
-        acc = [[cgutils.alloca_once(builder, vec) for _ in range(2)] for _ in range(n_rows)]
-        with builder.if_else(builder.trunc(acc_v, ir.IntType(1)) if acc_v.type.width > 1 else acc_v) \
-                as (then, otherwise):
-            with then:
+        def emit(width):
+            # The tile over ``width`` vectors of each panel row: two, or one where the panel (the
+            # last, partly filled) has at most one vector's worth of columns, which halves its
+            # multiply-adds. Each element is the same chain of fused multiply-adds either way.
+            full = builder.icmp_signed("==", ncol, const(width * lanes))
+            # Accumulators live in allocas that LLVM promotes to registers.
+            acc = [[cgutils.alloca_once(builder, vec) for _ in range(width)] for _ in range(n_rows)]
+            with builder.if_else(accumulate_v) as (then, otherwise):
+                with then:
+                    for i in range(n_rows):
+                        with builder.if_else(full) as (is_full, is_partial):
+                            with is_full:
+                                for h in range(width):
+                                    builder.store(builder.load(vec_at(row_c(i), h), align=align), acc[i][h])
+                            with is_partial:
+                                for h in range(width):
+                                    builder.store(zero, vec_at(buf0, h))
+                                with cgutils.for_range(builder, ncol) as col:
+                                    src = builder.gep(row_c(i), [col.index])
+                                    builder.store(builder.load(src), builder.gep(buf0, [col.index]))
+                                for h in range(width):
+                                    builder.store(builder.load(vec_at(buf0, h), align=align), acc[i][h])
+                with otherwise:
+                    for row in acc:
+                        for slot in row:
+                            builder.store(zero, slot)
+            with cgutils.for_range(builder, k_v) as loop:
+                kk = loop.index
+                wk = builder.gep(wbase, [builder.mul(kk, const(2 * lanes))])
+                w = [builder.load(vec_at(wk, h), align=align) for h in range(width)]
+                ak = builder.gep(abase, [builder.mul(kk, sk_v)])
                 for i in range(n_rows):
-                    with builder.if_else(full) as (is_full, is_partial):
-                        with is_full:
-                            for h in range(2):
-                                builder.store(builder.load(vec_at(row_c(i), h), align=align), acc[i][h])
-                        with is_partial:
-                            for h in range(2):
-                                builder.store(zero, vec_at(buf0, h))
-                            with cgutils.for_range(builder, ncol) as col:
-                                src = builder.gep(row_c(i), [col.index])
-                                builder.store(builder.load(src), builder.gep(buf0, [col.index]))
-                            for h in range(2):
-                                builder.store(builder.load(vec_at(buf0, h), align=align), acc[i][h])
-            with otherwise:
-                for row in acc:
-                    for slot in row:
-                        builder.store(zero, slot)
-        with cgutils.for_range(builder, k_v) as loop:
-            kk = loop.index
-            wk = builder.gep(wbase, [builder.mul(kk, const(2 * lanes))])
-            w = [builder.load(vec_at(wk, h), align=align) for h in range(2)]
-            ak = builder.gep(abase, [builder.mul(kk, sk_v)])
+                    a_ik = builder.load(builder.gep(ak, [builder.mul(const(i), sa_v)]))
+                    a_vec = builder.shuffle_vector(builder.insert_element(undef, a_ik, ir.Constant(ir.IntType(32), 0)),
+                                                   undef, splat)
+                    for h in range(width):
+                        builder.store(builder.call(fma, [a_vec, w[h], builder.load(acc[i][h])]), acc[i][h])
             for i in range(n_rows):
-                a_ik = builder.load(builder.gep(ak, [builder.mul(const(i), sa_v)]))
-                a_vec = builder.shuffle_vector(builder.insert_element(undef, a_ik, ir.Constant(ir.IntType(32), 0)),
-                                               undef, splat)
-                for h in range(2):
-                    builder.store(builder.call(fma, [a_vec, w[h], builder.load(acc[i][h])]), acc[i][h])
-        for i in range(n_rows):
-            with builder.if_else(full) as (is_full, is_partial):
-                with is_full:
-                    for h in range(2):
-                        builder.store(builder.load(acc[i][h]), vec_at(row_c(i), h), align=align)
-                with is_partial:
-                    for h in range(2):
-                        builder.store(builder.load(acc[i][h]), vec_at(buf0, h), align=align)
-                    with cgutils.for_range(builder, ncol) as col:
-                        builder.store(builder.load(builder.gep(buf0, [col.index])),
-                                      builder.gep(row_c(i), [col.index]))
+                with builder.if_else(full) as (is_full, is_partial):
+                    with is_full:
+                        for h in range(width):
+                            builder.store(builder.load(acc[i][h]), vec_at(row_c(i), h), align=align)
+                    with is_partial:
+                        for h in range(width):
+                            builder.store(builder.load(acc[i][h]), vec_at(buf0, h), align=align)
+                        with cgutils.for_range(builder, ncol) as col:
+                            builder.store(builder.load(builder.gep(buf0, [col.index])),
+                                          builder.gep(row_c(i), [col.index]))
+
+        with builder.if_else(builder.icmp_signed("<=", ncol, const(lanes))) as (narrow, wide):
+            with narrow:
+                emit(1)
+            with wide:
+                emit(2)
         return context.get_dummy_value()
 
     return sig, codegen
