@@ -141,9 +141,9 @@ def _tile(typingctx, c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accu
             return builder.gep(cbase, [builder.mul(const(i), ldc_v)])
 
         def emit(width):
-            # The tile over ``width`` vectors of each panel row: two, or one where the panel (the
-            # last, partly filled) has at most one vector's worth of columns, which halves its
-            # multiply-adds. Each element is the same chain of fused multiply-adds either way.
+            # The tile over ``width`` vectors of each panel row: two, or (for MR rows) one where the
+            # panel (the last, partly filled) has at most one vector's worth of columns, which halves
+            # its multiply-adds. Each element is the same chain of fused multiply-adds either way.
             full = builder.icmp_signed("==", ncol, const(width * lanes))
             # Accumulators live in allocas that LLVM promotes to registers.
             acc = [[cgutils.alloca_once(builder, vec) for _ in range(width)] for _ in range(n_rows)]
@@ -189,6 +189,9 @@ def _tile(typingctx, c, c_off, ldc, a, a_off, sa, sk, wp, w_off, k, n_cols, accu
                             builder.store(builder.load(builder.gep(buf0, [col.index])),
                                           builder.gep(row_c(i), [col.index]))
 
+        if n_rows < MR:  # the rows left over past the last MR: two vectors (one body, less to compile)
+            emit(2)
+            return context.get_dummy_value()
         with builder.if_else(builder.icmp_signed("<=", ncol, const(lanes))) as (narrow, wide):
             with narrow:
                 emit(1)
