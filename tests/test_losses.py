@@ -108,6 +108,14 @@ def test_bad_labels_and_names():
         CrossEntropy()(np.zeros((2, 3)), np.array([0, 5]))
     with pytest.raises(ValueError, match="row 1 has -2"):
         CrossEntropy()(np.zeros((2, 3)), np.array([0, -2]))
+    with pytest.raises(ValueError, match=r"target N class labels; got shapes \(3, 2\) and \(4,\)"):
+        CrossEntropy()(np.zeros((3, 2)), np.zeros(4, int))
+    with pytest.raises(ValueError, match="class_weight has 3 entries; pred has 2 classes"):
+        CrossEntropy(class_weight=[1, 2, 3])(np.zeros((3, 2)), np.zeros(3, int))
+    with pytest.raises(ValueError, match=r"one shape; got \(3, 1\) and \(3,\)"):
+        MSE()(np.zeros((3, 1)), np.zeros(3))
+    with pytest.raises(ValueError, match="weight has 2 entries; expected 3, one per row of pred"):
+        MSE()(np.zeros((3, 1)), np.zeros((3, 1)), np.ones(2))
     with pytest.raises(ValueError, match="unknown loss 'l3'"):
         get_loss("l3")
     with pytest.raises(ValueError, match="Huber delta must be positive"):

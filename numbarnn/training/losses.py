@@ -23,9 +23,15 @@ def _row_weight(weight, n, dtype):
 _NO_WEIGHT = np.zeros(0)
 
 
-def _kernel_weight(weight):
-    """Row weights as the kernels of :mod:`numbarnn.kernels.cpu.losses` take them (empty: all ones)."""
-    return _NO_WEIGHT if weight is None else np.ascontiguousarray(weight, dtype=np.float64).reshape(-1)
+def _kernel_weight(weight, n):
+    """The ``n`` row weights as the kernels of :mod:`numbarnn.kernels.cpu.losses` take them (empty: all
+    ones), or a ValueError when ``weight`` has another number of entries."""
+    if weight is None:
+        return _NO_WEIGHT
+    w = np.ascontiguousarray(weight, dtype=np.float64).reshape(-1)
+    if w.shape[0] != n:
+        raise ValueError(f"weight has {w.shape[0]} entries; expected {n}, one per row of pred")
+    return w
 
 
 class Loss:
@@ -63,10 +69,14 @@ class MSE(Loss):
         return d * d, 2 * d
 
     def __call__(self, pred, target, weight=None):
+        if np.ndim(pred) != 2 or np.shape(target) != np.shape(pred):
+            raise ValueError(f"pred and target must be (N, K) arrays of one shape; got {np.shape(pred)} and "
+                             f"{np.shape(target)}")
+        w = _kernel_weight(weight, pred.shape[0])
         count = max(self.count(pred, target, weight), self.min_count)
         grad = np.empty(pred.shape, dtype=pred.dtype)
         value = kernels.squared_error(np.ascontiguousarray(pred), np.ascontiguousarray(target, dtype=pred.dtype),
-                                      _kernel_weight(weight), count, grad)
+                                      w, count, grad)
         return float(value), grad
 
 
@@ -278,10 +288,16 @@ class CrossEntropy(Loss):
     def _kernel(self, pred, target, weight):
         """``(value, count, grad)`` from :func:`numbarnn.kernels.cpu.losses.softmax_cross_entropy`."""
         labels = np.ascontiguousarray(np.asarray(target).reshape(-1), dtype=np.int64)
-        grad = np.empty(pred.shape, dtype=pred.dtype)
+        if np.ndim(pred) != 2 or labels.shape[0] != pred.shape[0]:
+            raise ValueError(f"pred must be (N, C) logits and target N class labels; got shapes {np.shape(pred)} "
+                             f"and {np.shape(target)}")
         class_weight = _NO_WEIGHT if self.class_weight is None else self.class_weight
-        value, count, bad = kernels.softmax_cross_entropy(np.ascontiguousarray(pred), labels, _kernel_weight(weight),
-                                                          class_weight, self.ignore_index, self.min_count, grad)
+        if class_weight.shape[0] not in (0, pred.shape[1]):
+            raise ValueError(f"class_weight has {class_weight.shape[0]} entries; pred has {pred.shape[1]} classes")
+        grad = np.empty(pred.shape, dtype=pred.dtype)
+        value, count, bad = kernels.softmax_cross_entropy(np.ascontiguousarray(pred), labels,
+                                                          _kernel_weight(weight, pred.shape[0]), class_weight,
+                                                          self.ignore_index, self.min_count, grad)
         if bad >= 0:
             raise ValueError(f"class labels must lie in [0, {pred.shape[1]}) (or be {self.ignore_index} to "
                              f"ignore); row {bad} has {labels[bad]}")
