@@ -65,9 +65,6 @@ class MSE(Loss):
     r"""Mean squared error, :math:`\frac{1}{N}\sum (p - t)^2` (value and gradient in one kernel pass,
     :func:`numbarnn.kernels.cpu.losses.squared_error`)."""
 
-    def _elementwise(self, d):
-        return d * d, 2 * d
-
     def __call__(self, pred, target, weight=None):
         if np.ndim(pred) != 2 or np.shape(target) != np.shape(pred):
             raise ValueError(f"pred and target must be (N, K) arrays of one shape; got {np.shape(pred)} and "

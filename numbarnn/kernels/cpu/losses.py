@@ -48,20 +48,14 @@ def softmax_cross_entropy(pred, labels, weight, class_weight, ignore_index, min_
     count = 0.0
     for n in range(N):
         label = labels[n]
-        if label == ignore_index:
-            continue
-        if label < 0 or label >= C:
+        if label != ignore_index and (label < 0 or label >= C):
             return np.nan, 0.0, n
-        w = 1.0 if weight.shape[0] == 0 else weight[n]
-        count += w * (1.0 if class_weight.shape[0] == 0 else class_weight[label])
+        count += _row_weight(n, label, weight, class_weight, ignore_index)
     divisor = max(count, min_count)
     total = 0.0
     for n in range(N):
         label = labels[n]
-        w = 0.0
-        if label != ignore_index:
-            w = 1.0 if weight.shape[0] == 0 else weight[n]
-            w *= 1.0 if class_weight.shape[0] == 0 else class_weight[label]
+        w = _row_weight(n, label, weight, class_weight, ignore_index)
         if w == 0.0:
             grad[n, :] = 0.0
             continue
@@ -78,3 +72,12 @@ def softmax_cross_entropy(pred, labels, weight, class_weight, ignore_index, min_
             p = np.exp(np.float64(pred[n, c]) - top - logz)
             grad[n, c] = scale * (p - (1.0 if c == label else 0.0))
     return total / divisor, count, -1
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _row_weight(n, label, weight, class_weight, ignore_index):
+    # What row n counts: weight[n] * class_weight[label], either empty for ones; 0 when ignored.
+    if label == ignore_index:
+        return 0.0
+    w = 1.0 if weight.shape[0] == 0 else weight[n]
+    return w * (1.0 if class_weight.shape[0] == 0 else class_weight[label])
